@@ -1,0 +1,46 @@
+import { maybeGunzip } from '../capture/index.ts';
+import { Analyzer } from './analyzer.ts';
+import type { AnalyzerOptions } from './analyzer.ts';
+import type { Analysis } from './types.ts';
+
+export interface Progress {
+  /** Bytes of the file consumed so far (compressed bytes for a gzip capture). */
+  fileBytes: number;
+  /** Size of the file, when known. */
+  totalBytes: number | undefined;
+  packets: number;
+  pdus: number;
+}
+
+export interface AnalyzeOptions extends AnalyzerOptions {
+  signal?: AbortSignal;
+  totalBytes?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export class AnalysisCancelled extends Error {
+  constructor() {
+    super('Analysis cancelled');
+    this.name = 'AnalysisCancelled';
+  }
+}
+
+/** The one entry point for the worker and the CLI: read a capture's chunks, return the Analysis. */
+export async function analyze(chunks: AsyncIterable<Uint8Array>, options: AnalyzeOptions = {}): Promise<Analysis> {
+  const analyzer = new Analyzer(options);
+  let fileBytes = 0;
+  const counted = countBytes(chunks, (n) => { fileBytes += n; });
+  for await (const chunk of maybeGunzip(counted)) {
+    if (options.signal?.aborted) throw new AnalysisCancelled();
+    analyzer.push(chunk);
+    options.onProgress?.({ fileBytes, totalBytes: options.totalBytes, packets: analyzer.packetCount, pdus: analyzer.pduCount });
+  }
+  return analyzer.finish();
+}
+
+async function* countBytes(chunks: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncIterable<Uint8Array> {
+  for await (const c of chunks) {
+    add(c.length);
+    yield c;
+  }
+}

@@ -1,0 +1,396 @@
+import { CaptureError, CaptureReader, linkTypeName } from '../capture/index.ts';
+import type { PacketRecord, PacketSink } from '../capture/index.ts';
+import { bhsProblem } from '../codec/index.ts';
+import { decodeTcp, formatAddress, isSupportedLinkType, newTcpSegment, SkipReason, TCP_FIN, TCP_RST, TCP_SYN } from '../net/index.ts';
+import { TcpReassembler } from '../tcp/index.ts';
+import type { Dir, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
+import { ConnectionFraming, DirectionFramer } from '../iscsi/index.ts';
+import type { FramedPdu, FramerSink } from '../iscsi/index.ts';
+import { NO_LUN, PduState, PduTableBuilder } from './pdu-table.ts';
+import type { Analysis, CaptureSummary, ConnectionEnd, ConnectionSummary, GapRecord, PduDetail } from './types.ts';
+
+export interface AnalyzerOptions {
+  /** TCP ports to treat as iSCSI besides 3260. */
+  ports?: readonly number[];
+  /** Called for every PDU as it is framed, with its connection and row index (not yet in frame order). */
+  onPdu?: (p: FramedPdu, conn: number, row: number) => void;
+}
+
+export const ISCSI_PORT = 3260;
+
+/** Per iSCSI connection state while reading. */
+class IscsiConnection implements FramerSink {
+  readonly framing = new ConnectionFraming();
+  /** Framers by TCP side. */
+  readonly framers: [DirectionFramer | undefined, DirectionFramer | undefined] = [undefined, undefined];
+  pdus = 0;
+  readonly gaps: GapRecord[] = [];
+  unframedBytes = 0;
+  truncatedPdus = 0;
+  readonly control: Array<{ kind: 'SYN' | 'FIN' | 'RST'; by: 'initiator' | 'target'; frame: number; time: number }> = [];
+  login: { isid?: string; tsih?: number; cid?: number } = {};
+  loginStatus: number | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly tcp: TcpConnection,
+    /** TCP side of the initiator. */
+    readonly initiatorSide: Dir,
+    private readonly analyzer: Analyzer,
+  ) {}
+
+  framer(side: Dir, startsAtStreamStart: boolean): DirectionFramer {
+    let f = this.framers[side];
+    if (!f) {
+      const fromTarget = side !== this.initiatorSide;
+      if (startsAtStreamStart && !fromTarget) this.framing.startsWithLogin();
+      f = new DirectionFramer(fromTarget, this.framing, this, startsAtStreamStart);
+      this.framers[side] = f;
+    }
+    return f;
+  }
+
+  pdu(p: FramedPdu): void {
+    this.pdus++;
+    if (p.truncated) this.truncatedPdus++;
+    this.analyzer.addPdu(this, p);
+  }
+
+  unframed(fromTarget: boolean, bytes: number, resyncFrame: number, missing: number): void {
+    this.unframedBytes += bytes;
+    if (missing > 0 || resyncFrame > 0) this.gaps.push({ dir: fromTarget ? 'T>I' : 'I>T', bytesMissing: missing, bytesSkipped: bytes, resyncFrame });
+  }
+}
+
+/**
+ * The one analysis pipeline: capture records → TCP segments → per-direction streams → PDUs in
+ * columns. Push chunks of any size; `finish()` returns the Analysis (partial if the capture broke).
+ */
+export class Analyzer implements PacketSink, StreamSink {
+  private readonly reader: CaptureReader;
+  private readonly reassembler: TcpReassembler;
+  private readonly seg = newTcpSegment();
+  private readonly ctx: PacketContext = { frame: 0, time: 0, fileOffset: 0, dataOffset: 0 };
+  private readonly ports: Set<number>;
+  readonly table = new PduTableBuilder();
+  private readonly conns: IscsiConnection[] = [];
+  private readonly details = new Map<number, PduDetail>();
+  private readonly headerFrames = new Map<number, number>();
+  private readonly lunIndex = new Map<string, number>();
+  private readonly luns: string[] = [];
+  private lastLunHi = -1;
+  private lastLunLo = -1;
+  private lastLun = 0;
+  private error: CaptureError | undefined;
+  private packets = 0;
+  private firstTime = Number.NaN;
+  private lastTime = Number.NaN;
+  private truncatedPackets = 0;
+  private snaplenCut = 0;
+  private readonly linkTypes = new Map<number, number>();
+  private readonly skipped = { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
+  private finished = false;
+
+  constructor(private readonly options: AnalyzerOptions = {}) {
+    this.reader = new CaptureReader(this);
+    this.reassembler = new TcpReassembler(this);
+    this.ports = new Set([ISCSI_PORT, ...(options.ports ?? [])]);
+  }
+
+  get bytesRead(): number {
+    return this.reader.info.bytes;
+  }
+
+  get packetCount(): number {
+    return this.packets;
+  }
+
+  get pduCount(): number {
+    return this.table.count;
+  }
+
+  /** Feed the next chunk of the capture file. After a CaptureError further chunks are ignored. */
+  push(chunk: Uint8Array): void {
+    if (this.error || this.finished) return;
+    try {
+      this.reader.push(chunk);
+    } catch (e) {
+      if (e instanceof CaptureError) this.error = e;
+      else throw e;
+    }
+  }
+
+  finish(): Analysis {
+    if (!this.finished) {
+      this.finished = true;
+      if (!this.error) {
+        try {
+          this.reader.end();
+        } catch (e) {
+          if (e instanceof CaptureError) this.error = e;
+          else throw e;
+        }
+      }
+      this.reassembler.finish(this.ctx);
+    }
+    return this.result();
+  }
+
+  // ------------------------------------------------------------------ capture → TCP
+
+  packet(p: PacketRecord): void {
+    this.packets++;
+    const time = p.hasTime ? p.tsSec + p.tsNsec * 1e-9 : this.lastTime;
+    if (p.hasTime) {
+      if (Number.isNaN(this.firstTime)) this.firstTime = time;
+      this.lastTime = time;
+    }
+    if (p.capLen < p.origLen) this.truncatedPackets++;
+    this.linkTypes.set(p.linkType, (this.linkTypes.get(p.linkType) ?? 0) + 1);
+    const s = this.seg;
+    const why = decodeTcp(p.linkType, p.data, p.dataOffset, p.capLen, s);
+    if (why !== SkipReason.None) {
+      this.skip(why);
+      return;
+    }
+    if (s.headerTruncated) {
+      this.skipped.truncated++;
+      return;
+    }
+    const ctx = this.ctx;
+    ctx.frame = p.frame;
+    ctx.time = time;
+    ctx.fileOffset = p.fileOffset;
+    ctx.dataOffset = p.dataOffset;
+    if (s.payloadLength < s.payloadWireLength) this.snaplenCut++;
+    this.reassembler.segment(s, p.data, ctx);
+  }
+
+  private skip(why: SkipReason): void {
+    const k = this.skipped;
+    switch (why) {
+      case SkipReason.NotIp: k.notIp++; break;
+      case SkipReason.NotTcp: k.notTcp++; break;
+      case SkipReason.Fragment: k.fragments++; break;
+      case SkipReason.Truncated: k.truncated++; break;
+      case SkipReason.Malformed: k.malformed++; break;
+      case SkipReason.UnsupportedLink: k.unsupportedLink++; break;
+      case SkipReason.None: break;
+    }
+  }
+
+  // ------------------------------------------------------------------ TCP → iSCSI
+
+  data(tcp: TcpConnection, dir: Dir, b: Uint8Array, off: number, len: number, frame: number, time: number, fileOffset: number): void {
+    let c = tcp.user as IscsiConnection | undefined;
+    if (!c) {
+      c = this.classify(tcp, dir, b, off, len);
+      if (!c) return;
+    }
+    const d = tcp.dirs[dir];
+    const atStart = d.synSeen && d.position - len === 0;
+    c.framer(dir, atStart).data(b, off, len, frame, time, fileOffset);
+  }
+
+  missing(tcp: TcpConnection, dir: Dir, n: number, frame: number, time: number): void {
+    const c = tcp.user as IscsiConnection | undefined;
+    if (!c) return;
+    c.framer(dir, false).missing(n, frame, time);
+  }
+
+  control(tcp: TcpConnection, dir: Dir, flag: number, frame: number, time: number): void {
+    const c = tcp.user as IscsiConnection | undefined;
+    if (!c) return;
+    const by = dir === c.initiatorSide ? 'initiator' : 'target';
+    c.control.push({ kind: flag === TCP_SYN ? 'SYN' : flag === TCP_FIN ? 'FIN' : 'RST', by, frame, time });
+    if (flag === TCP_FIN) c.framers[dir]?.end();
+    if (flag === TCP_RST) {
+      c.framers[0]?.end();
+      c.framers[1]?.end();
+    }
+  }
+
+  closed(tcp: TcpConnection): void {
+    const c = tcp.user as IscsiConnection | undefined;
+    if (!c) return;
+    c.framers[0]?.end();
+    c.framers[1]?.end();
+  }
+
+  /** Is this TCP connection iSCSI? By port, or by a Login Request as its first bytes. */
+  private classify(tcp: TcpConnection, dir: Dir, b: Uint8Array, off: number, len: number): IscsiConnection | undefined {
+    if (tcp.ignored) return undefined;
+    let initiatorSide: Dir | -1 = -1;
+    const p0 = this.ports.has(tcp.port[0]), p1 = this.ports.has(tcp.port[1]);
+    if (p0 && p1) initiatorSide = tcp.clientSide >= 0 ? (tcp.clientSide as Dir) : 0;
+    else if (p1) initiatorSide = 0;
+    else if (p0) initiatorSide = 1;
+    else if (len >= 48 && (b[off] & 0x3f) === 0x03 && tcp.dirs[dir].position - len === 0 && bhsProblem(b, off, false) === undefined) {
+      initiatorSide = dir;
+    }
+    if (initiatorSide < 0) {
+      tcp.ignored = true;
+      return undefined;
+    }
+    const c = new IscsiConnection(this.conns.length, tcp, initiatorSide as Dir, this);
+    this.conns.push(c);
+    tcp.user = c;
+    // Control events seen before we knew (the handshake) belong to the connection's story.
+    for (const side of [0, 1] as const) {
+      const d = tcp.dirs[side];
+      const by = side === c.initiatorSide ? 'initiator' : 'target';
+      if (d.synSeen) c.control.push({ kind: 'SYN', by, frame: tcp.firstFrame, time: tcp.firstTime });
+    }
+    return c;
+  }
+
+  // ------------------------------------------------------------------ PDUs → columns
+
+  addPdu(c: IscsiConnection, p: FramedPdu): void {
+    const t = this.table;
+    const i = t.add();
+    const col = t.cols;
+    const h = p.header;
+    col.time[i] = p.time;
+    col.fileOffset[i] = p.fileOffset;
+    col.frame[i] = p.frame;
+    col.firstFrame[i] = p.firstFrame;
+    if (p.headerFrame !== p.firstFrame) this.headerFrames.set(i, p.headerFrame);
+    col.conn[i] = c.index;
+    col.b0[i] = h[0];
+    col.b1[i] = h[1];
+    col.b2[i] = h[2];
+    col.b3[i] = h[3];
+    col.state[i] = (p.truncated ? PduState.Truncated : 0) | (p.resynced ? PduState.Resynced : 0)
+      | (p.headerDigest << PduState.HeaderDigestShift) | (p.dataDigest << PduState.DataDigestShift);
+    col.w4[i] = word(h, 4);
+    col.itt[i] = word(h, 16);
+    col.w20[i] = word(h, 20);
+    col.w24[i] = word(h, 24);
+    col.w28[i] = word(h, 28);
+    col.w32[i] = word(h, 32);
+    col.w36[i] = word(h, 36);
+    const opcode = h[0] & 0x3f;
+    if (opcode === 0x03 || opcode === 0x23) {
+      col.lun[i] = NO_LUN;
+      this.noteLogin(c, p, opcode);
+    } else {
+      col.lun[i] = this.lunOf(word(h, 8), word(h, 12));
+    }
+    if (p.dataLength > 0 || opcode === 0x04 || opcode === 0x24) this.keepDetail(i, p, opcode);
+    this.options.onPdu?.(p, c.index, i);
+  }
+
+  private lunOf(hi: number, lo: number): number {
+    if (hi === this.lastLunHi && lo === this.lastLunLo) return this.lastLun;
+    const key = hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+    let idx = this.lunIndex.get(key);
+    if (idx === undefined) {
+      // More distinct LUNs than a real SAN has is noise from a crafted capture: pool them.
+      idx = this.luns.length < NO_LUN - 1 ? this.luns.length : NO_LUN - 1;
+      if (idx === this.luns.length) this.luns.push(key);
+      this.lunIndex.set(key, idx);
+    }
+    this.lastLunHi = hi;
+    this.lastLunLo = lo;
+    this.lastLun = idx;
+    return idx;
+  }
+
+  private noteLogin(c: IscsiConnection, p: FramedPdu, opcode: number): void {
+    const h = p.header;
+    const isid = Array.from(h.subarray(8, 14), (x) => x.toString(16).padStart(2, '0')).join('');
+    c.login.isid = isid;
+    c.login.tsih = (h[14] << 8) | h[15];
+    if (opcode === 0x03) c.login.cid = (h[20] << 8) | h[21];
+    if (opcode === 0x23) c.loginStatus = (h[36] << 8) | h[37];
+  }
+
+  private keepDetail(i: number, p: FramedPdu, opcode: number): void {
+    const data = p.data.slice(0, p.dataLength);
+    this.details.set(i, { data, dataComplete: p.dataComplete, opcode });
+  }
+
+  // ------------------------------------------------------------------ result
+
+  private result(): Analysis {
+    const { columns, order } = this.table.finish();
+    let details = this.details;
+    let headerFrames = this.headerFrames;
+    if (order) {
+      // Rows moved: re-key the side tables by their new row numbers.
+      const rank = new Uint32Array(order.length);
+      for (let j = 0; j < order.length; j++) rank[order[j]] = j;
+      details = new Map([...details].map(([k, v]) => [rank[k], v]));
+      headerFrames = new Map([...headerFrames].map(([k, v]) => [rank[k], v]));
+    }
+    const capture: CaptureSummary = {
+      format: this.reader.info.format,
+      bytes: this.reader.info.bytes,
+      packets: this.packets,
+      firstTime: Number.isNaN(this.firstTime) ? undefined : this.firstTime,
+      lastTime: Number.isNaN(this.lastTime) ? undefined : this.lastTime,
+      linkTypes: [...this.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets, supported: isSupportedLinkType(linkType) })),
+      truncatedPackets: this.truncatedPackets,
+      snaplenCutSegments: this.snaplenCut,
+      snaplen: this.reader.info.snaplen,
+      skipped: { ...this.skipped },
+      tcpConnections: this.reassembler.connections.length,
+    };
+    return {
+      capture,
+      connections: this.conns.map((c) => summarize(c)),
+      pdus: columns,
+      headerFrames,
+      details,
+      luns: this.luns,
+      findings: [],
+      error: this.error ? { kind: this.error.kind, message: this.error.message } : undefined,
+    };
+  }
+}
+
+function word(h: Uint8Array, o: number): number {
+  return ((h[o] << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) >>> 0;
+}
+
+function summarize(c: IscsiConnection): ConnectionSummary {
+  const t = c.tcp;
+  const i = c.initiatorSide;
+  const r = (i ^ 1) as Dir;
+  const initiator = formatAddress(t.ipVersion, t.addr[i][0], t.addr[i][1], t.addr[i][2], t.addr[i][3]);
+  const target = formatAddress(t.ipVersion, t.addr[r][0], t.addr[r][1], t.addr[r][2], t.addr[r][3]);
+  const f = c.framing;
+  let end: ConnectionEnd = { kind: 'open' };
+  const rst = c.control.find((e) => e.kind === 'RST');
+  const fin = c.control.find((e) => e.kind === 'FIN');
+  if (rst && (!fin || rst.frame <= fin.frame)) end = { kind: 'rst', by: rst.by, frame: rst.frame, time: rst.time };
+  else if (fin) end = { kind: 'fin', by: fin.by, frame: fin.frame, time: fin.time };
+  return {
+    conn: c.index,
+    initiator: { address: initiator, port: t.port[i] },
+    target: { address: target, port: t.port[r] },
+    firstFrame: t.firstFrame,
+    lastFrame: t.lastFrame,
+    firstTime: t.firstTime,
+    lastTime: t.lastTime,
+    synSeen: t.dirs[i].synSeen,
+    midstream: t.dirs[0].midstream || t.dirs[1].midstream,
+    pdus: c.pdus,
+    truncatedPdus: c.truncatedPdus,
+    unframedBytes: c.unframedBytes,
+    missingBytes: t.dirs[0].missingBytes + t.dirs[1].missingBytes,
+    gaps: c.gaps,
+    headerDigest: f.headerDigest < 0 ? 'unknown' : f.headerDigest ? 'CRC32C' : 'None',
+    dataDigest: f.dataDigest < 0 ? 'unknown' : f.dataDigest ? 'CRC32C' : 'None',
+    loginComplete: f.loginComplete,
+    initiatorKeys: Object.fromEntries(f.initiatorKeys),
+    targetKeys: Object.fromEntries(f.targetKeys),
+    isid: c.login.isid,
+    tsih: c.login.tsih,
+    cid: c.login.cid,
+    loginStatus: c.loginStatus,
+    control: c.control,
+    end,
+  };
+}

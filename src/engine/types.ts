@@ -1,0 +1,98 @@
+import type { PduColumns } from './pdu-table.ts';
+
+export interface CaptureSummary {
+  format: 'pcap' | 'pcapng' | undefined;
+  /** Bytes of the (decompressed) capture read. */
+  bytes: number;
+  packets: number;
+  firstTime: number | undefined;
+  lastTime: number | undefined;
+  linkTypes: Array<{ linkType: number; name: string; packets: number; supported: boolean }>;
+  /** Packets whose captured length is below their length on the wire. */
+  truncatedPackets: number;
+  /** TCP segments whose payload the snaplen cut. */
+  snaplenCutSegments: number;
+  snaplen: number | undefined;
+  skipped: { notIp: number; notTcp: number; fragments: number; truncated: number; malformed: number; unsupportedLink: number };
+  tcpConnections: number;
+}
+
+export type Side = 'initiator' | 'target';
+
+export type ConnectionEnd =
+  | { kind: 'open' }
+  | { kind: 'fin' | 'rst'; by: Side; frame: number; time: number };
+
+export interface GapRecord {
+  dir: 'I>T' | 'T>I';
+  /** Bytes the capture did not hold. */
+  bytesMissing: number;
+  /** Bytes skipped before PDU boundaries were found again (missing ones included). */
+  bytesSkipped: number;
+  /** Frame where framing resumed (0 if it never did). */
+  resyncFrame: number;
+}
+
+export interface ConnectionSummary {
+  conn: number;
+  initiator: { address: string; port: number };
+  target: { address: string; port: number };
+  firstFrame: number;
+  lastFrame: number;
+  firstTime: number;
+  lastTime: number;
+  /** The initiator's SYN is in the capture. */
+  synSeen: boolean;
+  /** A direction started without its SYN (capture began mid-connection). */
+  midstream: boolean;
+  pdus: number;
+  truncatedPdus: number;
+  unframedBytes: number;
+  missingBytes: number;
+  gaps: GapRecord[];
+  headerDigest: 'None' | 'CRC32C' | 'unknown';
+  dataDigest: 'None' | 'CRC32C' | 'unknown';
+  loginComplete: boolean;
+  initiatorKeys: Record<string, string>;
+  targetKeys: Record<string, string>;
+  isid: string | undefined;
+  tsih: number | undefined;
+  cid: number | undefined;
+  loginStatus: number | undefined;
+  control: Array<{ kind: 'SYN' | 'FIN' | 'RST'; by: Side; frame: number; time: number }>;
+  end: ConnectionEnd;
+}
+
+/** Variable data kept for the few PDUs that carry it (login/text keys, sense, rejected header). */
+export interface PduDetail {
+  opcode: number;
+  data: Uint8Array;
+  dataComplete: boolean;
+}
+
+export type Severity = 'info' | 'warning' | 'error';
+
+export interface Finding {
+  kind: string;
+  severity: Severity;
+  conn?: number;
+  conns?: number[];
+  time: number;
+  frames: number[];
+  message: string;
+  [detail: string]: unknown;
+}
+
+export interface Analysis {
+  capture: CaptureSummary;
+  connections: ConnectionSummary[];
+  pdus: PduColumns;
+  /** Rows whose header ended in a later frame than it began. */
+  headerFrames: Map<number, number>;
+  details: Map<number, PduDetail>;
+  /** LUN table: 8 LUN bytes as 16 hex digits, by index. */
+  luns: string[];
+  findings: Finding[];
+  /** Why reading stopped early, if it did; everything before it is in the results. */
+  error: { kind: string; message: string } | undefined;
+}

@@ -1,0 +1,53 @@
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
+/** One decoded TCP segment. A single object is reused for every packet; copy what you keep.
+ *  Addresses are 32-bit words: IPv4 uses src0/dst0 only, IPv6 all four. */
+export interface TcpSegment {
+  ipVersion: 4 | 6;
+  src0: number; src1: number; src2: number; src3: number;
+  dst0: number; dst1: number; dst2: number; dst3: number;
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  /** TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10 …). */
+  flags: number;
+  /** Where the captured payload starts in the packet buffer. */
+  payloadOffset: number;
+  /** Payload bytes present in the capture. */
+  payloadLength: number;
+  /** Payload bytes on the wire (from the IP length); more than payloadLength when the snaplen cut it. */
+  payloadWireLength: number;
+  /** The snaplen cut into the TCP header; ports and sequence are valid, options may not be. */
+  headerTruncated: boolean;
+}
+
+export function newTcpSegment(): TcpSegment {
+  return {
+    ipVersion: 4, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0,
+    payloadOffset: 0, payloadLength: 0, payloadWireLength: 0, headerTruncated: false,
+  };
+}
+
+/** Text form of an endpoint address, as a person reads it ("10.0.0.1", "fe80::1"). */
+export function formatAddress(version: 4 | 6, w0: number, w1: number, w2: number, w3: number): string {
+  if (version === 4) return `${w0 >>> 24}.${(w0 >>> 16) & 255}.${(w0 >>> 8) & 255}.${w0 & 255}`;
+  const groups = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
+  // RFC 5952: compress the longest run (≥ 2) of zero groups.
+  let bestStart = -1, bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
