@@ -98,7 +98,7 @@ export class Analyzer implements PacketSink, StreamSink {
   }
 
   get bytesRead(): number {
-    return this.reader.info.bytes;
+    return this.reader.info.bytesConsumed;
   }
 
   get packetCount(): number {
@@ -325,15 +325,15 @@ export class Analyzer implements PacketSink, StreamSink {
       headerFrames = new Map([...headerFrames].map(([k, v]) => [rank[k], v]));
     }
     const capture: CaptureSummary = {
-      format: this.reader.info.format,
-      bytes: this.reader.info.bytes,
+      format: this.reader.info.format ?? undefined,
+      bytes: this.reader.info.bytesConsumed,
       packets: this.packets,
       firstTime: Number.isNaN(this.firstTime) ? undefined : this.firstTime,
       lastTime: Number.isNaN(this.lastTime) ? undefined : this.lastTime,
       linkTypes: [...this.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets, supported: isSupportedLinkType(linkType) })),
       truncatedPackets: this.truncatedPackets,
       snaplenCutSegments: this.snaplenCut,
-      snaplen: this.reader.info.snaplen,
+      snaplen: smallestSnaplen(this.reader.info.interfaces.map((f) => f.snaplen)),
       skipped: { ...this.skipped },
       tcpConnections: this.reassembler.connections.length,
     };
@@ -348,6 +348,12 @@ export class Analyzer implements PacketSink, StreamSink {
       error: this.error ? { kind: this.error.kind, message: this.error.message } : undefined,
     };
   }
+}
+
+/** The capture's effective snaplen: the smallest one any interface set (0 means none). */
+function smallestSnaplen(snaplens: number[]): number | undefined {
+  const set = snaplens.filter((n) => n > 0);
+  return set.length ? Math.min(...set) : undefined;
 }
 
 function word(h: Uint8Array, o: number): number {

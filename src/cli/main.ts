@@ -1,0 +1,219 @@
+import { CaptureError, CaptureReader, maybeGunzip } from '../capture/index.ts';
+import type { PacketRecord } from '../capture/index.ts';
+import { explainLogLine, opcodeName } from '../codec/index.ts';
+import { analyze } from '../engine/index.ts';
+import type { Analysis, Finding } from '../engine/index.ts';
+import { decodeKept, pduRecord, TSV_COLUMNS } from '../engine/pdu-record.ts';
+import { parseArgs, UsageError, USAGE } from './args.ts';
+import type { CliArgs } from './args.ts';
+import { fileChunks, fileSize, Output } from './io.ts';
+
+/** Runs one command; returns the exit status (0 analysed, 1 unreadable capture, 2 usage). */
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`iscsi-inspect: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const out = new Output();
+  try {
+    switch (args.command) {
+      case 'explain': return explain(args, out);
+      case 'frames': return await frames(args, out);
+      default: return await analysed(args, out);
+    }
+  } catch (e) {
+    await out.flush();
+    if (e instanceof CaptureError || isFileError(e)) {
+      process.stderr.write(`iscsi-inspect: ${oneLine(e)}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await out.flush();
+  }
+}
+
+function isFileError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+function oneLine(e: Error): string {
+  if (isFileError(e)) {
+    const what = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.code;
+    return `${e.path ?? 'capture'}: ${what}`;
+  }
+  return e.message.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Nanoseconds since the epoch as a decimal string (a double cannot hold them). */
+export function timeNs(sec: number, nsec: number): string {
+  if (sec > 0) return `${sec}${String(nsec).padStart(9, '0')}`;
+  return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
+}
+
+async function frames(args: CliArgs, out: Output): Promise<number> {
+  const path = args.positional[0];
+  let pending: Promise<void> | undefined;
+  const reader = new CaptureReader({
+    packet(p: PacketRecord) {
+      const t = p.hasTime ? `,"timeNs":"${timeNs(p.tsSec, p.tsNsec)}"` : '';
+      out.line(`{"frame":${p.frame}${t},"capLen":${p.capLen},"origLen":${p.origLen},"interface":${p.interfaceId},"linkType":${p.linkType}}`);
+    },
+  });
+  try {
+    for await (const chunk of maybeGunzip(fileChunks(path))) {
+      reader.push(chunk);
+      pending = out.maybeFlush();
+      await pending;
+    }
+    reader.end();
+  } catch (e) {
+    if (e instanceof CaptureError) {
+      await out.flush();
+      process.stderr.write(`iscsi-inspect: ${oneLine(e)}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  return 0;
+}
+
+async function analysed(args: CliArgs, out: Output): Promise<number> {
+  const path = args.positional[0];
+  const totalBytes = await fileSize(path);
+  const pduLines: Array<{ frame: number; seq: number; line: string }> = [];
+  const tsv = args.command === 'pdus' && args.format === 'tsv';
+  let seq = 0;
+  const analysis = await analyze(fileChunks(path), {
+    totalBytes,
+    ports: args.ports,
+    onPdu: args.command !== 'pdus' ? undefined : (p, conn) => {
+      const pdu = decodeKept(p.header, p.headerLength, p.data, p.dataLength);
+      const rec = pduRecord(pdu, {
+        conn, fromTarget: p.fromTarget, frame: p.frame, firstFrame: p.firstFrame, headerFrame: p.headerFrame,
+        time: p.time, truncated: p.truncated,
+      });
+      pduLines.push({ frame: p.frame, seq: seq++, line: tsv ? tsvLine(rec) : JSON.stringify(rec) });
+    },
+  });
+  switch (args.command) {
+    case 'summary': printSummary(analysis, path, args, out); break;
+    case 'connections': printConnections(analysis, args, out); break;
+    case 'findings': printFindings(analysis, args, out); break;
+    case 'pdus': {
+      pduLines.sort((a, b) => a.frame - b.frame || a.seq - b.seq);
+      if (tsv) out.line(TSV_COLUMNS.join('\t'));
+      for (const l of pduLines) {
+        out.line(l.line);
+        await out.maybeFlush();
+      }
+      break;
+    }
+  }
+  await out.flush();
+  if (analysis.error) {
+    process.stderr.write(`iscsi-inspect: ${analysis.error.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function tsvLine(rec: Record<string, unknown>): string {
+  return TSV_COLUMNS.map((k) => (rec[k] === undefined ? '' : String(rec[k]))).join('\t');
+}
+
+function pduCountsByName(a: Analysis): Record<string, number> {
+  const counts = new Map<number, number>();
+  const b0 = a.pdus.b0;
+  for (let i = 0; i < a.pdus.count; i++) counts.set(b0[i] & 0x3f, (counts.get(b0[i] & 0x3f) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((x, y) => y[1] - x[1]).map(([op, n]) => [opcodeName(op), n]));
+}
+
+function findingsBySeverity(findings: readonly Finding[]): Record<string, number> {
+  const r: Record<string, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) r[f.severity]++;
+  return r;
+}
+
+function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): void {
+  const c = a.capture;
+  const summary = {
+    file: path,
+    format: c.format,
+    bytes: c.bytes,
+    packets: c.packets,
+    firstTime: c.firstTime,
+    lastTime: c.lastTime,
+    durationS: c.firstTime !== undefined && c.lastTime !== undefined ? c.lastTime - c.firstTime : 0,
+    linkTypes: c.linkTypes,
+    tcpConnections: c.tcpConnections,
+    connections: a.connections.length,
+    pdus: a.pdus.count,
+    pdusByType: pduCountsByName(a),
+    truncatedPackets: c.truncatedPackets,
+    findings: findingsBySeverity(a.findings),
+    error: a.error?.message,
+  };
+  if (args.json) {
+    out.line(JSON.stringify(summary, null, 2));
+    return;
+  }
+  out.line(`${path}: ${c.format ?? 'unknown format'}, ${c.packets} packets, ${c.bytes} bytes, ${summary.durationS.toFixed(3)} s`);
+  out.line(`  link types: ${c.linkTypes.map((l) => `${l.name} (${l.linkType}) ×${l.packets}${l.supported ? '' : ' — not decoded'}`).join(', ') || 'none'}`);
+  out.line(`  TCP connections: ${c.tcpConnections}, iSCSI connections: ${a.connections.length}, PDUs: ${a.pdus.count}`);
+  for (const [name, n] of Object.entries(summary.pdusByType)) out.line(`    ${String(n).padStart(8)}  ${name}`);
+  if (c.truncatedPackets) out.line(`  ${c.truncatedPackets} packets cut by the snaplen (${c.snaplen ?? '?'} bytes)`);
+  out.line(`  findings: ${summary.findings.error} error, ${summary.findings.warning} warning, ${summary.findings.info} info`);
+  if (a.error) out.line(`  reading stopped: ${a.error.message}`);
+}
+
+function printConnections(a: Analysis, args: CliArgs, out: Output): void {
+  if (args.json) {
+    out.line(JSON.stringify(a.connections, null, 2));
+    return;
+  }
+  for (const c of a.connections) {
+    const dur = (c.lastTime - c.firstTime).toFixed(3);
+    const end = c.end.kind === 'open' ? 'open at capture end' : `${c.end.kind.toUpperCase()} by ${c.end.by} (frame ${c.end.frame})`;
+    const names = [c.initiatorKeys.InitiatorName, c.initiatorKeys.TargetName].filter(Boolean).join(' → ');
+    out.line(`conn ${c.conn}: ${c.initiator.address}:${c.initiator.port} → ${c.target.address}:${c.target.port}  ${c.pdus} PDUs, ${dur} s, ${end}${names ? `  ${names}` : ''}`);
+  }
+}
+
+const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
+
+function printFindings(a: Analysis, args: CliArgs, out: Output): void {
+  const min = SEVERITY_RANK[args.minSeverity];
+  const list = a.findings.filter((f) => SEVERITY_RANK[f.severity] >= min);
+  if (args.json) {
+    out.line(JSON.stringify(list, null, 2));
+    return;
+  }
+  if (list.length === 0) out.line('no findings');
+  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} conn ${f.conn ?? f.conns?.join(',')}  frame ${f.frames[0] ?? '-'}  ${f.message}`);
+}
+
+function explain(args: CliArgs, out: Output): number {
+  const line = args.positional[0];
+  const e = explainLogLine(line);
+  if (args.json) {
+    out.line(JSON.stringify(e ?? null, null, 2));
+    return 0;
+  }
+  if (!e) {
+    out.line('Not a line this tool recognises (expected a Linux kernel or iscsid iSCSI message).');
+    return 0;
+  }
+  for (const [k, v] of Object.entries(e)) out.line(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return 0;
+}
