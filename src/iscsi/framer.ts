@@ -27,6 +27,8 @@ export class ConnectionFraming {
   initiatorMaxRecv = 0;
   targetMaxRecv = 0;
   loginComplete = false;
+  /** Some login text was not captured (snaplen): a key we did not see may still have been sent. */
+  loginKeysIncomplete = false;
   /** Keys offered and answered during login, last value wins, in the order first seen. */
   readonly initiatorKeys = new Map<string, string>();
   readonly targetKeys = new Map<string, string>();
@@ -40,22 +42,28 @@ export class ConnectionFraming {
   /** Apply the final Login Response: the answer's value is the negotiated one (RFC 7143 §6.2). */
   completeLogin(): void {
     this.loginComplete = true;
-    const hd = negotiated(this.targetKeys.get('HeaderDigest'), this.initiatorKeys.get('HeaderDigest'));
-    const dd = negotiated(this.targetKeys.get('DataDigest'), this.initiatorKeys.get('DataDigest'));
-    this.headerDigest = hd === 'CRC32C' ? 4 : 0;
-    this.dataDigest = dd === 'CRC32C' ? 4 : 0;
-    const im = Number(this.initiatorKeys.get('MaxRecvDataSegmentLength') ?? 8192);
-    const tm = Number(this.targetKeys.get('MaxRecvDataSegmentLength') ?? 8192);
-    this.initiatorMaxRecv = Number.isFinite(im) && im > 0 ? im : 8192;
-    this.targetMaxRecv = Number.isFinite(tm) && tm > 0 ? tm : 8192;
+    // A key absent from complete login text takes its RFC default; absent from cut text, it is unknown.
+    const unknown = this.loginKeysIncomplete ? undefined : 'None';
+    const hd = negotiated(this.targetKeys.get('HeaderDigest'), this.initiatorKeys.get('HeaderDigest')) ?? unknown;
+    const dd = negotiated(this.targetKeys.get('DataDigest'), this.initiatorKeys.get('DataDigest')) ?? unknown;
+    this.headerDigest = hd === undefined ? -1 : hd === 'CRC32C' ? 4 : 0;
+    this.dataDigest = dd === undefined ? -1 : dd === 'CRC32C' ? 4 : 0;
+    this.initiatorMaxRecv = this.maxRecv(this.initiatorKeys.get('MaxRecvDataSegmentLength'));
+    this.targetMaxRecv = this.maxRecv(this.targetKeys.get('MaxRecvDataSegmentLength'));
+  }
+
+  private maxRecv(declared: string | undefined): number {
+    if (declared === undefined) return this.loginKeysIncomplete ? 0 : 8192;
+    const n = Number(declared);
+    return Number.isInteger(n) && n > 0 ? n : 0;
   }
 }
 
-function negotiated(answer: string | undefined, offer: string | undefined): string {
+function negotiated(answer: string | undefined, offer: string | undefined): string | undefined {
   // A target's list means it offered and the initiator chose; a single value is the choice.
   if (answer !== undefined && !answer.includes(',')) return answer;
   if (offer !== undefined && !offer.includes(',')) return offer;
-  return 'None';
+  return answer === undefined && offer === undefined ? undefined : 'None';
 }
 
 /** One framed PDU, handed to the sink; the object and its buffers are reused for the next PDU. */
@@ -150,6 +158,9 @@ export class DirectionFramer {
   private pduFileOffset = 0;
   private pduHeaderDigest = DigestCheck.None;
   private probingHeaderDigest = false;
+  /** Where BHS + AHS were complete, for a header whose digest we probed for. */
+  private probeFrame = 0;
+  private probeTime = 0;
   private resynced = false;
 
   // --- resynchronising: a window of recent bytes and where they came from
@@ -244,7 +255,7 @@ export class DirectionFramer {
     if (this.mode === Mode.Resync) {
       this.scan(true);
       if (this.mode === Mode.Resync) {
-        this.reportUnframed(0);
+        this.reportUnframed(undefined);
         return;
       }
     }
@@ -307,6 +318,10 @@ export class DirectionFramer {
       }
       this.hdrNeed = BHS_LENGTH + ahs + hd;
     }
+    if (this.probingHeaderDigest && this.hdrHave >= this.hdrNeed - 4 && this.hdrHave - take < this.hdrNeed - 4) {
+      this.probeFrame = frame;
+      this.probeTime = time;
+    }
     if (this.hdrHave === this.hdrNeed) {
       if (this.probingHeaderDigest) this.settleHeaderDigestProbe(frame, time);
       else this.headerComplete(frame, time);
@@ -332,7 +347,7 @@ export class DirectionFramer {
     const extraFileOffset = this.pduFileOffset + hl;
     this.hdrNeed = hl;
     this.hdrHave = hl;
-    this.headerComplete(frame, time);
+    this.headerComplete(this.probeFrame, this.probeTime);
     this.position = this.pduStart + hl;
     this.data(extra, 0, 4, frame, time, extraFileOffset);
     this.position = outer;
@@ -436,11 +451,12 @@ export class DirectionFramer {
     this.resynced = false;
     this.inData = false;
     this.hdrHave = 0;
-    if (login) this.noteLogin(h, this.keep, this.keepLength);
+    if (login) this.noteLogin(h, this.keep, this.keepLength, o.dataComplete);
     this.sink.pdu(o);
   }
 
-  private noteLogin(h: Uint8Array, data: Uint8Array, len: number): void {
+  private noteLogin(h: Uint8Array, data: Uint8Array, len: number, complete: boolean): void {
+    if (!complete) this.conn.loginKeysIncomplete = true;
     const keys = this.fromTarget ? this.conn.targetKeys : this.conn.initiatorKeys;
     for (const [k, v] of parseTextKeys(data, 0, len)) keys.set(k, v);
     const transit = (h[1] & 0x80) !== 0;
@@ -629,6 +645,7 @@ export class DirectionFramer {
           continue;
         }
         if (this.plausibleAt(idx, nextRunEnd)) {
+          if (!login && this.conn.headerDigest < 0) this.conn.headerDigest = hd;
           if (dd === 4 && this.conn.dataDigest < 0) this.conn.dataDigest = 4;
           if (dd === 0 && this.conn.dataDigest < 0 && ((b[at + 5] << 16) | (b[at + 6] << 8) | b[at + 7]) > 0) this.conn.dataDigest = 0;
           return 'yes';
@@ -671,9 +688,9 @@ export class DirectionFramer {
     if (endPos > expect) this.missing(endPos - expect, pieces[pieces.length - 1]?.frame ?? 0, pieces[pieces.length - 1]?.time ?? 0);
   }
 
-  private reportUnframed(upTo: number): void {
+  private reportUnframed(upTo: number | undefined): void {
     const from = this.unframedFrom;
-    const to = upTo || this.position;
+    const to = upTo ?? this.position;
     if (to > from && this.sink.unframed) {
       const frame = this.pieces.length ? this.pieces[this.pieceAt(Math.max(0, Math.min(this.rlen - 1, this.scanFrom)))].frame : 0;
       this.sink.unframed(this.fromTarget, to - from, frame, this.unframedMissing);

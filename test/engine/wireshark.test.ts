@@ -44,10 +44,15 @@ interface Agreement {
 
 function compare(capture: string, ours: PduRow[], rows: TsvRow[]): Agreement {
   const byFrame = new Map<number, PduRow[]>();
-  for (const p of ours) {
-    const list = byFrame.get(p.frame) ?? [];
+  const file = (frame: number, p: PduRow): void => {
+    const list = byFrame.get(frame) ?? [];
     list.push(p);
-    byFrame.set(p.frame, list);
+    byFrame.set(frame, list);
+  };
+  for (const p of ours) {
+    file(p.frame, p);
+    // A PDU the snaplen cut cannot be reassembled: Wireshark shows it where its header is.
+    if (p.truncated === true && p.headerFrame !== p.frame) file(p.headerFrame as number, p);
   }
   const used = new Set<PduRow>();
   const mismatches: string[] = [];
