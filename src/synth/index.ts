@@ -1,0 +1,2 @@
+export { SynthCapture, SynthConnection, endpoint, loginKeys } from './capture.ts';
+export type { Side, Endpoint, SendOptions } from './capture.ts';
