@@ -10,6 +10,11 @@ import { fileChunks, fileSize, Output } from './io.ts';
 
 /** Runs one command; returns the exit status (0 analysed, 1 unreadable capture, 2 usage). */
 export async function main(argv: readonly string[]): Promise<number> {
+  // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   let args: CliArgs;
   try {
     args = parseArgs(argv);
@@ -106,7 +111,9 @@ async function analysed(args: CliArgs, out: Output): Promise<number> {
       pduLines.push({ frame: p.frame, seq: seq++, line: tsv ? tsvLine(rec) : JSON.stringify(rec) });
     },
   });
-  switch (args.command) {
+  const nothingRead = analysis.capture.packets === 0 && analysis.error !== undefined;
+  switch (nothingRead ? 'none' : args.command) {
+    case 'none': break;
     case 'summary': printSummary(analysis, path, args, out); break;
     case 'connections': printConnections(analysis, args, out); break;
     case 'findings': printFindings(analysis, args, out); break;

@@ -242,8 +242,8 @@ export class DirectionFramer {
     // The next PDU starts inside the hole: look for one after it.
     this.mode = Mode.Resync;
     this.resynced = true;
-    this.position += n;
     this.unframedFrom = this.position;
+    this.position += n;
     this.unframedMissing = n;
     this.pieces.length = 0;
     this.rlen = 0;
@@ -255,7 +255,7 @@ export class DirectionFramer {
     if (this.mode === Mode.Resync) {
       this.scan(true);
       if (this.mode === Mode.Resync) {
-        this.reportUnframed(undefined);
+        this.reportUnframed(undefined, 0);
         return;
       }
     }
@@ -667,7 +667,7 @@ export class DirectionFramer {
     const pieces = this.pieces;
     const startPos = this.positionOfIndex(at);
     const endPos = this.position;
-    this.reportUnframed(startPos);
+    this.reportUnframed(startPos, pieces[this.pieceAt(at)].frame);
     this.rbuf = new Uint8Array(0);
     this.rlen = 0;
     this.pieces = [];
@@ -688,13 +688,11 @@ export class DirectionFramer {
     if (endPos > expect) this.missing(endPos - expect, pieces[pieces.length - 1]?.frame ?? 0, pieces[pieces.length - 1]?.time ?? 0);
   }
 
-  private reportUnframed(upTo: number | undefined): void {
+  /** Tell the sink about the bytes no PDU claimed, and where framing resumed (0: it did not). */
+  private reportUnframed(upTo: number | undefined, resyncFrame: number): void {
     const from = this.unframedFrom;
     const to = upTo ?? this.position;
-    if (to > from && this.sink.unframed) {
-      const frame = this.pieces.length ? this.pieces[this.pieceAt(Math.max(0, Math.min(this.rlen - 1, this.scanFrom)))].frame : 0;
-      this.sink.unframed(this.fromTarget, to - from, frame, this.unframedMissing);
-    }
+    if (to > from && this.sink.unframed) this.sink.unframed(this.fromTarget, to - from, resyncFrame, this.unframedMissing);
     this.unframedFrom = to;
     this.unframedMissing = 0;
   }
