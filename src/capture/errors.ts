@@ -1,0 +1,50 @@
+/** Why a capture could not be read (completely). */
+export type CaptureErrorKind =
+  /** Zero bytes. */
+  | 'empty'
+  /** Not a pcap / pcapng file at all (the message says what it looks like). */
+  | 'not-a-capture'
+  /** The file (or gzip stream) ends inside a header, record or block. */
+  | 'truncated'
+  /** A record / block / gzip stream whose contents are impossible. */
+  | 'corrupt'
+  /** A pcap or pcapng version this reader does not know. */
+  | 'unsupported-version';
+
+/**
+ * A capture that could not be read (completely). Packets read before the problem have already been
+ * delivered to the sink: the caller keeps them as a partial result.
+ */
+export class CaptureError extends Error {
+  override readonly name = 'CaptureError';
+  readonly kind: CaptureErrorKind;
+  /** Packet records delivered to the sink before the error. */
+  readonly packetsRead: number;
+  /** Offset in the (decompressed) stream where the problem is: start of the bad or cut record. */
+  readonly offset: number;
+
+  constructor(kind: CaptureErrorKind, message: string, packetsRead: number, offset: number) {
+    super(message);
+    this.kind = kind;
+    this.packetsRead = packetsRead;
+    this.offset = offset;
+  }
+}
+
+/** 1234567 → "1,234,567" (same in every locale, so messages are stable in tests and logs). */
+export function fmtInt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const neg = n < 0;
+  let s = String(Math.trunc(Math.abs(n)));
+  let out = '';
+  while (s.length > 3) {
+    out = ',' + s.slice(-3) + out;
+    s = s.slice(0, -3);
+  }
+  return (neg ? '-' : '') + s + out;
+}
+
+/** "1 packet" / "2 packets" with thousands separators. */
+export function plural(n: number, word: string): string {
+  return `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
+}

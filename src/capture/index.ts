@@ -1,0 +1,11 @@
+export type { PacketRecord, PacketSink } from './types.ts';
+export { CaptureError, fmtInt } from './errors.ts';
+export type { CaptureErrorKind } from './errors.ts';
+export { CaptureReader, MAX_BLOCK_LENGTH, MAX_CAPTURED_LENGTH } from './reader.ts';
+export type { CaptureInfo, CaptureReaderOptions, InterfaceInfo, NonPacketRecord, SectionInfo } from './reader.ts';
+export { linkTypeName } from './linktypes.ts';
+export { maybeGunzip } from './gzip.ts';
+export type { MaybeGunzipOptions } from './gzip.ts';
+export { blobChunks, readCapture, streamChunks } from './source.ts';
+export { PcapWriter, PcapngWriter } from './writer.ts';
+export type { ChunkedWriterOptions, PcapWriterOptions, PcapngWriterOptions, PcapngInterfaceOptions } from './writer.ts';
