@@ -1,5 +1,5 @@
 import { CaptureError, CaptureReader, maybeGunzip } from '../capture/index.ts';
-import type { PacketRecord } from '../capture/index.ts';
+import type { NonPacketRecord, PacketRecord } from '../capture/index.ts';
 import { explainLogLine, opcodeName } from '../codec/index.ts';
 import { analyze } from '../engine/index.ts';
 import type { Analysis, Finding } from '../engine/index.ts';
@@ -8,38 +8,46 @@ import { parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
 import { fileChunks, fileSize, Output } from './io.ts';
 
+export interface Streams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
 /** Runs one command; returns the exit status (0 analysed, 1 unreadable capture, 2 usage). */
-export async function main(argv: readonly string[]): Promise<number> {
-  // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+export async function main(argv: readonly string[], io: Streams = process): Promise<number> {
+  if (io.stdout === process.stdout) {
+    // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+  const stderr = (line: string): void => { io.stderr.write(`${line}\n`); };
   let args: CliArgs;
   try {
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`iscsi-inspect: ${e.message}\n${USAGE}\n`);
+      stderr(`iscsi-inspect: ${e.message}\n${USAGE}`);
       return 2;
     }
     throw e;
   }
   if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const out = new Output();
+  const out = new Output(io.stdout);
   try {
     switch (args.command) {
       case 'explain': return explain(args, out);
-      case 'frames': return await frames(args, out);
-      default: return await analysed(args, out);
+      case 'frames': return await frames(args, out, stderr);
+      default: return await analysed(args, out, stderr);
     }
   } catch (e) {
     await out.flush();
     if (e instanceof CaptureError || isFileError(e)) {
-      process.stderr.write(`iscsi-inspect: ${oneLine(e)}\n`);
+      stderr(`iscsi-inspect: ${oneLine(e)}`);
       return 1;
     }
     throw e;
@@ -66,26 +74,29 @@ export function timeNs(sec: number, nsec: number): string {
   return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
 }
 
-async function frames(args: CliArgs, out: Output): Promise<number> {
+async function frames(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
   const path = args.positional[0];
-  let pending: Promise<void> | undefined;
   const reader = new CaptureReader({
     packet(p: PacketRecord) {
       const t = p.hasTime ? `,"timeNs":"${timeNs(p.tsSec, p.tsNsec)}"` : '';
       out.line(`{"frame":${p.frame}${t},"capLen":${p.capLen},"origLen":${p.origLen},"interface":${p.interfaceId},"linkType":${p.linkType}}`);
     },
+  }, {
+    // pcapng custom blocks take a frame number in Wireshark but hold no packet: no time, interface or link type.
+    onNonPacketRecord(r: NonPacketRecord) {
+      out.line(`{"frame":${r.frame},"capLen":${r.length},"origLen":${r.length},"blockType":${r.blockType}}`);
+    },
   });
   try {
     for await (const chunk of maybeGunzip(fileChunks(path))) {
       reader.push(chunk);
-      pending = out.maybeFlush();
-      await pending;
+      await out.maybeFlush();
     }
     reader.end();
   } catch (e) {
     if (e instanceof CaptureError) {
       await out.flush();
-      process.stderr.write(`iscsi-inspect: ${oneLine(e)}\n`);
+      stderr(`iscsi-inspect: ${oneLine(e)}`);
       return 1;
     }
     throw e;
@@ -93,7 +104,7 @@ async function frames(args: CliArgs, out: Output): Promise<number> {
   return 0;
 }
 
-async function analysed(args: CliArgs, out: Output): Promise<number> {
+async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
   const path = args.positional[0];
   const totalBytes = await fileSize(path);
   const pduLines: Array<{ frame: number; seq: number; line: string }> = [];
@@ -129,7 +140,7 @@ async function analysed(args: CliArgs, out: Output): Promise<number> {
   }
   await out.flush();
   if (analysis.error) {
-    process.stderr.write(`iscsi-inspect: ${analysis.error.message}\n`);
+    stderr(`iscsi-inspect: ${analysis.error.message}`);
     return 1;
   }
   return 0;
