@@ -88,6 +88,8 @@ export class Analyzer implements PacketSink, StreamSink {
   private truncatedPackets = 0;
   private snaplenCut = 0;
   private readonly linkTypes = new Map<number, number>();
+  private runLinkType = -1;
+  private runLength = 0;
   private readonly skipped = { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
   private finished = false;
 
@@ -146,7 +148,8 @@ export class Analyzer implements PacketSink, StreamSink {
       this.lastTime = time;
     }
     if (p.capLen < p.origLen) this.truncatedPackets++;
-    this.linkTypes.set(p.linkType, (this.linkTypes.get(p.linkType) ?? 0) + 1);
+    if (p.linkType !== this.runLinkType) this.countLinkTypeRun(p.linkType);
+    this.runLength++;
     const s = this.seg;
     const why = decodeTcp(p.linkType, p.data, p.dataOffset, p.capLen, s);
     if (why !== SkipReason.None) {
@@ -164,6 +167,13 @@ export class Analyzer implements PacketSink, StreamSink {
     ctx.dataOffset = p.dataOffset;
     if (s.payloadLength < s.payloadWireLength) this.snaplenCut++;
     this.reassembler.segment(s, p.data, ctx);
+  }
+
+  /** Packets are counted per link type in runs: a Map update per packet costs more than the rest of the count. */
+  private countLinkTypeRun(next: number): void {
+    if (this.runLength > 0) this.linkTypes.set(this.runLinkType, (this.linkTypes.get(this.runLinkType) ?? 0) + this.runLength);
+    this.runLinkType = next;
+    this.runLength = 0;
   }
 
   private skip(why: SkipReason): void {
@@ -314,6 +324,7 @@ export class Analyzer implements PacketSink, StreamSink {
   // ------------------------------------------------------------------ result
 
   private result(): Analysis {
+    this.countLinkTypeRun(-1);
     const { columns, order } = this.table.finish();
     let details = this.details;
     let headerFrames = this.headerFrames;

@@ -283,7 +283,9 @@ export class DirectionFramer {
       this.hdrNeed = BHS_LENGTH;
     }
     const take = Math.min(len, this.hdrNeed - this.hdrHave);
-    this.hdr.set(b.subarray(off, off + take), this.hdrHave);
+    // A byte loop: headers are small, and a subarray per PDU is garbage on the hot path.
+    const hdr = this.hdr;
+    for (let i = 0, j = this.hdrHave; i < take; i++, j++) hdr[j] = b[off + i];
     const before = this.hdrHave;
     this.hdrHave += take;
     this.pduLastFrame = frame;
