@@ -302,11 +302,12 @@ export class DirectionFramer {
         this.resynced = true;
         this.pieces.length = 0;
         this.rlen = 0;
-        this.scanFrom = 1;
+        this.scanFrom = 0;
         this.unframedFrom = pos;
         this.unframedMissing = 0;
         this.position = pos;
         this.addPiece(copy, 0, bad, this.pduFirstFrame, time, this.pduFileOffset);
+        this.scanFrom = 1;
         this.position -= take; // addPiece counted these bytes; the caller adds `take` again
         return take;
       }
@@ -485,7 +486,7 @@ export class DirectionFramer {
 
   /** Drop window bytes before the scan point (they can no longer start a PDU). */
   private compact(): void {
-    const cut = this.scanFrom;
+    const cut = Math.min(this.scanFrom, this.rlen);
     if (cut === 0) return;
     let i = 0;
     while (i < this.pieces.length && this.pieces[i].at + this.pieces[i].length <= cut) i++;
