@@ -3,6 +3,7 @@ import type { NonPacketRecord, PacketRecord } from '../capture/index.ts';
 import { explainLogLine, opcodeName } from '../codec/index.ts';
 import { analyze } from '../engine/index.ts';
 import type { Analysis, Finding } from '../engine/index.ts';
+import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../engine/pdu-record.ts';
 import { parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
@@ -107,36 +108,20 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
 async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
   const path = args.positional[0];
   const totalBytes = await fileSize(path);
-  const pduLines: Array<{ frame: number; seq: number; line: string }> = [];
-  const tsv = args.command === 'pdus' && args.format === 'tsv';
-  let seq = 0;
+  const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv') : undefined;
   const analysis = await analyze(fileChunks(path), {
     totalBytes,
     ports: args.ports,
-    onPdu: args.command !== 'pdus' ? undefined : (p, conn) => {
-      const pdu = decodeKept(p.header, p.headerLength, p.data, p.dataLength);
-      const rec = pduRecord(pdu, {
-        conn, fromTarget: p.fromTarget, frame: p.frame, firstFrame: p.firstFrame, headerFrame: p.headerFrame,
-        time: p.time, truncated: p.truncated,
-      });
-      pduLines.push({ frame: p.frame, seq: seq++, line: tsv ? tsvLine(rec) : JSON.stringify(rec) });
-    },
+    onPdu: listing && ((p, conn) => listing.add(p, conn)),
+    afterChunk: listing && ((a) => listing.flush(a.settledFrame())),
   });
+  if (listing) await listing.flush(Infinity);
   const nothingRead = analysis.capture.packets === 0 && analysis.error !== undefined;
   switch (nothingRead ? 'none' : args.command) {
     case 'none': break;
     case 'summary': printSummary(analysis, path, args, out); break;
     case 'connections': printConnections(analysis, args, out); break;
     case 'findings': printFindings(analysis, args, out); break;
-    case 'pdus': {
-      pduLines.sort((a, b) => a.frame - b.frame || a.seq - b.seq);
-      if (tsv) out.line(TSV_COLUMNS.join('\t'));
-      for (const l of pduLines) {
-        out.line(l.line);
-        await out.maybeFlush();
-      }
-      break;
-    }
   }
   await out.flush();
   if (analysis.error) {
@@ -144,6 +129,39 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
     return 1;
   }
   return 0;
+}
+
+/**
+ * `pdus` streams: each PDU is printed once no PDU of an earlier frame can still come (the engine's
+ * settledFrame), so a huge capture starts printing at once and the listing stays in frame order.
+ */
+class PduListing {
+  private pending: Array<{ frame: number; seq: number; line: string }> = [];
+  private seq = 0;
+
+  constructor(private readonly out: Output, private readonly tsv: boolean) {
+    if (tsv) out.line(TSV_COLUMNS.join('\t'));
+  }
+
+  add(p: FramedPdu, conn: number): void {
+    const rec = pduRecord(decodeKept(p.header, p.headerLength, p.data, p.dataLength), {
+      conn, fromTarget: p.fromTarget, frame: p.frame, firstFrame: p.firstFrame, headerFrame: p.headerFrame,
+      time: p.time, truncated: p.truncated,
+    });
+    this.pending.push({ frame: p.frame, seq: this.seq++, line: this.tsv ? tsvLine(rec) : JSON.stringify(rec) });
+  }
+
+  async flush(settled: number): Promise<void> {
+    const ready = this.pending;
+    ready.sort((a, b) => a.frame - b.frame || a.seq - b.seq);
+    let n = 0;
+    while (n < ready.length && ready[n].frame < settled) {
+      this.out.line(ready[n].line);
+      n++;
+    }
+    this.pending = ready.slice(n);
+    await this.out.maybeFlush();
+  }
 }
 
 function tsvLine(rec: Record<string, unknown>): string {

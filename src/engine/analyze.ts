@@ -16,6 +16,8 @@ export interface AnalyzeOptions extends AnalyzerOptions {
   signal?: AbortSignal;
   totalBytes?: number;
   onProgress?: (p: Progress) => void;
+  /** Awaited after each chunk: lets a streaming consumer write out what has settled (see settledFrame). */
+  afterChunk?: (analyzer: Analyzer) => void | Promise<void>;
 }
 
 export class AnalysisCancelled extends Error {
@@ -34,6 +36,7 @@ export async function analyze(chunks: AsyncIterable<Uint8Array>, options: Analyz
     if (options.signal?.aborted) throw new AnalysisCancelled();
     analyzer.push(chunk);
     options.onProgress?.({ fileBytes, totalBytes: options.totalBytes, packets: analyzer.packetCount, pdus: analyzer.pduCount });
+    if (options.afterChunk) await options.afterChunk(analyzer);
   }
   return analyzer.finish();
 }

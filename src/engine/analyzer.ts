@@ -74,6 +74,8 @@ export class Analyzer implements PacketSink, StreamSink {
   private readonly ports: Set<number>;
   readonly table = new PduTableBuilder();
   private readonly conns: IscsiConnection[] = [];
+  /** Connections whose TCP entry is still open. */
+  private readonly active = new Set<IscsiConnection>();
   private readonly details = new Map<number, PduDetail>();
   private readonly headerFrames = new Map<number, number>();
   private readonly lunIndex = new Map<string, number>();
@@ -109,6 +111,21 @@ export class Analyzer implements PacketSink, StreamSink {
 
   get pduCount(): number {
     return this.table.count;
+  }
+
+  /**
+   * Every PDU reported in a frame below this one has been handed to onPdu already: what a streaming
+   * consumer may print in frame order. PDUs still held (out-of-order segments, a PDU being read, a
+   * resynchronisation window) can only land in frames at or after it.
+   */
+  settledFrame(): number {
+    let min = this.ctx.frame + 1;
+    min = Math.min(min, this.reassembler.heldFrame());
+    for (const c of this.active) {
+      const f = Math.min(c.framers[0]?.pendingFrame() ?? Infinity, c.framers[1]?.pendingFrame() ?? Infinity);
+      if (f < min) min = f;
+    }
+    return this.finished ? Infinity : min;
   }
 
   /** Feed the next chunk of the capture file. After a CaptureError further chunks are ignored. */
@@ -225,6 +242,7 @@ export class Analyzer implements PacketSink, StreamSink {
     if (!c) return;
     c.framers[0]?.end();
     c.framers[1]?.end();
+    this.active.delete(c);
   }
 
   /** Is this TCP connection iSCSI? By port, or by a Login Request as its first bytes. */
@@ -244,6 +262,7 @@ export class Analyzer implements PacketSink, StreamSink {
     }
     const c = new IscsiConnection(this.conns.length, tcp, initiatorSide as Dir, this);
     this.conns.push(c);
+    this.active.add(c);
     tcp.user = c;
     // Control events seen before we knew (the handshake) belong to the connection's story.
     for (const side of [0, 1] as const) {

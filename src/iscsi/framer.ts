@@ -207,6 +207,15 @@ export class DirectionFramer {
     }
   }
 
+  /**
+   * The lowest frame a PDU not yet emitted by this framer can be reported in, judging by the bytes it
+   * already holds (Infinity when it holds none). Bytes still to come bring frames of their own.
+   */
+  pendingFrame(): number {
+    if (this.mode === Mode.Resync) return this.pieces.length ? this.pieces[0].frame : Infinity;
+    return this.inData || this.hdrHave > 0 ? Math.min(this.pduFirstFrame, this.pduLastFrame) : Infinity;
+  }
+
   /** `n` bytes of the stream are not in the capture. */
   missing(n: number, frame: number, time: number): void {
     if (n <= 0) return;

@@ -129,6 +129,8 @@ export class TcpReassembler {
   private last: TcpConnection | undefined;
   private nextId = 0;
   readonly connections: TcpConnection[] = [];
+  /** Connections with segments held out of order (usually none). */
+  private readonly holding = new Set<TcpConnection>();
 
   constructor(private readonly sink: StreamSink) {}
 
@@ -189,6 +191,15 @@ export class TcpReassembler {
       }
     }
     return conn;
+  }
+
+  /** The lowest frame among segments held out of order (Infinity when none is held). */
+  heldFrame(): number {
+    let min = Infinity;
+    for (const c of this.holding) {
+      for (const d of c.dirs) for (const h of d.held) if (h.frame < min) min = h.frame;
+    }
+    return min;
   }
 
   /** End of capture: release held data (with holes before it) and close every connection. */
@@ -269,6 +280,7 @@ export class TcpReassembler {
     while (i > 0 && seqDiff(d.held[i - 1].seq, seq) > 0) i--;
     d.held.splice(i, 0, h);
     d.heldBytes += bytes.length;
+    this.holding.add(conn);
     if (d.heldBytes > MAX_HELD_BYTES || d.held.length > MAX_HELD_SEGMENTS) this.declareHole(conn, dir, d, ctx);
   }
 
@@ -296,6 +308,7 @@ export class TcpReassembler {
       if (ahead > 0) return;
       d.held.shift();
       d.heldBytes -= h.bytes.length;
+      if (conn.dirs[0].held.length === 0 && conn.dirs[1].held.length === 0) this.holding.delete(conn);
       const skip = -ahead;
       const total = h.bytes.length + h.missingTail;
       if (skip >= total) continue;

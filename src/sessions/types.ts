@@ -1,0 +1,243 @@
+/**
+ * The connection / session model: what the PDUs of a capture say about logins, sessions, tasks and
+ * how each connection ended. Plain data only (typed arrays and small records), so it crosses a
+ * worker boundary by structured clone. Nothing here is per PDU: routine I/O (Data-In/Out, R2T) only
+ * bumps counters of its command.
+ */
+
+import type { Side } from '../engine/types.ts';
+
+/**
+ * How a request's wait ended when no answer came in time (docs/findings.md `then`): the first FIN or
+ * RST on the connection, by whom, or the end of the capture.
+ */
+export type EndEvent = 'initiator-fin' | 'initiator-reset' | 'target-fin' | 'target-reset' | 'capture-end';
+
+/** A moment in the capture: the frame that shows it and its time (seconds since the epoch). */
+export interface Moment {
+  frame: number;
+  time: number;
+}
+
+/** The login phase of one connection (RFC 7143 §6.3, §11.12-11.13). */
+export interface LoginInfo {
+  /** First Login Request. */
+  request: Moment;
+  /** The Login Response that ended the login: the final one (T=1, NSG=3) or the first that failed. */
+  response: Moment | undefined;
+  /** Status of that response (class 0 = success). */
+  statusClass: number | undefined;
+  statusDetail: number | undefined;
+  /** The connection reached Full Feature Phase. */
+  fullFeature: boolean;
+}
+
+export interface LogoutInfo {
+  request: Moment;
+  /** Logout Request reason (byte 1 & 0x7f): 0 close session, 1 close connection, 2 remove for recovery. */
+  reason: number;
+  response: Moment | undefined;
+  /** Logout Response byte 2: 0 success. */
+  responseCode: number | undefined;
+}
+
+/** How a connection ended on the wire. */
+export interface ConnectionEndInfo {
+  /** The first FIN or RST of either side ('open': neither was captured). */
+  kind: 'fin' | 'rst' | 'open';
+  by: Side | undefined;
+  /** Frame/time of that FIN or RST; for 'open', the capture's last frame and time. */
+  frame: number;
+  time: number;
+  /** The same as the `then` of an unanswered request waiting at this point. */
+  event: EndEvent;
+  /** A Logout Request and its Response were exchanged before it. */
+  loggedOut: boolean;
+  /** Requests still waiting for their answer at this point (commands, NOP-Out pings, TMFs, target pings). */
+  outstanding: { commands: number; pings: number; tmfs: number; targetPings: number };
+  /** Later FIN/RST events (e.g. the RST a closed socket sends when late data arrives). */
+  later: Array<{ kind: 'FIN' | 'RST'; by: Side; frame: number; time: number }>;
+}
+
+export interface ConnectionModel {
+  conn: number;
+  /** "address:port" of each end. */
+  initiator: string;
+  portal: string;
+  initiatorName: string | undefined;
+  targetName: string | undefined;
+  initiatorAlias: string | undefined;
+  targetAlias: string | undefined;
+  /** SessionType as the initiator declared it ("Normal" when the login said nothing). */
+  sessionType: 'Discovery' | 'Normal' | undefined;
+  /** ISID as Wireshark shows it: "80:de:c7:3e:00:00". */
+  isid: string | undefined;
+  /** TSIH the target gave in its final Login Response. */
+  tsih: number | undefined;
+  cid: number | undefined;
+  login: LoginInfo | undefined;
+  /** Operational keys in force: the target's answer, else the initiator's declaration. */
+  negotiated: Record<string, string>;
+  /** The connection is in Full Feature Phase: a successful login, or a capture that began after it. */
+  loggedIn: boolean;
+  logout: LogoutInfo | undefined;
+  end: ConnectionEndInfo;
+  /** Index into SessionModel.sessions. */
+  session: number;
+  firstFrame: number;
+  lastFrame: number;
+  firstTime: number;
+  lastTime: number;
+  pdus: number;
+  /** SCSI commands sent on the connection. */
+  commands: number;
+  /** Text Request / Response exchanges (SendTargets in a discovery session). */
+  textRequests: number;
+}
+
+export interface SessionInfo {
+  index: number;
+  initiatorName: string | undefined;
+  isid: string | undefined;
+  targetName: string | undefined;
+  tsih: number | undefined;
+  sessionType: 'Discovery' | 'Normal' | undefined;
+  conns: number[];
+  firstTime: number;
+  lastTime: number;
+}
+
+/** What became of a SCSI command (TaskTable.fate). */
+export const TaskFate = {
+  /** Status arrived (SCSI Response or Data-In with S=1) before the connection ended. */
+  Completed: 0,
+  /** No status before the connection's first FIN/RST. */
+  Unanswered: 1,
+  /** Still waiting when the capture ended, connection open. */
+  OutstandingAtCaptureEnd: 2,
+  /** A Task Management function answered "function complete" covered it. */
+  Aborted: 3,
+  /** Its status may be in bytes the capture lost (a gap in the target's stream). */
+  Unknown: 4,
+  /** The ITT was used again by a new command while this one waited. */
+  Replaced: 5,
+  /** Status arrived, but only after the connection's first FIN/RST. */
+  AnsweredLate: 6,
+} as const;
+
+/** The task table: one entry per SCSI Command PDU, in columns (RFC 7143 §11.3-11.8). */
+export interface TaskTable {
+  count: number;
+  conn: Uint32Array;
+  itt: Uint32Array;
+  /** PDU row, frame and time of the SCSI Command. */
+  row: Uint32Array;
+  frame: Uint32Array;
+  time: Float64Array;
+  /** Index into Analysis.luns. */
+  lun: Uint16Array;
+  /** CDB byte 0 and byte 1 (service action for 0x9e/0x9f/0xa3 …). */
+  scsiOpcode: Uint8Array;
+  cdb1: Uint8Array;
+  cmdSN: Uint32Array;
+  expectedLength: Uint32Array;
+  /** Bit 0 R, bit 1 W, bit 2 immediate. */
+  flags: Uint8Array;
+  /** PDU row / frame / time of the status (SCSI Response or Data-In with S=1); -1 / 0 / NaN if none. */
+  statusRow: Int32Array;
+  statusFrame: Uint32Array;
+  statusTime: Float64Array;
+  /** SCSI status byte, -1 when no status came. */
+  status: Int16Array;
+  /** iSCSI Response byte of a SCSI Response (0 completed at target, 1 target failure); -1 otherwise. */
+  response: Int16Array;
+  /** Status time − command time in ms (NaN when no status came). */
+  latencyMs: Float64Array;
+  r2ts: Uint32Array;
+  dataIns: Uint32Array;
+  dataOuts: Uint32Array;
+  /** TaskFate. */
+  fate: Uint8Array;
+}
+
+/** A Task Management Function request and what answered it (RFC 7143 §11.5-11.6). */
+export interface TmfRecord {
+  conn: number;
+  itt: number;
+  request: Moment;
+  /** Byte 1 & 0x7f: 1 ABORT TASK … 8 TASK REASSIGN. */
+  fn: number;
+  lun: number;
+  referencedTaskTag: number;
+  refCmdSN: number;
+  /** Index into the task table of the command it names (ABORT TASK, TASK REASSIGN) or, for a
+   *  LUN- or target-wide function, of the oldest command it found outstanding there; -1 if none. */
+  task: number;
+  response: Moment | undefined;
+  responseCode: number | undefined;
+  fate: 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
+  /** The next TMF the initiator sent on the connection while this one waited (escalation). */
+  next: number;
+}
+
+/** An initiator NOP-Out ping (ITT ≠ 0xffffffff) and its NOP-In (RFC 7143 §11.18). */
+export interface PingRecord {
+  conn: number;
+  itt: number;
+  request: Moment;
+  answer: Moment | undefined;
+  fate: 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
+}
+
+/** A target NOP-In ping (TTT ≠ 0xffffffff) and the NOP-Out echoing its TTT (RFC 7143 §11.19). */
+export interface TargetPingRecord {
+  conn: number;
+  ttt: number;
+  lun: number;
+  request: Moment;
+  echo: Moment | undefined;
+  /** The echo's ITT and LUN index (the echo must carry ITT 0xffffffff and the ping's LUN). */
+  echoItt: number | undefined;
+  echoLun: number | undefined;
+  /** The next target ping on the connection, when it came before any echo. */
+  supersededBy: Moment | undefined;
+  fate: 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
+}
+
+/** A NOP-Out carrying a TTT that no outstanding target ping offered. */
+export interface StrayEcho {
+  conn: number;
+  at: Moment;
+  ttt: number;
+  itt: number;
+  lun: number;
+  /** The TTT of the target ping that was waiting for an echo then (0xffffffff if none). */
+  expectedTtt: number;
+}
+
+/** Latency of completed commands for one LUN or one SCSI operation code. */
+export interface LatencyStats {
+  /** LUN index (byLun) or SCSI opcode (byOpcode). */
+  key: number;
+  /** "LUN 1" or "READ(10)". */
+  name: string;
+  /** Commands sent. */
+  count: number;
+  /** Of which got a status. */
+  completed: number;
+  minMs: number;
+  medianMs: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+export interface SessionModel {
+  connections: ConnectionModel[];
+  sessions: SessionInfo[];
+  tasks: TaskTable;
+  tmfs: TmfRecord[];
+  pings: PingRecord[];
+  targetPings: TargetPingRecord[];
+  strayEchoes: StrayEcho[];
+  latency: { byLun: LatencyStats[]; byOpcode: LatencyStats[] };
+}

@@ -1,0 +1,111 @@
+// Exports: findings as JSON (the same array `iscsi-inspect findings --json` prints) and CSV, and the
+// visible ladder as a standalone SVG file.
+
+import type { Finding } from '../../engine/index.ts';
+
+export function findingsJson(findings: readonly Finding[]): string {
+  return `${JSON.stringify(findings, null, 2)}\n`;
+}
+
+const FIXED = ['kind', 'severity', 'conn', 'time', 'frames', 'message'] as const;
+
+/** RFC 4180 cell; text that a spreadsheet would run as a formula gets a leading apostrophe. */
+export function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  let s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * One line per finding: kind, severity, conn (or the session's conns joined by spaces), time
+ * (seconds since the epoch), frames (space-separated), message, then one column per detail key
+ * found in any finding (sorted by name).
+ */
+export function findingsCsv(findings: readonly Finding[]): string {
+  const detailKeys = new Set<string>();
+  for (const f of findings) for (const k of Object.keys(f)) if (!(FIXED as readonly string[]).includes(k) && k !== 'conns') detailKeys.add(k);
+  const extra = [...detailKeys].sort();
+  const lines = [[...FIXED, ...extra].join(',')];
+  for (const f of findings) {
+    const conn = f.conn !== undefined ? String(f.conn) : (f.conns ?? []).join(' ');
+    const cells = [csvCell(f.kind), csvCell(f.severity), csvCell(conn), csvCell(f.time), csvCell(f.frames.join(' ')), csvCell(f.message)];
+    for (const k of extra) cells.push(csvCell(f[k]));
+    lines.push(cells.join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Parse our CSV back (tests, and a sanity check of quoting). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') { cell += '"'; i++; } else q = false;
+      } else cell += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') { row.push(cell); cell = ''; }
+    else if (ch === '\r') { /* part of CRLF */ }
+    else if (ch === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; }
+    else cell += ch;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+const STYLE_PROPS = [
+  'fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'opacity', 'font-family',
+  'font-size', 'font-weight', 'font-style', 'text-anchor', 'dominant-baseline', 'paint-order', 'visibility', 'display',
+];
+
+/**
+ * A standalone copy of an on-screen SVG: styles that came from the page's stylesheets are written
+ * onto each element (the file has no stylesheet), hit targets are dropped, a background is added.
+ */
+export function standaloneSvg(svg: SVGSVGElement, background: string): string {
+  // Styles are written in a document of its own: the page's Content-Security-Policy rightly forbids
+  // style attributes on its own nodes, and the file needs them.
+  const doc = document.implementation.createDocument('http://www.w3.org/2000/svg', 'svg', null);
+  const clone = doc.importNode(svg, true) as SVGSVGElement;
+  const src = svg.querySelectorAll('*');
+  const dst = clone.querySelectorAll('*');
+  for (let i = 0; i < src.length; i++) {
+    const cs = getComputedStyle(src[i]);
+    const parts: string[] = [];
+    for (const p of STYLE_PROPS) {
+      const v = cs.getPropertyValue(p);
+      if (v) parts.push(`${p}:${v}`);
+    }
+    dst[i].setAttribute('style', parts.join(';'));
+    dst[i].removeAttribute('class');
+  }
+  for (const el of clone.querySelectorAll('[data-hit]')) el.remove();
+  const { width, height } = svg.getBoundingClientRect();
+  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  clone.setAttribute('width', String(Math.ceil(width)));
+  clone.setAttribute('height', String(Math.ceil(height)));
+  clone.setAttribute('viewBox', `0 0 ${Math.ceil(width)} ${Math.ceil(height)}`);
+  const bg = doc.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  bg.setAttribute('width', '100%');
+  bg.setAttribute('height', '100%');
+  bg.setAttribute('fill', background);
+  clone.insertBefore(bg, clone.firstChild);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}\n`;
+}
+
+/** Save text as a file (an <a download> on a blob: URL; nothing leaves the browser). */
+export function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
