@@ -375,9 +375,19 @@ export class Analyzer implements PacketSink, StreamSink {
       details,
       luns: this.luns,
       findings: [],
-      error: this.error ? { kind: this.error.kind, message: this.error.message } : undefined,
+      error: this.error ? { kind: this.error.kind, message: this.error.message } : unreadableLinkTypes(capture),
     };
   }
+}
+
+/** A capture none of whose packets we can decode says so, naming what it holds. */
+function unreadableLinkTypes(c: CaptureSummary): { kind: string; message: string } | undefined {
+  if (c.packets === 0 || c.linkTypes.some((l) => l.supported)) return undefined;
+  const what = c.linkTypes.map((l) => `link type ${l.linkType} (${l.name})`).join(', ');
+  return {
+    kind: 'unsupported-link-type',
+    message: `This is a ${c.format ?? 'capture'} file with ${what}; no TCP found (readable link types: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback)`,
+  };
 }
 
 /** The capture's effective snaplen: the smallest one any interface set (0 means none). */

@@ -134,3 +134,13 @@ test('a Linux cooked capture runs through the whole engine', () => {
   expect(analysis.capture.linkTypes).toEqual([{ linkType: 113, name: expect.any(String), packets: 1, supported: true }]);
   expect(pdus.map((p) => [p.name, p.itt, p.dir])).toEqual([['NOP-Out', 7, 'I>T']]);
 });
+
+test('a capture of a link type we cannot read says so, naming it', () => {
+  const w = new PcapWriter({ linkType: 127 });
+  w.addPacket(1_700_000_000, 0, new Uint8Array(80));
+  const { analysis } = analyzeBytes(w.toBytes());
+  expect(analysis.error).toEqual({
+    kind: 'unsupported-link-type',
+    message: 'This is a pcap file with link type 127 (IEEE 802.11 radiotap); no TCP found (readable link types: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback)',
+  });
+});
