@@ -77,7 +77,7 @@ export class Analyzer implements PacketSink, StreamSink {
   /** Connections whose TCP entry is still open. */
   private readonly active = new Set<IscsiConnection>();
   private readonly details = new Map<number, PduDetail>();
-  private readonly headerFrames = new Map<number, number>();
+  private readonly headerFrames = new Map<number, { frame: number; header: Uint8Array }>();
   private readonly lunIndex = new Map<string, number>();
   private readonly luns: string[] = [];
   private lastLunHi = -1;
@@ -284,7 +284,8 @@ export class Analyzer implements PacketSink, StreamSink {
     col.fileOffset[i] = p.fileOffset;
     col.frame[i] = p.frame;
     col.firstFrame[i] = p.firstFrame;
-    if (p.headerFrame !== p.firstFrame) this.headerFrames.set(i, p.headerFrame);
+    // A header cut across segments is not contiguous in the file: keep its bytes for re-reading.
+    if (p.headerFrame !== p.firstFrame) this.headerFrames.set(i, { frame: p.headerFrame, header: h.slice(0, p.headerLength) });
     col.conn[i] = c.index;
     col.b0[i] = h[0];
     col.b1[i] = h[1];

@@ -87,8 +87,9 @@ export interface Analysis {
   capture: CaptureSummary;
   connections: ConnectionSummary[];
   pdus: PduColumns;
-  /** Rows whose header ended in a later frame than it began. */
-  headerFrames: Map<number, number>;
+  /** Rows whose header (BHS + AHS) ended in a later frame than it began: that frame, and the header's
+   *  bytes, which are not contiguous in the file as other headers are at `fileOffset`. */
+  headerFrames: Map<number, { frame: number; header: Uint8Array }>;
   details: Map<number, PduDetail>;
   /** LUN table: 8 LUN bytes as 16 hex digits, by index. */
   luns: string[];

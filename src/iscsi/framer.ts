@@ -161,6 +161,7 @@ export class DirectionFramer {
   /** Where BHS + AHS were complete, for a header whose digest we probed for. */
   private probeFrame = 0;
   private probeTime = 0;
+  private probeFileOffset = 0;
   private resynced = false;
 
   // --- resynchronising: a window of recent bytes and where they came from
@@ -330,9 +331,13 @@ export class DirectionFramer {
       }
       this.hdrNeed = BHS_LENGTH + ahs + hd;
     }
-    if (this.probingHeaderDigest && this.hdrHave >= this.hdrNeed - 4 && this.hdrHave - take < this.hdrNeed - 4) {
+    if (this.probingHeaderDigest && this.hdrHave >= this.hdrNeed - 4 && before < this.hdrNeed - 4) {
       this.probeFrame = frame;
       this.probeTime = time;
+    }
+    if (this.probingHeaderDigest && this.hdrHave > this.hdrNeed - 4 && before <= this.hdrNeed - 4) {
+      // Where the 4 probed bytes begin in the file: they may be the start of the next PDU.
+      this.probeFileOffset = fileOffset + (this.hdrNeed - 4 - before);
     }
     if (this.hdrHave === this.hdrNeed) {
       if (this.probingHeaderDigest) this.settleHeaderDigestProbe(frame, time);
@@ -356,7 +361,7 @@ export class DirectionFramer {
     this.conn.headerDigest = 0;
     const extra = this.hdr.slice(hl, hl + 4);
     const outer = this.position;
-    const extraFileOffset = this.pduFileOffset + hl;
+    const extraFileOffset = this.probeFileOffset;
     this.hdrNeed = hl;
     this.hdrHave = hl;
     this.headerComplete(this.probeFrame, this.probeTime);
