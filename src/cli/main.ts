@@ -69,6 +69,11 @@ function oneLine(e: Error): string {
   return e.message.replace(/\s*\n\s*/g, ' ');
 }
 
+/** Wire strings in text output: control characters (terminal escapes, NUL) shown as \xNN, never sent raw. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Nanoseconds since the epoch as a decimal string (a double cannot hold them). */
 export function timeNs(sec: number, nsec: number): string {
   if (sec > 0) return `${sec}${String(nsec).padStart(9, '0')}`;
@@ -221,7 +226,7 @@ function printConnections(a: Analysis, args: CliArgs, out: Output): void {
   for (const c of a.connections) {
     const dur = (c.lastTime - c.firstTime).toFixed(3);
     const end = c.end.kind === 'open' ? 'open at capture end' : `${c.end.kind.toUpperCase()} by ${c.end.by} (frame ${c.end.frame})`;
-    const names = [c.initiatorKeys.InitiatorName, c.initiatorKeys.TargetName].filter(Boolean).join(' → ');
+    const names = printable([c.initiatorKeys.InitiatorName, c.initiatorKeys.TargetName].filter(Boolean).join(' → '));
     out.line(`conn ${c.conn}: ${c.initiator.address}:${c.initiator.port} → ${c.target.address}:${c.target.port}  ${c.pdus} PDUs, ${dur} s, ${end}${names ? `  ${names}` : ''}`);
   }
 }
@@ -236,7 +241,7 @@ function printFindings(a: Analysis, args: CliArgs, out: Output): void {
     return;
   }
   if (list.length === 0) out.line('no findings');
-  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} conn ${f.conn ?? f.conns?.join(',')}  frame ${f.frames[0] ?? '-'}  ${f.message}`);
+  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} conn ${f.conn ?? f.conns?.join(',')}  frame ${f.frames[0] ?? '-'}  ${printable(f.message)}`);
 }
 
 function explain(args: CliArgs, out: Output): number {
@@ -250,6 +255,6 @@ function explain(args: CliArgs, out: Output): number {
     out.line('Not a line this tool recognises (expected a Linux kernel or iscsid iSCSI message).');
     return 0;
   }
-  for (const [k, v] of Object.entries(e)) out.line(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(e)) out.line(`${k}: ${printable(typeof v === 'string' ? v : JSON.stringify(v))}`);
   return 0;
 }

@@ -103,3 +103,26 @@ describe('iscsi-inspect pdus and exit codes', () => {
     expect(JSON.parse(out)).toMatchObject({ format: 'pcap', pdus: 20, connections: 1 });
   });
 });
+
+describe('hostile wire strings', () => {
+  test('names with HTML, control characters and invalid UTF-8 come out as data', async () => {
+    const { hostileCapture, HOSTILE_STRINGS } = await import('../../src/synth/index.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'iscsi-cli-'));
+    const file = join(dir, 'hostile.pcap');
+    writeFileSync(file, hostileCapture());
+    const json = await runCli(['connections', file, '--json']);
+    expect(json.code).toBe(0);
+    const conns = JSON.parse(json.stdout) as Array<{ initiatorKeys: Record<string, string> }>;
+    expect(conns[0].initiatorKeys.InitiatorName).toBe(HOSTILE_STRINGS.initiatorName);
+    expect(conns[0].initiatorKeys['X-Long']).toBe(HOSTILE_STRINGS.long);
+    const text = await runCli(['connections', file]);
+    expect(text.stdout).toContain('<img src=x onerror=alert(1)>');
+    // No raw control characters reach the terminal.
+    expect(/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text.stdout)).toBe(false);
+    const pdus = jsonLines((await runCli(['pdus', file])).stdout);
+    expect(pdus.map((p) => p.name)).toEqual(['Login Request', 'Login Response', 'Text Request', 'Text Response', 'Logout Request', 'Logout Response']);
+    const keys = pdus[3].keys as Array<[string, string]>;
+    expect(keys[0][0]).toBe('TargetName');
+    expect(keys[0][1]).toContain('\ufffd'); // invalid UTF-8 decoded with replacement characters
+  });
+});
