@@ -561,9 +561,11 @@ export class CaptureReader {
           `block length ${fmtInt(total)} at its start but ${fmtInt(trailer)} at its end`);
       }
       switch (type) {
-        case BT_EPB: {
+        case BT_EPB:
+        case BT_OPB: {
+          // The obsolete Packet Block differs only in a 16-bit interface id (then a drops count).
           if (total < 32) throw this.corruptBlock(type, abs + pos, `block length ${total} is less than the 32-byte minimum`);
-          const id = dv.getUint32(pos + 8, le);
+          const id = type === BT_EPB ? dv.getUint32(pos + 8, le) : dv.getUint16(pos + 8, le);
           const capLen = dv.getUint32(pos + 20, le);
           if (capLen > total - 32 || ((capLen + 3) & ~3) > total - 32) {
             throw this.corruptBlock(type, abs + pos,
@@ -616,34 +618,6 @@ export class CaptureReader {
           rec.data = b;
           rec.dataOffset = pos + 12;
           rec.fileOffset = abs + pos + 12;
-          pos += total;
-          this.consumed = abs + pos;
-          sink.packet(rec);
-          continue;
-        }
-        case BT_OPB: {
-          if (total < 32) throw this.corruptBlock(type, abs + pos, `block length ${total} is less than the 32-byte minimum`);
-          const id = dv.getUint16(pos + 8, le);
-          const capLen = dv.getUint32(pos + 20, le);
-          if (capLen > total - 32 || ((capLen + 3) & ~3) > total - 32) {
-            throw this.corruptBlock(type, abs + pos,
-              `captured length ${fmtInt(capLen)} does not fit in a block of ${fmtInt(total)} bytes`);
-          }
-          const iface = this.ifaces[id];
-          if (iface === undefined) throw this.noSuchInterface(type, abs + pos, id);
-          this.setTime(iface, dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le));
-          const frame = ++this.frames;
-          this.packets++;
-          iface.packets++;
-          rec.frame = frame;
-          rec.hasTime = true;
-          rec.capLen = capLen;
-          rec.origLen = dv.getUint32(pos + 24, le);
-          rec.interfaceId = id;
-          rec.linkType = iface.linkType;
-          rec.data = b;
-          rec.dataOffset = pos + 28;
-          rec.fileOffset = abs + pos + 28;
           pos += total;
           this.consumed = abs + pos;
           sink.packet(rec);

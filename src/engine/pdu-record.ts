@@ -12,6 +12,9 @@ export interface PduPlace {
   truncated: boolean;
 }
 
+/** The header fields, in the contract's order; each PDU type's decoded object has exactly those it carries. */
+const SEQUENCE_KEYS = ['ttt', 'lun', 'cmdSN', 'expStatSN', 'statSN', 'expCmdSN', 'maxCmdSN', 'dataSN', 'r2tSN'] as const;
+
 /** Decode a PDU from its header (BHS + AHS, no digest) and the kept start of its data segment. */
 export function decodeKept(header: Uint8Array, headerLength: number, data: Uint8Array, dataLength: number): Pdu {
   const bytes = new Uint8Array(headerLength + dataLength);
@@ -38,66 +41,12 @@ export function pduRecord(p: Pdu, at: PduPlace): Record<string, unknown> {
     final: p.final,
     itt: p.itt,
   };
-  switch (p.opcode) {
-    case 0x00:
-      Object.assign(r, { ttt: p.ttt, lun: p.lun, cmdSN: p.cmdSN, expStatSN: p.expStatSN });
-      break;
-    case 0x20:
-      Object.assign(r, { ttt: p.ttt, lun: p.lun, statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    case 0x01:
-      Object.assign(r, { lun: p.lun, cmdSN: p.cmdSN, expStatSN: p.expStatSN });
-      break;
-    case 0x21:
-      Object.assign(r, { statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    case 0x02:
-      Object.assign(r, { lun: p.lun, cmdSN: p.cmdSN, expStatSN: p.expStatSN });
-      break;
-    case 0x22:
-      Object.assign(r, { statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    case 0x03:
-      Object.assign(r, { cmdSN: p.cmdSN, expStatSN: p.expStatSN });
-      break;
-    case 0x23:
-      Object.assign(r, { statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    case 0x04:
-      Object.assign(r, { ttt: p.ttt, lun: p.lun, cmdSN: p.cmdSN, expStatSN: p.expStatSN });
-      break;
-    case 0x24:
-      Object.assign(r, { ttt: p.ttt, lun: p.lun, statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    case 0x05:
-      Object.assign(r, { ttt: p.ttt, lun: p.lun, expStatSN: p.expStatSN, dataSN: p.dataSN });
-      break;
-    case 0x25:
-      r.ttt = p.ttt;
-      if (p.ttt !== 0xffffffff) r.lun = p.lun; // the LUN field is reserved unless a TTT is given
-      if (p.statusPresent) r.statSN = p.statSN;
-      Object.assign(r, { expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN, dataSN: p.dataSN });
-      break;
-    case 0x06:
-      Object.assign(r, { cmdSN: p.cmdSN, expStatSN: p.expStatSN });
-      break;
-    case 0x26:
-      Object.assign(r, { statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    case 0x10:
-      Object.assign(r, { ttt: p.ttt, lun: p.lun, expStatSN: p.expStatSN });
-      break;
-    case 0x31:
-      Object.assign(r, { ttt: p.ttt, lun: p.lun, statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN, r2tSN: p.r2tSN });
-      break;
-    case 0x32:
-      Object.assign(r, { lun: p.lun, statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    case 0x3f:
-      Object.assign(r, { statSN: p.statSN, expCmdSN: p.expCmdSN, maxCmdSN: p.maxCmdSN });
-      break;
-    default:
-      break;
+  const fields = p as unknown as Record<string, number>;
+  for (const key of SEQUENCE_KEYS) {
+    if (!(key in p)) continue;
+    // Data-In's LUN is reserved unless it carries a TTT, and its StatSN means nothing without S.
+    if (p.opcode === 0x25 && ((key === 'lun' && p.ttt === 0xffffffff) || (key === 'statSN' && !p.statusPresent))) continue;
+    r[key] = fields[key];
   }
   r.dataSegmentLength = p.dataSegmentLength;
   r.totalAHSLength = p.totalAHSLength;
