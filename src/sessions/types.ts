@@ -61,9 +61,11 @@ export interface ConnectionEndInfo {
 
 export interface ConnectionModel {
   conn: number;
-  /** "address:port" of each end. */
+  /** "address:port" of each end ("[v6 address]:port" for IPv6). */
   initiator: string;
   portal: string;
+  /** The initiator's address alone: what names the initiator when the login was not captured. */
+  initiatorAddress: string;
   initiatorName: string | undefined;
   targetName: string | undefined;
   initiatorAlias: string | undefined;
@@ -213,6 +215,9 @@ export interface StrayEcho {
   lun: number;
   /** The TTT of the target ping that was waiting for an echo then (0xffffffff if none). */
   expectedTtt: number;
+  /** Index into targetPings of the ping whose TTT it echoed with a wrong ITT or LUN; -1 when no
+   *  waiting ping offered the TTT. */
+  ping: number;
 }
 
 /** Latency of completed commands for one LUN or one SCSI operation code. */

@@ -1,0 +1,49 @@
+import { ascAscqName, asyncEventName, parseSense, senseKeyName } from '../codec/index.ts';
+import type { Finding } from '../engine/types.ts';
+import { Op, lunValue } from '../sessions/index.ts';
+import type { CheckContext } from './context.ts';
+import { finding, frameList } from './format.ts';
+
+/** What each AsyncEvent asks of the initiator (RFC 7143 §11.9.1). */
+function consequence(event: number): string {
+  switch (event) {
+    case 0: return 'a SCSI asynchronous event';
+    case 1: return 'the target asks the initiator to log out (within Parameter3 seconds)';
+    case 2: return 'the target will drop this connection';
+    case 3: return 'the target will drop all connections of the session';
+    case 4: return 'the target asks to renegotiate operational parameters';
+    default: return 'a vendor-specific or reserved event';
+  }
+}
+
+/** Asynchronous Messages (RFC 7143 §11.9): the target telling the initiator something unasked. */
+export function checkAsyncMessages(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const c = ctx.analysis.pdus;
+  const b0 = c.b0;
+  const ASYNC = Op.Async;
+  for (const conn of ctx.model.connections) {
+    const rows = ctx.rows.rows[conn.conn];
+    if (rows === undefined) continue;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k];
+      if ((b0[i] & 0x3f) !== ASYNC) continue;
+      const asyncEvent = c.w36[i] >>> 24;
+      const eventText = asyncEventName(asyncEvent);
+      let message = `Asynchronous Message: ${eventText} — ${consequence(asyncEvent)}`;
+      let sense: { senseKey: number; asc: number; ascq: number } | undefined;
+      const data = ctx.analysis.details.get(i)?.data;
+      if (asyncEvent === 0 && data !== undefined && data.length >= 2) {
+        const senseLength = (data[0] << 8) | data[1];
+        const s = parseSense(data, 2, senseLength);
+        if (s !== undefined) {
+          sense = { senseKey: s.senseKey, asc: s.asc, ascq: s.ascq };
+          message += ` on LUN ${lunValue(ctx.analysis.luns, c.lun[i])}: ${senseKeyName(s.senseKey)}, ${ascAscqName(s.asc, s.ascq)}`;
+        }
+      }
+      out.push(finding('async-message', 'warning', { conn: conn.conn }, c.time[i], frameList(c.frame[i]), message,
+        { asyncEvent, eventText, parameter1: c.w36[i] & 0xffff, ...sense }));
+    }
+  }
+  return out;
+}

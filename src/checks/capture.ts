@@ -1,0 +1,64 @@
+import type { Finding } from '../engine/types.ts';
+import type { CheckContext } from './context.ts';
+import { finding, frameList } from './format.ts';
+
+/**
+ * What the capture itself lacks. Bytes missing from a TCP stream (capture loss) make every check
+ * around them unsure (capture-gap); a snaplen that cut the packets leaves data segments incomplete
+ * (snaplen-truncated) — with a cut capture the holes come from the snaplen, so they are told there.
+ */
+export function checkCapture(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const cap = ctx.analysis.capture;
+  const pdus = ctx.analysis.pdus;
+  const cut = cap.snaplenCutSegments > 0;
+  for (const s of ctx.analysis.connections) {
+    if (cut) break;
+    for (const g of s.gaps) {
+      if (g.bytesMissing <= 0) continue; // a mid-stream start skips bytes but loses none
+      const time = g.resyncFrame > 0 ? frameTime(ctx, s.conn, g.resyncFrame) ?? s.lastTime : s.lastTime;
+      const stream = g.dir === 'I>T' ? "initiator's" : "target's";
+      const resumed = g.resyncFrame > 0 ? `PDU framing resumed at frame ${g.resyncFrame}` : 'PDU framing never resumed';
+      out.push(finding('capture-gap', 'warning', { conn: s.conn }, time, frameList(g.resyncFrame),
+        `The capture lost ${g.bytesMissing.toLocaleString('en-US')} bytes of the ${stream} stream (${g.dir}); ${resumed} — PDUs in those bytes are missing, so findings next to the gap are unsure (capture with a bigger buffer, or nearer the host)`,
+        { bytesMissing: g.bytesMissing, resyncFrame: g.resyncFrame, dir: g.dir }));
+    }
+  }
+  if (cut) {
+    let pdusTruncated = 0;
+    let first = -1;
+    for (let i = 0; i < pdus.count; i++) {
+      if ((pdus.state[i] & 1) === 0) continue;
+      pdusTruncated++;
+      if (first < 0) first = i;
+    }
+    const conns = ctx.analysis.connections.filter((s) => s.truncatedPdus > 0 || s.gaps.length > 0).map((s) => s.conn);
+    const holes = ctx.analysis.connections.reduce((n, s) => n + s.gaps.filter((g) => g.bytesMissing > 0).length, 0);
+    const snaplen = cap.snaplen ?? 0;
+    let message = `The capture's snaplen (${snaplen} bytes) cut ${cap.snaplenCutSegments.toLocaleString('en-US')} TCP segments`;
+    if (pdus.count === 0) message += ': no complete 48-byte iSCSI header survived, so no PDU could be read — capture again with a snaplen of at least 262144 (tcpdump -s 0)';
+    else {
+      message += `: ${pdusTruncated.toLocaleString('en-US')} PDUs have incomplete data segments (headers still decoded)`;
+      if (holes > 0) message += `, and ${holes} stretch${holes === 1 ? '' : 'es'} of the streams held no readable header, so some PDUs are missing altogether`;
+      message += ' — capture again with tcpdump -s 0 to see everything';
+    }
+    out.push(finding('snaplen-truncated', 'info', { conns }, first >= 0 ? pdus.time[first] : cap.firstTime ?? 0,
+      frameList(first >= 0 ? pdus.frame[first] : undefined), message, { snaplen, pdusTruncated }));
+  }
+  return out;
+}
+
+/** Time of a frame, from the PDUs of the connection that completed in it. */
+function frameTime(ctx: CheckContext, conn: number, frame: number): number | undefined {
+  const rows = ctx.rows.rows[conn];
+  const pdus = ctx.analysis.pdus;
+  if (rows === undefined) return undefined;
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pdus.frame[rows[mid]] < frame) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < rows.length ? pdus.time[rows[lo]] : undefined;
+}

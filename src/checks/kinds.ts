@@ -1,0 +1,34 @@
+import type { Severity } from '../engine/types.ts';
+
+/**
+ * The finding kinds of docs/findings.md, with their severity. Two kinds lower it in one case:
+ * command-unanswered when the capture simply ended first (as the contract says), and
+ * expstatsn-ahead when the initiator counted an R2T's StatSN at ErrorRecoveryLevel 0 (libiscsi
+ * does; harmless there).
+ */
+export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; otherwise?: Severity }> = [
+  { kind: 'nop-ping', severity: 'info' },
+  { kind: 'nop-ping-unanswered', severity: 'error' },
+  { kind: 'target-ping', severity: 'info' },
+  { kind: 'target-ping-unanswered', severity: 'error' },
+  { kind: 'ttt-echo-mismatch', severity: 'error' },
+  { kind: 'statsn-gap', severity: 'warning' },
+  { kind: 'expstatsn-ahead', severity: 'error', otherwise: 'warning' },
+  { kind: 'cmdsn-out-of-window', severity: 'warning' },
+  { kind: 'command-window-closed', severity: 'warning' },
+  { kind: 'slow-command', severity: 'warning' },
+  { kind: 'command-unanswered', severity: 'error', otherwise: 'warning' },
+  { kind: 'tmf', severity: 'warning' },
+  { kind: 'tmf-unanswered', severity: 'error' },
+  { kind: 'login-failure', severity: 'error' },
+  { kind: 'login-churn', severity: 'warning' },
+  { kind: 'session-reinstatement', severity: 'warning' },
+  { kind: 'connection-reset', severity: 'error' },
+  { kind: 'closed-without-logout', severity: 'warning' },
+  { kind: 'logout', severity: 'info' },
+  { kind: 'reject', severity: 'error' },
+  { kind: 'async-message', severity: 'warning' },
+  { kind: 'digest-error', severity: 'error' },
+  { kind: 'capture-gap', severity: 'warning' },
+  { kind: 'snaplen-truncated', severity: 'info' },
+];

@@ -1,0 +1,25 @@
+import { loginStatusName } from '../codec/index.ts';
+import type { Finding } from '../engine/types.ts';
+import type { CheckContext } from './context.ts';
+import { finding, frameList, hex8, printable } from './format.ts';
+
+/** A Login Response with a non-zero status class ends the login (RFC 7143 §11.13.5). */
+export function checkLoginFailures(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  for (const c of ctx.model.connections) {
+    const l = c.login;
+    if (l?.response === undefined || l.statusClass === undefined || l.statusClass === 0) continue;
+    const statusClass = l.statusClass;
+    const statusDetail = l.statusDetail ?? 0;
+    const statusText = loginStatusName(statusClass, statusDetail);
+    const who = printable(c.initiatorName ?? c.initiator);
+    const to = c.sessionType === 'Discovery' ? `a discovery session at ${c.portal}` : printable(c.targetName ?? c.portal);
+    const hint = statusClass === 1 ? 'the target redirects the initiator to another portal (see TargetAddress)'
+      : statusClass === 2 ? 'the initiator must change its request (name, ACL, CHAP, keys) before retrying'
+      : 'the target failed to serve the login; retrying later may work';
+    out.push(finding('login-failure', 'error', { conn: c.conn }, l.response.time, frameList(l.request.frame, l.response.frame),
+      `Login of ${who} to ${to} refused: "${statusText}" (status ${hex8(statusClass)}${hex8(statusDetail).slice(2)}) — ${hint}`,
+      { statusClass, statusDetail, statusText }));
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+import { tmfFunctionName, tmfResponseName } from '../codec/index.ts';
+import type { Finding } from '../engine/types.ts';
+import { deadline, lunValue, tmfScope } from '../sessions/index.ts';
+import type { TmfRecord } from '../sessions/index.ts';
+import type { CheckContext } from './context.ts';
+import { commandName, duration, endWords, finding, frameList, hex32, linuxError, msBetween } from './format.ts';
+
+/**
+ * Task management (RFC 7143 §11.5-11.6): every TMF request is worth seeing with the command it
+ * names (ABORT TASK: the Referenced Task Tag is that command's ITT) or, for a LUN- or target-wide
+ * function, the oldest command it found outstanding; a TMF with no response before the connection
+ * ended is what makes Linux drop the session (ISCSI_ERR_SCSI_EH_SESSION_RST, 1021).
+ */
+export function checkTmfs(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  ctx.model.tmfs.forEach((r) => {
+    if (r.fate === 'unknown') return;
+    out.push(r.fate === 'answered' ? answered(ctx, r) : unanswered(ctx, r));
+  });
+  return out;
+}
+
+interface Referenced {
+  referencedFrame: number | undefined;
+  outstandingMs: number | undefined;
+  text: string;
+}
+
+/** The command a TMF names or covers, in words: "for ITT 0x… (READ(16) at frame 45, outstanding 3.0 s)". */
+function referenced(ctx: CheckContext, r: TmfRecord): Referenced {
+  const t = ctx.model.tasks;
+  const scope = tmfScope(r.fn);
+  const lun = lunValue(ctx.analysis.luns, r.lun);
+  let text = scope === 'task' ? ` for ITT ${hex32(r.referencedTaskTag)}` : scope === 'lun' ? ` of LUN ${lun}` : '';
+  if (r.task < 0) {
+    if (scope === 'task') text += ' (a task not in the capture)';
+    return { referencedFrame: undefined, outstandingMs: undefined, text };
+  }
+  const outstandingMs = msBetween(t.time[r.task], r.request.time);
+  const cmd = `${commandName(t.scsiOpcode[r.task], t.cdb1[r.task])} at frame ${t.frame[r.task]}`;
+  const done = t.statusFrame[r.task] > 0 && t.statusFrame[r.task] < r.request.frame;
+  if (scope === 'task') {
+    text += done ? ` (${cmd}, which had already completed)` : ` (${cmd}, outstanding ${duration(outstandingMs)})`;
+  } else {
+    text += ` (its oldest command then: ${commandName(t.scsiOpcode[r.task], t.cdb1[r.task])} ITT ${hex32(t.itt[r.task])} from frame ${t.frame[r.task]}, outstanding ${duration(outstandingMs)})`;
+  }
+  return { referencedFrame: t.frame[r.task], outstandingMs, text };
+}
+
+function answered(ctx: CheckContext, r: TmfRecord): Finding {
+  const ref = referenced(ctx, r);
+  const response = r.responseCode as number;
+  const rsp = r.response as { frame: number; time: number };
+  const responseMs = msBetween(r.request.time, rsp.time);
+  let message = `${tmfFunctionName(r.fn)}${ref.text} answered "${tmfResponseName(response)}" in ${duration(responseMs)}`;
+  if (response === 1 && ref.referencedFrame !== undefined) message += ' — the command had completed before the abort reached the target';
+  else if (response !== 0) message += ' — the task management function did not succeed';
+  return finding('tmf', 'warning', { conn: r.conn }, r.request.time, frameList(ref.referencedFrame, r.request.frame, rsp.frame), message, {
+    tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
+    referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, response, responseText: tmfResponseName(response),
+    responseMs, lun: lunValue(ctx.analysis.luns, r.lun),
+  });
+}
+
+function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
+  const ref = referenced(ctx, r);
+  const conn = ctx.model.connections[r.conn];
+  const d = deadline(conn.end, r.request.frame, ctx.captureEnd);
+  const waitedMs = msBetween(r.request.time, d.time);
+  const next = r.next >= 0 ? ctx.model.tmfs[r.next] : undefined;
+  let message = `${tmfFunctionName(r.fn)}${ref.text} got no response in ${duration(waitedMs)}`;
+  if (next !== undefined) {
+    message += `; the initiator escalated to ${tmfFunctionName(next.fn)} ${duration(msBetween(r.request.time, next.request.time))} later (frame ${next.request.frame})`;
+  }
+  const loggedOutFirst = conn.logout?.response !== undefined && conn.logout.request.frame > r.request.frame && conn.logout.response.frame <= d.frame;
+  if (d.event === 'capture-end') message += '; the capture ended with it still waiting';
+  else if (loggedOutFirst) message += `; the target never answered it: the connection was logged out, then ${endWords(d.event)}`;
+  else {
+    message += `; ${endWords(d.event)}`;
+    message += d.event === 'target-fin' || d.event === 'target-reset'
+      ? ` — what open-iscsi reports as ${linuxError(1020)}`
+      : ` — a TMF that never completes is what makes open-iscsi drop the session: ${linuxError(1021)}`;
+  }
+  if (r.response !== undefined) message += `; the response came only ${duration(msBetween(r.request.time, r.response.time))} after the request`;
+  return finding('tmf-unanswered', 'error', { conn: r.conn }, r.request.time,
+    frameList(ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame), message, {
+      tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
+      referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, waitedMs, then: d.event,
+      answeredLateMs: r.response !== undefined ? msBetween(r.request.time, r.response.time) : undefined,
+      lun: lunValue(ctx.analysis.luns, r.lun),
+    });
+}
+
