@@ -23,6 +23,8 @@ export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; ot
   { kind: 'login-failure', severity: 'error' },
   { kind: 'login-churn', severity: 'warning' },
   { kind: 'session-reinstatement', severity: 'warning' },
+  /** Added to the vocabulary: a re-login with a new ISID after the connection failed (libiscsi's reconnect). */
+  { kind: 'relogin', severity: 'warning' },
   { kind: 'connection-reset', severity: 'error' },
   { kind: 'closed-without-logout', severity: 'warning' },
   { kind: 'logout', severity: 'info' },
