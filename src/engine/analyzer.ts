@@ -18,6 +18,11 @@ export interface AnalyzerOptions {
 
 export const ISCSI_PORT = 3260;
 
+/** Rare PDU types whose whole header is kept: the columns hold bytes 0-39 only, and these carry
+ *  more after that (Async Parameter2/3, Logout Time2Wait/Time2Retain, Text/Login continuations). */
+const KEEP_HEADER = new Uint8Array(64);
+for (const op of [0x02, 0x03, 0x04, 0x06, 0x10, 0x22, 0x23, 0x24, 0x26, 0x32, 0x3f]) KEEP_HEADER[op] = 1;
+
 /** Per iSCSI connection state while reading. */
 class IscsiConnection implements FramerSink {
   readonly framing = new ConnectionFraming();
@@ -28,7 +33,7 @@ class IscsiConnection implements FramerSink {
   unframedBytes = 0;
   truncatedPdus = 0;
   readonly control: Array<{ kind: 'SYN' | 'FIN' | 'RST'; by: 'initiator' | 'target'; frame: number; time: number }> = [];
-  login: { isid?: string; tsih?: number; cid?: number } = {};
+  login: { isid?: string; tsih?: number; requestTsih?: number; cid?: number } = {};
   loginStatus: number | undefined;
 
   constructor(
@@ -56,9 +61,11 @@ class IscsiConnection implements FramerSink {
     this.analyzer.addPdu(this, p);
   }
 
-  unframed(fromTarget: boolean, bytes: number, resyncFrame: number, missing: number): void {
+  unframed(fromTarget: boolean, bytes: number, resyncFrame: number, missing: number, lossFrame: number, lossTime: number): void {
     this.unframedBytes += bytes;
-    if (missing > 0 || resyncFrame > 0) this.gaps.push({ dir: fromTarget ? 'T>I' : 'I>T', bytesMissing: missing, bytesSkipped: bytes, resyncFrame });
+    if (missing > 0 || resyncFrame > 0) {
+      this.gaps.push({ dir: fromTarget ? 'T>I' : 'I>T', bytesMissing: missing, bytesSkipped: bytes, resyncFrame, lossFrame, lossTime });
+    }
   }
 }
 
@@ -265,10 +272,10 @@ export class Analyzer implements PacketSink, StreamSink {
     this.active.add(c);
     tcp.user = c;
     // Control events seen before we knew (the handshake) belong to the connection's story.
-    for (const side of [0, 1] as const) {
+    const syns = ([0, 1] as const).filter((side) => tcp.dirs[side].synSeen).sort((a, b) => tcp.dirs[a].synFrame - tcp.dirs[b].synFrame);
+    for (const side of syns) {
       const d = tcp.dirs[side];
-      const by = side === c.initiatorSide ? 'initiator' : 'target';
-      if (d.synSeen) c.control.push({ kind: 'SYN', by, frame: tcp.firstFrame, time: tcp.firstTime });
+      c.control.push({ kind: 'SYN', by: side === c.initiatorSide ? 'initiator' : 'target', frame: d.synFrame, time: d.synTime });
     }
     return c;
   }
@@ -307,7 +314,7 @@ export class Analyzer implements PacketSink, StreamSink {
     } else {
       col.lun[i] = this.lunOf(word(h, 8), word(h, 12));
     }
-    if (p.dataLength > 0 || opcode === 0x04 || opcode === 0x24) this.keepDetail(i, p, opcode);
+    if (p.dataLength > 0 || KEEP_HEADER[opcode] === 1) this.keepDetail(i, p, opcode);
     this.options.onPdu?.(p, c.index, i);
   }
 
@@ -329,16 +336,21 @@ export class Analyzer implements PacketSink, StreamSink {
 
   private noteLogin(c: IscsiConnection, p: FramedPdu, opcode: number): void {
     const h = p.header;
-    const isid = Array.from(h.subarray(8, 14), (x) => x.toString(16).padStart(2, '0')).join('');
-    c.login.isid = isid;
-    c.login.tsih = (h[14] << 8) | h[15];
+    // As Wireshark and the codec show it: "80:de:c7:3e:00:00".
+    c.login.isid = Array.from(h.subarray(8, 14), (x) => x.toString(16).padStart(2, '0')).join(':');
+    const tsih = (h[14] << 8) | h[15];
+    // The first Login Request's TSIH says new session (0) or an added connection; the last
+    // Login Response's is the session's handle.
+    if (opcode === 0x03 && c.login.requestTsih === undefined) c.login.requestTsih = tsih;
+    c.login.tsih = tsih;
     if (opcode === 0x03) c.login.cid = (h[20] << 8) | h[21];
     if (opcode === 0x23) c.loginStatus = (h[36] << 8) | h[37];
   }
 
   private keepDetail(i: number, p: FramedPdu, opcode: number): void {
     const data = p.data.slice(0, p.dataLength);
-    this.details.set(i, { data, dataComplete: p.dataComplete, opcode });
+    const header = KEEP_HEADER[opcode] === 1 ? p.header.slice(0, p.headerLength) : undefined;
+    this.details.set(i, { data, dataComplete: p.dataComplete, opcode, header });
   }
 
   // ------------------------------------------------------------------ result
@@ -435,6 +447,7 @@ function summarize(c: IscsiConnection): ConnectionSummary {
     targetKeys: Object.fromEntries(f.targetKeys),
     isid: c.login.isid,
     tsih: c.login.tsih,
+    loginRequestTsih: c.login.requestTsih,
     cid: c.login.cid,
     loginStatus: c.loginStatus,
     control: c.control,

@@ -1,7 +1,7 @@
 /**
  * Per-PDU facts in columns. The BHS words are kept raw (bytes 0-3 split, 4-7, 16-39 as 32-bit
- * words): what each means depends on the opcode (RFC 7143 §11), and the accessors in
- * pdu-fields.ts read them by name. 63 bytes a PDU, no payload.
+ * words): what each means depends on the opcode (RFC 7143 §11); src/sessions/fields.ts reads them
+ * by name. 63 bytes a PDU, no payload.
  */
 export interface PduColumns {
   count: number;

@@ -31,6 +31,9 @@ export interface GapRecord {
   bytesSkipped: number;
   /** Frame where framing resumed (0 if it never did). */
   resyncFrame: number;
+  /** The last frame with bytes before the loss (or the first frame of a mid-stream start), and its time. */
+  lossFrame: number;
+  lossTime: number;
 }
 
 export interface ConnectionSummary {
@@ -56,7 +59,10 @@ export interface ConnectionSummary {
   initiatorKeys: Record<string, string>;
   targetKeys: Record<string, string>;
   isid: string | undefined;
+  /** TSIH of the final Login Response (the session's handle). */
   tsih: number | undefined;
+  /** TSIH of the first Login Request: 0 for a new session (or a reinstatement), else the session joined. */
+  loginRequestTsih: number | undefined;
   cid: number | undefined;
   loginStatus: number | undefined;
   control: Array<{ kind: 'SYN' | 'FIN' | 'RST'; by: Side; frame: number; time: number }>;
@@ -68,6 +74,8 @@ export interface PduDetail {
   opcode: number;
   data: Uint8Array;
   dataComplete: boolean;
+  /** BHS + AHS, for the rare PDU types whose fields go past what the columns hold. */
+  header: Uint8Array | undefined;
 }
 
 export type Severity = 'info' | 'warning' | 'error';

@@ -96,7 +96,7 @@ export interface FramedPdu {
 export interface FramerSink {
   pdu(p: FramedPdu): void;
   /** Bytes of this direction the framer could not assign to any PDU (lost sync, mid-stream start). */
-  unframed?(fromTarget: boolean, bytes: number, resyncFrame: number, missing: number): void;
+  unframed?(fromTarget: boolean, bytes: number, resyncFrame: number, missing: number, lossFrame: number, lossTime: number): void;
 }
 
 const enum Mode { Sync, Resync }
@@ -171,6 +171,11 @@ export class DirectionFramer {
   private scanFrom = 0;
   private unframedFrom = 0;
   private unframedMissing = 0;
+  /** The last frame (and time) with bytes before framing was lost. */
+  private lossFrame = 0;
+  private lossTime = 0;
+  private lastFrame = 0;
+  private lastTime = 0;
 
   private readonly out: FramedPdu;
 
@@ -195,6 +200,14 @@ export class DirectionFramer {
 
   data(b: Uint8Array, off: number, len: number, frame: number, time: number, fileOffset: number): void {
     const end = off + len;
+    if (this.mode === Mode.Sync) {
+      this.lastFrame = frame;
+      this.lastTime = time;
+    } else if (this.pieces.length === 0 && this.lossFrame === 0) {
+      // A mid-stream start: the loss is everything before the capture's first bytes here.
+      this.lossFrame = frame;
+      this.lossTime = time;
+    }
     while (off < end) {
       if (this.mode === Mode.Resync) {
         this.addPiece(b, off, end - off, frame, time, fileOffset);
@@ -252,6 +265,8 @@ export class DirectionFramer {
     // The next PDU starts inside the hole: look for one after it.
     this.mode = Mode.Resync;
     this.resynced = true;
+    this.lossFrame = this.lastFrame || frame;
+    this.lossTime = this.lastFrame ? this.lastTime : time;
     this.unframedFrom = this.position;
     this.position += n;
     this.unframedMissing = n;
@@ -315,6 +330,8 @@ export class DirectionFramer {
         this.scanFrom = 0;
         this.unframedFrom = pos;
         this.unframedMissing = 0;
+        this.lossFrame = this.pduFirstFrame;
+        this.lossTime = time;
         this.position = pos;
         this.addPiece(copy, 0, bad, this.pduFirstFrame, time, this.pduFileOffset);
         this.scanFrom = 1;
@@ -709,8 +726,9 @@ export class DirectionFramer {
   private reportUnframed(upTo: number | undefined, resyncFrame: number): void {
     const from = this.unframedFrom;
     const to = upTo ?? this.position;
-    if (to > from && this.sink.unframed) this.sink.unframed(this.fromTarget, to - from, resyncFrame, this.unframedMissing);
+    if (to > from && this.sink.unframed) this.sink.unframed(this.fromTarget, to - from, resyncFrame, this.unframedMissing, this.lossFrame, this.lossTime);
     this.unframedFrom = to;
     this.unframedMissing = 0;
+    this.lossFrame = 0;
   }
 }

@@ -1,6 +1,6 @@
 // The connection / session model built from an Analysis (logins, sessions, the task table, pings,
 // TMFs, how connections ended). Plain data: it crosses the worker boundary by structured clone.
-export { buildModel, captureEndOf, deadline, formatIsid, tmfScope } from './model.ts';
+export { buildModel, captureEndOf, deadline, tmfScope } from './model.ts';
 export { connRows, mergeRows } from './rows.ts';
 export type { ConnRows } from './rows.ts';
 export { groupSessions } from './sessions.ts';

@@ -41,10 +41,6 @@ export function captureEndOf(analysis: Analysis): Moment {
 }
 
 /** "80dec73e0000" → "80:de:c7:3e:00:00", as Wireshark and the pdus output show an ISID. */
-export function formatIsid(hex: string | undefined): string | undefined {
-  if (hex === undefined) return undefined;
-  return hex.match(/../g)?.join(':') ?? hex;
-}
 
 function endEvent(kind: 'fin' | 'rst', by: Side): EndEvent {
   if (by === 'initiator') return kind === 'fin' ? 'initiator-fin' : 'initiator-reset';
@@ -356,7 +352,7 @@ function walkConnection(
     initiatorAlias: nonEmpty(s.initiatorKeys.InitiatorAlias),
     targetAlias: nonEmpty(s.targetKeys.TargetAlias),
     sessionType: sessionTypeOf(s, login),
-    isid: formatIsid(s.isid),
+    isid: s.isid,
     tsih: s.tsih,
     cid: s.cid,
     login,

@@ -43,6 +43,8 @@ export class TcpDirection {
   synSeen = false;
   /** Initial sequence number, where the SYN was seen. */
   isn = 0;
+  synFrame = 0;
+  synTime = 0;
   /** Next expected sequence number (32-bit). */
   nextSeq = 0;
   /** Bytes handed on so far, including known-missing ones: the position in the stream. */
@@ -163,6 +165,8 @@ export class TcpReassembler {
         d.started = true;
         d.synSeen = true;
         d.isn = s.seq;
+        d.synFrame = ctx.frame;
+        d.synTime = ctx.time;
         d.nextSeq = (s.seq + 1) >>> 0;
       }
       this.sink.control(conn, dir, TCP_SYN, ctx.frame, ctx.time);

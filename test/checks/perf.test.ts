@@ -56,7 +56,7 @@ function bulk(pdus: number): Analysis {
     conn: k, initiator: { address: '10.0.0.1', port: 40000 + k }, target: { address: '10.0.0.2', port: 3260 },
     firstFrame: 1, lastFrame: frame, firstTime: 1_700_000_000, lastTime: time, synSeen: false, midstream: true,
     pdus: 0, truncatedPdus: 0, unframedBytes: 0, missingBytes: 0, gaps: [], headerDigest: 'None', dataDigest: 'None',
-    loginComplete: false, initiatorKeys: {}, targetKeys: {}, isid: undefined, tsih: undefined, cid: undefined,
+    loginComplete: false, initiatorKeys: {}, targetKeys: {}, isid: undefined, tsih: undefined, loginRequestTsih: undefined, cid: undefined,
     loginStatus: undefined, control: [], end: { kind: 'open' },
   }));
   return {

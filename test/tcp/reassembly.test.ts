@@ -103,7 +103,7 @@ describe('TCP reassembly and PDU framing', () => {
 
   test('a hole that swallows PDU headers: resynchronise on the next header confirmed by the one after', () => {
     const { cap, c } = session();
-    c.send('initiator', nop(1));
+    const [before] = c.send('initiator', nop(1));
     const lost = [nop(2), dataOut(3, 5000), nop(4)].map((p) => encodePdu(p)).reduce((n, b) => n + b.length, 0);
     c.skip('initiator', lost);
     const resumed = c.send('initiator', [dataOut(5, 600), nop(6), nop(7)]);
@@ -112,7 +112,7 @@ describe('TCP reassembly and PDU framing', () => {
     expect(pdus.map((p) => p.itt)).toEqual([1, 5, 6, 7]);
     expect(pdus[1].frame).toBe(resumed[0]);
     const gaps = analysis.connections[0].gaps;
-    expect(gaps).toEqual([{ dir: 'I>T', bytesMissing: lost, bytesSkipped: lost, resyncFrame: resumed[0] }]);
+    expect(gaps).toEqual([{ dir: 'I>T', bytesMissing: lost, bytesSkipped: lost, resyncFrame: resumed[0], lossFrame: before, lossTime: expect.any(Number) }]);
   });
 
   test('a capture that starts in the middle of a PDU (no SYN) finds the first whole PDU', () => {
