@@ -117,6 +117,11 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
   const analysis = await analyze(fileChunks(path), {
     totalBytes,
     ports: args.ports,
+    checks: {
+      ...(args.slowMs !== undefined && { slowMs: args.slowMs }),
+      ...(args.churnLogins !== undefined && { churnLogins: args.churnLogins }),
+      ...(args.churnWindowS !== undefined && { churnWindowS: args.churnWindowS }),
+    },
     onPdu: listing && ((p, conn) => listing.add(p, conn)),
     afterChunk: listing && ((a) => listing.flush(a.settledFrame())),
   });
@@ -199,6 +204,7 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
     linkTypes: c.linkTypes,
     tcpConnections: c.tcpConnections,
     connections: a.connections.length,
+    sessions: a.model?.sessions.length ?? 0,
     pdus: a.pdus.count,
     pdusByType: pduCountsByName(a),
     truncatedPackets: c.truncatedPackets,
@@ -211,24 +217,74 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
   }
   out.line(`${path}: ${c.format ?? 'unknown format'}, ${c.packets} packets, ${c.bytes} bytes, ${summary.durationS.toFixed(3)} s`);
   out.line(`  link types: ${c.linkTypes.map((l) => `${l.name} (${l.linkType}) ×${l.packets}${l.supported ? '' : ' — not decoded'}`).join(', ') || 'none'}`);
-  out.line(`  TCP connections: ${c.tcpConnections}, iSCSI connections: ${a.connections.length}, PDUs: ${a.pdus.count}`);
+  out.line(`  TCP connections: ${c.tcpConnections}, iSCSI connections: ${a.connections.length}, sessions: ${summary.sessions}, PDUs: ${a.pdus.count}`);
+  if (a.connections.length === 0 && c.tcpConnections > 0) {
+    out.line('  no iSCSI found: no connection on port 3260 and none opening with a Login Request; if the target listens elsewhere and the capture starts mid-connection, name the port with --port N');
+  }
   for (const [name, n] of Object.entries(summary.pdusByType)) out.line(`    ${String(n).padStart(8)}  ${name}`);
   if (c.truncatedPackets) out.line(`  ${c.truncatedPackets} packets cut by the snaplen (${c.snaplen ?? '?'} bytes)`);
   out.line(`  findings: ${summary.findings.error} error, ${summary.findings.warning} warning, ${summary.findings.info} info`);
   if (a.error) out.line(`  reading stopped: ${a.error.message}`);
 }
 
+/** One connection as `connections --json` reports it: addresses and names, its session, login,
+ *  logout and how it ended, negotiated digests and what the capture missed. */
+function connectionReport(a: Analysis, i: number): Record<string, unknown> {
+  const c = a.connections[i];
+  const m = a.model?.connections[i];
+  return {
+    conn: c.conn,
+    session: m?.session,
+    sessionType: m?.sessionType,
+    initiator: { ...c.initiator, name: m?.initiatorName, alias: m?.initiatorAlias },
+    target: { ...c.target, name: m?.targetName, alias: m?.targetAlias },
+    isid: c.isid,
+    tsih: c.tsih,
+    loginRequestTsih: c.loginRequestTsih,
+    cid: c.cid,
+    firstFrame: c.firstFrame,
+    lastFrame: c.lastFrame,
+    firstTime: c.firstTime,
+    lastTime: c.lastTime,
+    durationS: c.lastTime - c.firstTime,
+    pdus: c.pdus,
+    commands: m?.commands,
+    login: m?.login,
+    logout: m?.logout,
+    end: m?.end ?? c.end,
+    headerDigest: c.headerDigest,
+    dataDigest: c.dataDigest,
+    negotiated: m?.negotiated,
+    synSeen: c.synSeen,
+    midstream: c.midstream,
+    truncatedPdus: c.truncatedPdus,
+    missingBytes: c.missingBytes,
+    gaps: c.gaps,
+    findings: a.findings.filter((f) => f.conn === c.conn || f.conns?.includes(c.conn)).length,
+  };
+}
+
 function printConnections(a: Analysis, args: CliArgs, out: Output): void {
   if (args.json) {
-    out.line(JSON.stringify(a.connections, null, 2));
+    out.line(JSON.stringify(a.connections.map((_, i) => connectionReport(a, i)), null, 2));
     return;
   }
-  for (const c of a.connections) {
-    const dur = (c.lastTime - c.firstTime).toFixed(3);
-    const end = c.end.kind === 'open' ? 'open at capture end' : `${c.end.kind.toUpperCase()} by ${c.end.by} (frame ${c.end.frame})`;
-    const names = printable([c.initiatorKeys.InitiatorName, c.initiatorKeys.TargetName].filter(Boolean).join(' → '));
-    out.line(`conn ${c.conn}: ${c.initiator.address}:${c.initiator.port} → ${c.target.address}:${c.target.port}  ${c.pdus} PDUs, ${dur} s, ${end}${names ? `  ${names}` : ''}`);
+  for (let i = 0; i < a.connections.length; i++) {
+    const r = connectionReport(a, i) as { initiator: { address: string; port: number; name?: string }; target: { address: string; port: number; name?: string }; session?: number; sessionType?: string; durationS: number; pdus: number; findings: number };
+    const c = a.connections[i];
+    const m = a.model?.connections[i];
+    const endText = m === undefined || m.end.kind === 'open' ? 'open at capture end'
+      : `${m.end.kind.toUpperCase()} by ${m.end.by} (frame ${m.end.frame})${m.end.loggedOut ? ' after Logout' : ''}`;
+    const names = printable([r.initiator.name, r.target.name].filter(Boolean).join(' → '));
+    out.line(`conn ${c.conn}: ${c.initiator.address}:${c.initiator.port} → ${c.target.address}:${c.target.port}  ${r.sessionType ?? 'unknown'} session ${r.session ?? '-'}  ${r.pdus} PDUs, ${r.durationS.toFixed(3)} s, ${endText}, ${r.findings} findings${names ? `  ${names}` : ''}`);
   }
+}
+
+/** "conn 3", or for a session-wide finding "conns 0,1,2,…,92 (90)". */
+function connsText(f: Finding): string {
+  if (f.conns === undefined || f.conns.length === 0) return `conn ${f.conn ?? '-'}`;
+  const c = f.conns;
+  return c.length <= 6 ? `conns ${c.join(',')}` : `conns ${c.slice(0, 3).join(',')},…,${c[c.length - 1]} (${c.length})`;
 }
 
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
@@ -241,7 +297,7 @@ function printFindings(a: Analysis, args: CliArgs, out: Output): void {
     return;
   }
   if (list.length === 0) out.line('no findings');
-  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} conn ${f.conn ?? f.conns?.join(',')}  frame ${f.frames[0] ?? '-'}  ${printable(f.message)}`);
+  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${connsText(f)}  frame ${f.frames[0] ?? '-'}  ${printable(f.message)}`);
 }
 
 function explain(args: CliArgs, out: Output): number {

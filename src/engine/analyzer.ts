@@ -6,6 +6,8 @@ import { TcpReassembler } from '../tcp/index.ts';
 import type { Dir, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
 import { ConnectionFraming, DirectionFramer } from '../iscsi/index.ts';
 import type { FramedPdu, FramerSink } from '../iscsi/index.ts';
+import { analyzeSessions } from '../checks/index.ts';
+import type { CheckOptions } from '../checks/index.ts';
 import { NO_LUN, PduState, PduTableBuilder } from './pdu-table.ts';
 import type { Analysis, CaptureSummary, ConnectionEnd, ConnectionSummary, GapRecord, PduDetail } from './types.ts';
 
@@ -14,6 +16,8 @@ export interface AnalyzerOptions {
   ports?: readonly number[];
   /** Called for every PDU as it is framed, with its connection and row index (not yet in frame order). */
   onPdu?: (p: FramedPdu, conn: number, row: number) => void;
+  /** Thresholds of the protocol checks (slow command, churn window …); defaults otherwise. */
+  checks?: Partial<CheckOptions>;
 }
 
 export const ISCSI_PORT = 3260;
@@ -380,7 +384,7 @@ export class Analyzer implements PacketSink, StreamSink {
       skipped: { ...this.skipped },
       tcpConnections: this.reassembler.connections.length,
     };
-    return {
+    const analysis: Analysis = {
       capture,
       connections: this.conns.map((c) => summarize(c)),
       pdus: columns,
@@ -388,8 +392,13 @@ export class Analyzer implements PacketSink, StreamSink {
       details,
       luns: this.luns,
       findings: [],
+      model: undefined,
       error: this.error ? { kind: this.error.kind, message: this.error.message } : unreadableLinkTypes(capture),
     };
+    const { model, findings } = analyzeSessions(analysis, this.options.checks);
+    analysis.model = model;
+    analysis.findings = findings;
+    return analysis;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { SessionModel } from '../sessions/index.ts';
 import type { PduColumns } from './pdu-table.ts';
 
 export interface CaptureSummary {
@@ -102,6 +103,8 @@ export interface Analysis {
   /** LUN table: 8 LUN bytes as 16 hex digits, by index. */
   luns: string[];
   findings: Finding[];
+  /** Sessions, connections' logins and ends, the task table and latency statistics (src/sessions). */
+  model: SessionModel | undefined;
   /** Why reading stopped early, if it did; everything before it is in the results. */
   error: { kind: string; message: string } | undefined;
 }

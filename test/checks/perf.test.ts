@@ -65,7 +65,7 @@ function bulk(pdus: number): Analysis {
       snaplenCutSegments: 0, snaplen: 262144, skipped: { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 },
       tcpConnections: conns,
     },
-    connections, pdus: columns, headerFrames: new Map(), details: new Map(), luns: ['0000000000000000'], findings: [], error: undefined,
+    connections, pdus: columns, headerFrames: new Map(), details: new Map(), luns: ['0000000000000000'], findings: [], model: undefined, error: undefined,
   };
 }
 

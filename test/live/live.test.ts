@@ -67,7 +67,11 @@ describe.skipIf(!capture)(`live capture (seed ${process.env.LIVE_SEED})`, () => 
     for (const ping of pings) {
       expect(pdus.some((p) => p.opcode === 0x20 && p.itt === ping.itt && p.conn === ping.conn && p.frame >= ping.frame)).toBe(true);
     }
+    // Findings: a healthy session has no error, and every answered ping is a nop-ping.
+    expect(analysis.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+    expect(analysis.findings.filter((f) => f.kind === 'nop-ping').length).toBe(pings.length);
     if (process.env.LIVE_TARGET_PINGS === '1') {
+      expect(analysis.findings.filter((f) => f.kind === 'target-ping').length).toBeGreaterThanOrEqual(1);
       const targetPings = pdus.filter((p) => p.opcode === 0x20 && p.itt === 0xffffffff && p.ttt !== 0xffffffff);
       expect(targetPings.length).toBeGreaterThanOrEqual(1);
       for (const tp of targetPings) {
