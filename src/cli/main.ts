@@ -255,6 +255,8 @@ function connectionReport(a: Analysis, i: number): Record<string, unknown> {
     headerDigest: c.headerDigest,
     dataDigest: c.dataDigest,
     negotiated: m?.negotiated,
+    initiatorKeys: c.initiatorKeys,
+    targetKeys: c.targetKeys,
     synSeen: c.synSeen,
     midstream: c.midstream,
     truncatedPdus: c.truncatedPdus,

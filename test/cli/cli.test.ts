@@ -126,3 +126,40 @@ describe('hostile wire strings', () => {
     expect(keys[0][1]).toContain('\ufffd'); // invalid UTF-8 decoded with replacement characters
   });
 });
+
+describe('iscsi-inspect findings and explain', () => {
+  test('findings --json on the ping-timeout capture names ISCSI_ERR_NOP_TIMEDOUT; --min-severity filters', async () => {
+    const file = join(CAPTURES, 'initiator-ping-timeout.pcap');
+    const all = JSON.parse((await runCli(['findings', file, '--json'])).stdout) as Array<{ kind: string; severity: string; message: string; then?: string }>;
+    const unanswered = all.filter((f) => f.kind === 'nop-ping-unanswered');
+    // The capture's README: 5 pings unanswered, then the initiator's FIN.
+    expect(unanswered.length).toBe(5);
+    expect(unanswered.every((f) => f.then === 'initiator-fin' && f.message.includes('1022'))).toBe(true);
+    const errors = JSON.parse((await runCli(['findings', file, '--json', '--min-severity', 'error'])).stdout) as Array<{ severity: string }>;
+    expect(errors.length).toBe(all.filter((f) => f.severity === 'error').length);
+    expect(errors.every((f) => f.severity === 'error')).toBe(true);
+  });
+
+  test('--slow-ms reaches the checks', async () => {
+    const file = join(CAPTURES, 'slow-target-abort.pcap');
+    const slow = async (ms: string): Promise<number> =>
+      (JSON.parse((await runCli(['findings', file, '--json', '--slow-ms', ms])).stdout) as Array<{ kind: string }>).filter((f) => f.kind === 'slow-command').length;
+    // The READ(16) waits 8 s for its status (capture README): slow at 1 s, not at 10 s.
+    expect(await slow('1000')).toBe(1);
+    expect(await slow('10000')).toBe(0);
+    expect((await runCli(['findings', file, '--slow-ms', 'soon'])).code).toBe(2);
+  });
+
+  test('explain decodes kernel and iscsid lines, and every error code 1001-1022', async () => {
+    const r = await runCli(['explain', 'Kernel reported iSCSI connection 3:0 error (1022 - ISCSI_ERR_NOP_TIMEDOUT: A NOP has timed out) state (3)', '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ code: 1022, errorName: 'ISCSI_ERR_NOP_TIMEDOUT', connection: '3:0', state: 3, stateName: 'LOGGED_IN' });
+    for (let code = 1001; code <= 1022; code++) {
+      const e = JSON.parse((await runCli(['explain', `connection1:0: detected conn error (${code})`, '--json'])).stdout) as { code: number; errorName: string };
+      expect(e.code).toBe(code);
+      expect(e.errorName).toMatch(/^ISCSI_ERR_[A-Z0-9_]+$/);
+    }
+    const text = await runCli(['explain', 'connection1:0: ping timeout of 5 secs expired, recv timeout 5, last rx 4299345467, last ping 4299350467, now 4299355467']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/NOP/);
+  });
+});
