@@ -17,6 +17,7 @@ import { checkOptions } from './options.ts';
 import type { CheckOptions } from './options.ts';
 import { checkReinstatements } from './reinstatement.ts';
 import { checkRejects } from './reject.ts';
+import { checkDataSegmentLimits } from './limits.ts';
 import { checkStatSN } from './statsn.ts';
 import { checkTargetPings } from './target-ping.ts';
 import { checkTmfs } from './tmf.ts';
@@ -33,6 +34,7 @@ export type { SessionModel } from '../sessions/index.ts';
 export const CHECKS: ReadonlyArray<(ctx: CheckContext) => Finding[]> = [
   checkNopPings, checkTargetPings, checkStatSN, checkCmdSN, checkCommands, checkTmfs, checkLoginFailures,
   checkLoginChurn, checkReinstatements, checkConnectionEnds, checkRejects, checkAsyncMessages, checkDigests, checkCapture,
+  checkDataSegmentLimits,
 ];
 
 /**

@@ -25,6 +25,8 @@ export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; ot
   { kind: 'session-reinstatement', severity: 'warning' },
   /** Added to the vocabulary: a re-login with a new ISID after the connection failed (libiscsi's reconnect). */
   { kind: 'relogin', severity: 'warning' },
+  /** Added: a data segment longer than the receiver's declared MaxRecvDataSegmentLength. */
+  { kind: 'data-segment-over-limit', severity: 'warning' },
   { kind: 'connection-reset', severity: 'error' },
   { kind: 'closed-without-logout', severity: 'warning' },
   { kind: 'logout', severity: 'info' },

@@ -8,7 +8,7 @@ test('FINDING_KINDS is the contract table (every kind, same names, same severiti
   const ours = FINDING_KINDS.filter((k) => table.some((r) => r.kind === k.kind));
   expect(ours.map((k) => [k.kind, k.severity])).toEqual(table.map((r) => [r.kind, r.severity]));
   // Added freely, as the contract allows; none renames or drops a contract kind.
-  expect(FINDING_KINDS.filter((k) => !table.some((r) => r.kind === k.kind)).map((k) => k.kind)).toEqual(['relogin']);
+  expect(FINDING_KINDS.filter((k) => !table.some((r) => r.kind === k.kind)).map((k) => k.kind)).toEqual(['relogin', 'data-segment-over-limit']);
 });
 
 test('the thresholds and their defaults', () => {

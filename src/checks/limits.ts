@@ -1,0 +1,56 @@
+import { opcodeName } from '../codec/index.ts';
+import type { Finding } from '../engine/types.ts';
+import { isTargetOpcode, opcode } from '../sessions/index.ts';
+import type { CheckContext } from './context.ts';
+import { finding, frameList } from './format.ts';
+
+/** During login, and where a side declared nothing, a receiver takes 8192 bytes (RFC 7143 §13.12). */
+const DEFAULT_MAX_RECV = 8192;
+/** One finding per connection and direction: a crafted capture may break the limit on every PDU. */
+
+/**
+ * A PDU whose DataSegmentLength exceeds the MaxRecvDataSegmentLength its receiver declared
+ * (RFC 7143 §13.12): a receiver may close the connection over it (Linux: ISCSI_ERR_DATALEN, 1006).
+ * Login PDUs are held to 8192 bytes, the limit in force before any declaration.
+ */
+export function checkDataSegmentLimits(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const c = ctx.analysis.pdus;
+  const w4 = c.w4;
+  for (const summary of ctx.analysis.connections) {
+    const rows = ctx.rows.rows[summary.conn];
+    if (rows === undefined) continue;
+    const declared = (keys: Record<string, string>): number | undefined => {
+      const v = Number(keys.MaxRecvDataSegmentLength);
+      return Number.isInteger(v) && v > 0 ? v : undefined;
+    };
+    // The initiator's declaration limits what the target sends, and the other way round.
+    const limitFromTarget = declared(summary.initiatorKeys);
+    const limitFromInitiator = declared(summary.targetKeys);
+    const seen = [false, false];
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k];
+      const op = opcode(c, i);
+      const dsl = w4[i] & 0xffffff;
+      if (dsl <= DEFAULT_MAX_RECV) continue;
+      const fromTarget = isTargetOpcode(op);
+      const login = op === 0x03 || op === 0x23;
+      // Without the login in the capture we do not know the limit: say nothing.
+      const limit = login ? DEFAULT_MAX_RECV : fromTarget ? limitFromTarget : limitFromInitiator;
+      if (limit === undefined || dsl <= limit || seen[fromTarget ? 1 : 0]) continue;
+      seen[fromTarget ? 1 : 0] = true;
+      let count = 0;
+      for (let j = k; j < rows.length; j++) {
+        const r = rows[j];
+        const o = opcode(c, r);
+        if (isTargetOpcode(o) === fromTarget && (w4[r] & 0xffffff) > ((o === 0x03 || o === 0x23) ? DEFAULT_MAX_RECV : limit)) count++;
+      }
+      const receiver = fromTarget ? 'initiator' : 'target';
+      out.push(finding('data-segment-over-limit', 'warning', { conn: summary.conn }, c.time[i], frameList(c.frame[i]),
+        `${opcodeName(op)} carries a ${dsl.toLocaleString('en-US')}-byte data segment but the ${receiver} declared MaxRecvDataSegmentLength ${limit.toLocaleString('en-US')}${login ? ' (the login limit)' : ''}`
+          + `${count > 1 ? ` (${count} PDUs on this connection)` : ''} — a receiver may drop the connection over it (Linux: ISCSI_ERR_DATALEN, 1006)`,
+        { dataSegmentLength: dsl, maxRecvDataSegmentLength: limit, dir: fromTarget ? 'T>I' : 'I>T', occurrences: count }));
+    }
+  }
+  return out;
+}
