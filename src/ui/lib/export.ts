@@ -65,23 +65,21 @@ const STYLE_PROPS = [
 
 /**
  * A standalone copy of an on-screen SVG: styles that came from the page's stylesheets are written
- * onto each element (the file has no stylesheet), hit targets are dropped, a background is added.
+ * onto each element as presentation attributes, hit targets are dropped, a background is added.
  */
 export function standaloneSvg(svg: SVGSVGElement, background: string): string {
-  // Styles are written in a document of its own: the page's Content-Security-Policy rightly forbids
-  // style attributes on its own nodes, and the file needs them.
   const doc = document.implementation.createDocument('http://www.w3.org/2000/svg', 'svg', null);
   const clone = doc.importNode(svg, true) as SVGSVGElement;
   const src = svg.querySelectorAll('*');
   const dst = clone.querySelectorAll('*');
   for (let i = 0; i < src.length; i++) {
     const cs = getComputedStyle(src[i]);
-    const parts: string[] = [];
+    // As SVG presentation attributes: the file needs no stylesheet, and the page's
+    // Content-Security-Policy (no inline styles) has nothing to object to.
     for (const p of STYLE_PROPS) {
       const v = cs.getPropertyValue(p);
-      if (v) parts.push(`${p}:${v}`);
+      if (v) dst[i].setAttribute(p, v);
     }
-    dst[i].setAttribute('style', parts.join(';'));
     dst[i].removeAttribute('class');
   }
   for (const el of clone.querySelectorAll('[data-hit]')) el.remove();

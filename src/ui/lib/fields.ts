@@ -2,11 +2,11 @@
 // short labels the ladder draws. Nothing here allocates per PDU except the label strings of the
 // arrows on screen.
 
-import type { PduColumns } from '../../engine/index.ts';
+import type { PduColumns, PduDetail } from '../../engine/index.ts';
 import { NO_LUN } from '../../engine/index.ts';
 import {
   loginStageName, logoutReasonName, opcodeName, rejectReasonName, scsiOpcodeName, scsiStatusName, tmfFunctionName,
-  tmfResponseName, asyncEventName,
+  tmfResponseName, asyncEventName, parseSense, senseKeyName,
 } from '../../codec/index.ts';
 import { hexTag, fmtInt } from './format.ts';
 
@@ -92,8 +92,19 @@ export interface ArrowLabel {
   fields: string;
 }
 
-/** The label of one PDU arrow, from the columns alone. */
-export function arrowLabel(c: PduColumns, luns: readonly string[], r: number): ArrowLabel {
+/** Sense key and ASC/ASCQ of a SCSI Response's kept sense data: "ILLEGAL REQUEST 24/00". */
+export function senseText(details: ReadonlyMap<number, PduDetail> | undefined, r: number): string | undefined {
+  const d = details?.get(r);
+  if (!d || d.data.length < 4) return undefined;
+  const len = (d.data[0] << 8) | d.data[1];
+  const s = parseSense(d.data, 2, Math.min(len, d.data.length - 2));
+  if (!s) return undefined;
+  const h = (n: number) => n.toString(16).padStart(2, '0');
+  return `${senseKeyName(s.senseKey)} ${h(s.asc)}/${h(s.ascq)}`;
+}
+
+/** The label of one PDU arrow, from the columns (and the kept sense data of a response). */
+export function arrowLabel(c: PduColumns, luns: readonly string[], r: number, details?: ReadonlyMap<number, PduDetail>): ArrowLabel {
   const op = opcodeOf(c, r);
   const itt = c.itt[r];
   const f: string[] = [];
@@ -134,6 +145,8 @@ export function arrowLabel(c: PduColumns, luns: readonly string[], r: number): A
     case Op.ScsiResponse: {
       const resp = c.b2[r];
       title += resp === 0 ? ` ${scsiStatusName(scsiStatus(c, r))}` : ' Target Failure';
+      const sense = resp === 0 && scsiStatus(c, r) === 0x02 ? senseText(details, r) : undefined;
+      if (sense) title += `: ${sense}`;
       tag('ITT', itt);
       f.push(`StatSN ${statSN(c, r)}`);
       break;

@@ -12,8 +12,8 @@ import { Op, opcodeOf, statusPresent } from './fields.ts';
 export const ItemKind = { Pdu: 0, Band: 1, Control: 2 } as const;
 export type ItemKindValue = (typeof ItemKind)[keyof typeof ItemKind];
 
-export const ROW_H = 30;
-export const BAND_H = 44;
+export const ROW_H = 40;
+export const BAND_H = 46;
 export const CTRL_H = 24;
 /** An idle gap at least this long gets a marker (compact) or a label (true time). */
 export const GAP_S = 0.25;

@@ -72,7 +72,6 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
   const targetPings = new Map<number, number>(); // TTT → NOP-In position
   const tmfs = new Map<number, number>(); // ITT → TMF request position
   const logouts = new Map<number, number>();
-  const lastCommand = new Map<number, number>(); // ITT → latest SCSI Command position
   let loginStart = -1;
   const unansweredPings: number[] = [];
   const end = givingUp(ctx.conn);
@@ -82,9 +81,6 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
     const op = opcodeOf(c, r);
     const itt = c.itt[r];
     switch (op) {
-      case Op.ScsiCommand:
-        lastCommand.set(itt, p);
-        break;
       case Op.NopOut: {
         const ttt = c.w20[r];
         if (itt !== RESERVED) {
@@ -129,8 +125,8 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
         const ref = c.w20[r];
         const fn = c.b1[r] & 0x7f;
         if (ref !== RESERVED) {
-          const q = lastCommand.get(ref);
-          if (q !== undefined) {
+          const q = lastCommandBefore(c, rows, p, ref);
+          if (q >= 0) {
             out.push({ kind: 'tmf-target', from: { pdu: q }, to: { pdu: p }, severity: 'warning',
               label: `${tmfFunctionName(fn)} of ITT ${hexTag(ref)}: the command had waited ${fmtDuration(c.time[r] - c.time[rows[q]])}` });
           }
@@ -203,6 +199,16 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
   return out;
 }
 
+/** The latest SCSI Command with this ITT before position p (TMFs are rare: a scan back, not a map
+ *  of every command). */
+function lastCommandBefore(c: PduColumns, rows: Uint32Array, p: number, itt: number): number {
+  for (let q = p - 1; q >= 0; q--) {
+    const r = rows[q];
+    if (c.itt[r] === itt && (c.b0[r] & 0x3f) === Op.ScsiCommand) return q;
+  }
+  return -1;
+}
+
 function lateAnswered(rel: Relation[]): number[] {
   const r: number[] = [];
   for (const x of rel) if (x.kind === 'nop-ping' && x.severity === 'error' && 'pdu' in x.from) r.push(x.from.pdu);
@@ -233,13 +239,14 @@ export const DRAWN_KINDS = new Set([
   'tmf-unanswered', 'logout',
 ]);
 
-/** Findings of this connection that span several of its PDUs, drawn as brackets. */
+/** Findings of this connection that span several of its PDUs (and that no column-derived relation
+ *  draws), as brackets. */
 export function findingRelations(ctx: ConnContext, findings: readonly Finding[], positions: (f: Finding) => number[]): Relation[] {
   const out: Relation[] = [];
   for (const f of findings) {
     if (DRAWN_KINDS.has(f.kind)) continue;
     const pos = positions(f);
-    if (pos.length === 0) continue;
+    if (pos.length < 2) continue;
     const first = pos[0];
     const last = pos[pos.length - 1];
     out.push({ kind: 'finding', from: { pdu: first }, to: { pdu: last }, severity: f.severity, label: f.message, also: pos });

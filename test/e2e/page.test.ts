@@ -1,0 +1,553 @@
+// The page in a real browser (Debian's Chromium via playwright-core): built with vite, served from
+// a sub-path by a tiny static server, driven through its test hooks (docs/findings.md "The page's
+// test hooks"), and compared with the CLI's reading of the same captures.
+
+import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { ConnectionSummary, Finding } from '../../src/engine/index.ts';
+import { hostileCapture, HOSTILE_STRINGS } from '../../src/synth/index.ts';
+import { writeBulkCapture } from '../../src/synth/bulk.ts';
+import { parseCsv } from '../../src/ui/lib/export.ts';
+import { syntheticCase } from '../ui/synthetic.ts';
+import {
+  buildSite, CAPTURES, CHROMIUM, CHROMIUM_ARGS, cli, cliPdus, HAVE_CHROMIUM, removeDir, REPO, serve, tempDir,
+} from './support.ts';
+import type { Served } from './support.ts';
+
+if (!HAVE_CHROMIUM) {
+  console.warn(`test/e2e: SKIPPED the real-browser tests: ${CHROMIUM} not found (apt-get install -y chromium to run them)`);
+}
+
+const SUB_PATH = '/tools/iscsi inspect/v1';
+/** Screenshots for the README go to docs/screenshots when UPDATE_SCREENSHOTS=1 (or when they are
+ *  missing); otherwise to a temporary folder, so a plain `npm test` leaves the tree unchanged. */
+const DOC_SHOTS = join(REPO, 'docs/screenshots');
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(join(DOC_SHOTS, 'overview.png')) ? DOC_SHOTS : join(tmpdir(), `iscsi-shots-${process.pid}`);
+/** Captures compared with the CLI: formats, ports, sizes and endings of every kind. */
+const COMPARED = [
+  'initiator-ping-timeout.pcap', 'slow-target-abort.pcap', 'login-churn.pcap', 'basic-io.pcap', 'test-suite.pcap',
+  'target-nopin-unanswered.pcap', 'midstream.pcap', 'nonstandard-port.pcap', 'pcapng-nano.pcapng', 'snaplen-128.pcap',
+  'target-killed.pcap',
+];
+/** A connection up to this size has every arrow in the DOM. */
+const SMALL = 1000;
+
+type CliPdu = Awaited<ReturnType<typeof cliPdus>>[number];
+interface CliSummary {
+  packets: number;
+  connections: number;
+  sessions: number;
+  pdus: number;
+  pdusByType: Record<string, number>;
+  findings: { error: number; warning: number; info: number };
+}
+interface CliView {
+  summary: CliSummary;
+  connections: ConnectionSummary[];
+  findings: Finding[];
+  pdus: CliPdu[];
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', () => {
+  let site = '';
+  let profile = '';
+  let work = '';
+  let served: Served;
+  let ctx: BrowserContext;
+  const requests: string[] = [];
+  const cspViolations: string[] = [];
+  const pageErrors: string[] = [];
+  const cliViews = new Map<string, Promise<CliView>>();
+  const timings: Record<string, number> = {};
+
+  function viewOf(file: string): Promise<CliView> {
+    let v = cliViews.get(file);
+    if (!v) {
+      const path = join(CAPTURES, file);
+      v = Promise.all([
+        cli<CliSummary>('summary', path, '--json'), cli<ConnectionSummary[]>('connections', path, '--json'),
+        cli<Finding[]>('findings', path, '--json'), cliPdus(path),
+      ]).then(([summary, connections, findings, pdus]) => ({ summary, connections, findings, pdus }));
+      cliViews.set(file, v);
+    }
+    return v;
+  }
+
+  beforeAll(async () => {
+    // The CLI runs while the site builds.
+    for (const f of COMPARED) void viewOf(f).catch(() => {});
+    site = tempDir('iscsi-site-');
+    profile = tempDir('iscsi-chromium-');
+    work = tempDir('iscsi-e2e-');
+    mkdirSync(SHOTS, { recursive: true });
+    await buildSite(site);
+    served = await serve(site, SUB_PATH);
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1440, height: 900 },
+      acceptDownloads: true, colorScheme: 'light',
+    });
+    ctx.on('request', (r) => requests.push(r.url()));
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+    await served?.close();
+    for (const d of [site, profile, work]) if (d) removeDir(d);
+    if (SHOTS !== DOC_SHOTS) removeDir(SHOTS);
+    if (Object.keys(timings).length) console.log(`time to ready (ms, Chromium): ${JSON.stringify(timings)}`);
+  });
+
+  async function newPage(path = ''): Promise<Page> {
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('dialog', (d) => {
+      pageErrors.push(`dialog opened: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.exposeFunction('__cspViolation', (v: string) => { cspViolations.push(v); });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        const t = e.target instanceof Element ? e.target.outerHTML.slice(0, 120) : String(e.target);
+        (window as unknown as { __cspViolation: (v: string) => void }).__cspViolation(`${e.violatedDirective}: ${t}`);
+      });
+    });
+    await page.goto(served.url + path);
+    return page;
+  }
+
+  async function open(page: Page, file: string): Promise<string> {
+    const t0 = Date.now();
+    await page.setInputFiles('input[type="file"]', file);
+    await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60_000 });
+    timings[file.split('/').pop()!] = Date.now() - t0;
+    return (await page.evaluate(() => document.body.dataset.state)) ?? '';
+  }
+
+  async function arrows(page: Page): Promise<Array<[number, number]>> {
+    return page.$$eval('[data-opcode]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.frame), Number((e as HTMLElement).dataset.opcode)] as [number, number]));
+  }
+
+  async function selectedFrames(page: Page): Promise<number[]> {
+    return page.$$eval('[data-opcode][aria-selected="true"]', (els) => els.map((e) => Number((e as HTMLElement).dataset.frame)));
+  }
+
+  const byFrame = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+
+  test('starts idle, with the file input and the samples', async () => {
+    const page = await newPage();
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('idle');
+    expect(await page.locator('input[type="file"]').count()).toBe(1);
+    expect(await page.locator('[data-sample]').count()).toBeGreaterThanOrEqual(3);
+    await page.close();
+  });
+
+  test('the sample capture loads with one click and shows the unanswered pings', async () => {
+    const page = await newPage();
+    await page.click('[data-sample="initiator-ping-timeout.pcap"]');
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+    const v = await viewOf('initiator-ping-timeout.pcap');
+    expect(await page.locator('[data-conn]').count()).toBe(v.connections.length);
+    // conn 0 is shown first; every PDU of it is an arrow, the lost pings drawn as such
+    const got = (await arrows(page)).sort(byFrame);
+    const want = v.pdus.filter((p) => p.conn === 0).map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame);
+    expect(got).toEqual(want);
+    expect(await page.locator('.pdu.lost').count()).toBeGreaterThan(0);
+    expect(await page.locator('.silence').count()).toBe(1);
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: join(SHOTS, 'overview.png') });
+    await page.locator('.ladder').screenshot({ path: join(SHOTS, 'ladder-unanswered-ping.png') });
+    // the findings panel with the first error selected, the ladder scrolled to it
+    const firstError = v.findings.findIndex((f) => f.severity === 'error');
+    if (firstError >= 0) {
+      await page.locator('[data-kind]').nth(firstError).click();
+      await page.waitForTimeout(200);
+      await page.locator('.workspace').screenshot({ path: join(SHOTS, 'findings.png') });
+    }
+    await page.close();
+  });
+
+  for (const name of COMPARED) {
+    test(`${name}: connections, findings and ladder arrows equal the CLI's`, async () => {
+      const page = await newPage();
+      const state = await open(page, join(CAPTURES, name));
+      const v = await viewOf(name);
+      expect(state).toBe('ready');
+      // the capture summary
+      const stats = await page.$$eval('[data-stat]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.stat, (e as HTMLElement).dataset.value])));
+      expect(Number(stats.packets)).toBe(v.summary.packets);
+      expect(Number(stats.connections)).toBe(v.summary.connections);
+      expect(Number(stats.sessions)).toBe(v.summary.sessions);
+      expect(Number(stats.pdus)).toBe(v.summary.pdus);
+      expect(stats.findings).toBe(`${v.summary.findings.error},${v.summary.findings.warning},${v.summary.findings.info}`);
+      const types = await page.$$eval('[data-pdu-type]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.pduType, Number((e as HTMLElement).dataset.value)])));
+      expect(types).toEqual(v.summary.pdusByType);
+      // connections: one row each, by index, with its addresses and PDU count
+      const rows = await page.$$eval('[data-conn]', (els) => els.map((e) => ({ conn: Number((e as HTMLElement).dataset.conn), text: e.textContent ?? '' })));
+      expect(rows.map((r) => r.conn).sort((a, b) => a - b)).toEqual(v.connections.map((c) => c.conn));
+      for (const c of v.connections) {
+        const text = rows.find((r) => r.conn === c.conn)!.text;
+        expect(text).toContain(`${c.initiator.address}:${c.initiator.port}`);
+        expect(text).toContain(`${c.target.address}:${c.target.port}`);
+        expect(text).toContain(c.pdus.toLocaleString('en-US'));
+      }
+      // findings: the same list, in the same order
+      const shown = await page.$$eval('[data-kind]', (els) => els.map((e) => [(e as HTMLElement).dataset.kind, (e as HTMLElement).dataset.severity]));
+      expect(shown).toEqual(v.findings.map((f) => [f.kind, f.severity]));
+      // the ladder of each small connection (a sample of them for the many-connection captures)
+      const small = v.connections.filter((c) => c.pdus <= SMALL);
+      const sample = small.length > 8 ? [...small.slice(0, 6), small[small.length - 1]] : small;
+      for (const c of sample) {
+        await page.click(`[data-conn="${c.conn}"]`);
+        await page.waitForSelector(`section.ladder[aria-label="Ladder diagram of connection ${c.conn}"]`);
+        const got = (await arrows(page)).sort(byFrame);
+        const want = v.pdus.filter((p) => p.conn === c.conn).map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame);
+        expect(got, `conn ${c.conn}`).toEqual(want);
+        expect(await page.locator('[data-collapsed]').count()).toBe(0);
+      }
+      // a big connection: routine I/O collapsed into bands and/or only the visible window in the DOM
+      const big = v.connections.find((c) => c.pdus > SMALL);
+      if (big) {
+        await page.click(`[data-conn="${big.conn}"]`);
+        await page.waitForSelector(`section.ladder[aria-label="Ladder diagram of connection ${big.conn}"]`);
+        const inDom = await page.locator('[data-opcode]').count();
+        const collapsed = await page.$$eval('[data-collapsed]', (els) => els.reduce((n, e) => n + Number((e as HTMLElement).dataset.collapsed), 0));
+        expect(inDom).toBeGreaterThan(0);
+        expect(inDom + collapsed).toBeLessThanOrEqual(big.pdus);
+        if (inDom + collapsed < big.pdus) {
+          // virtualised: scrolling to the end brings the last PDU in
+          const last = v.pdus.filter((p) => p.conn === big.conn).at(-1)!;
+          await page.$eval('.ladder .scroller', (el) => { el.scrollTop = el.scrollHeight; });
+          await page.waitForSelector(`[data-frame="${last.frame}"]`, { timeout: 5000 });
+        } else {
+          expect(inDom + collapsed).toBe(big.pdus);
+        }
+      }
+      // clicking a finding selects its connection and its PDUs
+      for (const [i, f] of v.findings.slice(0, 6).entries()) {
+        await page.locator('[data-kind]').nth(i).click();
+        const conns = f.conn !== undefined ? [f.conn] : f.conns ?? [];
+        const conn = conns.find((k) => f.frames.some((fr) => v.pdus.some((p) => p.conn === k && p.frame === fr))) ?? conns[0];
+        if (conn === undefined) continue;
+        await page.waitForSelector(`[data-conn="${conn}"][aria-selected="true"]`);
+        const pduFrames = new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame));
+        const expected = [...new Set(f.frames.filter((fr) => pduFrames.has(fr)))].sort((a, b) => a - b);
+        const sel = [...new Set(await selectedFrames(page))].sort((a, b) => a - b);
+        if (v.connections[conn].pdus <= SMALL) expect(sel, `${f.kind} frames`).toEqual(expected);
+        else for (const fr of sel) expect(expected).toContain(fr);
+      }
+      await page.close();
+    });
+  }
+
+  test('a gzip capture reads the same; the detail view says its offsets are in the decompressed stream', async () => {
+    const gz = join(work, 'slow-target-abort.pcap.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(CAPTURES, 'slow-target-abort.pcap'))));
+    const page = await newPage();
+    expect(await open(page, gz)).toBe('ready');
+    const v = await viewOf('slow-target-abort.pcap');
+    const want = v.pdus.map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame);
+    expect((await arrows(page)).sort(byFrame)).toEqual(want);
+    await page.locator('[data-opcode="1"]').first().click();
+    await page.locator('.detail pre.hex').waitFor();
+    expect(await page.locator('.detail .note').textContent()).toMatch(/decompress/);
+    expect(await page.locator('.detail').textContent()).toContain('CDB');
+    // a cut gzip file: an error that says so
+    const cut = join(work, 'cut.pcap.gz');
+    const bytes = readFileSync(gz);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expect(await open(page, cut)).toBe('error');
+    expect(await page.locator('[role="alert"]').textContent()).toMatch(/gzip/);
+    await page.close();
+  });
+
+  test('an unreadable file shows an alert, and the page stays usable', async () => {
+    const page = await newPage();
+    const text = join(work, 'notes.txt');
+    writeFileSync(text, 'This is not a capture.\nJust some notes about iSCSI.\n');
+    expect(await open(page, text)).toBe('error');
+    const alert = page.locator('[role="alert"]');
+    await expect(alert.count()).resolves.toBe(1);
+    expect(await alert.textContent()).toMatch(/notes\.txt/);
+    expect(await page.locator('[data-conn]').count()).toBe(0);
+    expect(await open(page, join(CAPTURES, 'target-nopin-answered.pcap'))).toBe('ready');
+    expect(await page.locator('[role="alert"]').count()).toBe(0);
+    await page.close();
+  });
+
+  test('dropping a file anywhere on the page does the same as choosing it', async () => {
+    const page = await newPage();
+    const b64 = readFileSync(join(CAPTURES, 'target-nopin-answered.pcap')).toString('base64');
+    await page.evaluate((data) => {
+      const bin = Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bin], 'dropped.pcap'));
+      (window as unknown as { __dt: DataTransfer }).__dt = dt;
+      for (const type of ['dragenter', 'dragover']) document.body.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, b64);
+    await page.waitForSelector('.drop-overlay');
+    await page.evaluate(() => {
+      const dt = (window as unknown as { __dt: DataTransfer }).__dt;
+      document.querySelector('main, .welcome')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('.drop-overlay').count()).toBe(0);
+    expect(await page.locator('[data-conn]').count()).toBe(1);
+    expect(await page.locator('.top .file .name').textContent()).toBe('dropped.pcap');
+    await page.close();
+  });
+
+  test('a worker that dies: the page says so and stays usable', async () => {
+    const page = await newPage();
+    await page.route(/analyze\.worker[^/]*\.js$/, (r) => r.abort());
+    expect(await open(page, join(CAPTURES, 'initiator-ping-timeout.pcap'))).toBe('error');
+    expect(await page.locator('[role="alert"]').textContent()).toMatch(/worker/i);
+    await page.unroute(/analyze\.worker[^/]*\.js$/);
+    expect(await open(page, join(CAPTURES, 'initiator-ping-timeout.pcap'))).toBe('ready');
+    expect(await page.locator('[role="alert"]').count()).toBe(0);
+    await page.close();
+  });
+
+  test('a truncated capture shows what was read and the reason', async () => {
+    const page = await newPage();
+    const whole = readFileSync(join(CAPTURES, 'slow-target-abort.pcap'));
+    const cut = join(work, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    expect(await open(page, cut)).toBe('error');
+    expect(await page.locator('[role="alert"]').textContent()).toMatch(/read/);
+    expect(await page.locator('[data-conn]').count()).toBe(1);
+    expect(await page.locator('[data-opcode]').count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  test('a big capture: progress bar with percent, then results; Cancel stops it', async () => {
+    const big = join(work, 'bulk.pcap');
+    const parts: Uint8Array[] = [];
+    writeBulkCapture({ targetBytes: 160e6, connections: 1, seed: 7, onChunk: (c) => parts.push(c.slice()) });
+    writeFileSync(big, Buffer.concat(parts));
+    parts.length = 0;
+    const page = await newPage();
+    // Cancel
+    await page.setInputFiles('input[type="file"]', big);
+    await page.waitForSelector('[role="progressbar"]');
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('loading');
+    await page.click('text=Cancel');
+    await page.waitForSelector('body[data-state="idle"]');
+    expect(await page.locator('[role="progressbar"]').count()).toBe(0);
+    // Progress, then ready
+    const seen: number[] = [];
+    await page.exposeFunction('__progress', (v: number) => { seen.push(v); });
+    await page.evaluate(() => {
+      new MutationObserver(() => {
+        const el = document.querySelector('[role="progressbar"]');
+        if (el) (window as unknown as { __progress: (v: number) => void }).__progress(Number(el.getAttribute('aria-valuenow')));
+      }).observe(document.body, { subtree: true, attributes: true, childList: true });
+    });
+    const t0 = Date.now();
+    await page.setInputFiles('input[type="file"]', big);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 90_000 });
+    timings['bulk-160MB.pcap'] = Date.now() - t0;
+    expect(seen.length).toBeGreaterThan(0);
+    for (const v of seen) expect(v >= 0 && v <= 100).toBe(true);
+    expect(Math.max(...seen)).toBeGreaterThan(0);
+    // the big connection, every PDU expanded, scrolls: only a window of it is in the DOM
+    if (await page.locator('button:has-text("Expand all")').count()) await page.click('button:has-text("Expand all")');
+    const inDom = await page.locator('[data-opcode]').count();
+    expect(inDom).toBeGreaterThan(0);
+    expect(inDom).toBeLessThan(400);
+    const frameMs = await page.$eval('.ladder .scroller', async (el) => {
+      const times: number[] = [];
+      let last = performance.now();
+      for (let i = 0; i < 60; i++) {
+        el.scrollTop += 1500;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      times.sort((a, b) => a - b);
+      return { median: times[30], p95: times[57] };
+    });
+    console.log(`ladder scroll on the big connection: frame time median ${frameMs.median.toFixed(1)} ms, p95 ${frameMs.p95.toFixed(1)} ms`);
+    expect(frameMs.median).toBeLessThan(50);
+    await page.close();
+    removeDir(big);
+  });
+
+  test('component: clicking a finding selects its PDUs; j/k, n/p, / and the URL hash', async () => {
+    const { analysis } = syntheticCase();
+    const page = await newPage('test/ui/harness.html');
+    await page.waitForSelector('body[data-state="ready"]');
+    const items = page.locator('[data-kind]');
+    expect(await items.count()).toBe(analysis.findings.length);
+    const framesOf = (conn: number) => {
+      const s = new Set<number>();
+      for (let r = 0; r < analysis.pdus.count; r++) if (analysis.pdus.conn[r] === conn) s.add(analysis.pdus.frame[r]);
+      return s;
+    };
+    for (const [i, f] of analysis.findings.entries()) {
+      await items.nth(i).click();
+      const conns = f.conn !== undefined ? [f.conn] : f.conns!;
+      const conn = conns.find((k) => f.frames.some((fr) => framesOf(k).has(fr))) ?? conns[0];
+      await page.waitForSelector(`[data-conn="${conn}"][aria-selected="true"]`);
+      const pduFrames = framesOf(conn);
+      const expected = [...new Set(f.frames.filter((fr) => pduFrames.has(fr)))].sort((a, b) => a - b);
+      const sel = [...new Set(await selectedFrames(page))].sort((a, b) => a - b);
+      expect(sel, `${f.kind}`).toEqual(expected);
+      expect(await items.nth(i).getAttribute('aria-selected')).toBe('true');
+      expect(new URL(page.url()).hash).toContain(`finding=${i}`);
+    }
+    // n / p step through the findings
+    await items.nth(0).click();
+    await page.keyboard.press('n');
+    expect(await items.nth(1).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('p');
+    expect(await items.nth(0).getAttribute('aria-selected')).toBe('true');
+    // j / k step through the PDUs; the hash names the PDU
+    await page.click('[data-conn="0"]');
+    await page.locator('[data-opcode]').first().click();
+    const first = (await selectedFrames(page))[0];
+    await page.keyboard.press('j');
+    const second = (await selectedFrames(page))[0];
+    expect(second).toBeGreaterThan(first);
+    expect(new URL(page.url()).hash).toBe(`#conn=0&frame=${second}`);
+    await page.keyboard.press('k');
+    expect((await selectedFrames(page))[0]).toBe(first);
+    // '/' focuses the findings filter
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)).toBe('search');
+    await page.keyboard.type('statsn');
+    expect(await page.locator('[data-kind]').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await page.fill('input[type="search"]', '');
+    // severity filter
+    await page.click('.chip.info');
+    expect(await page.locator('[data-severity="info"]').count()).toBe(0);
+    await page.click('.chip.info');
+    // a link names a moment: open the page at a hash
+    const p2 = await newPage('test/ui/harness.html#conn=1&frame=19');
+    await p2.waitForSelector('body[data-state="ready"]');
+    await p2.waitForSelector('[data-conn="1"][aria-selected="true"]');
+    expect(await selectedFrames(p2)).toEqual([19]);
+    await p2.close();
+    // collapsing routine I/O: one element per band with its PDU count; a click expands it
+    await page.click('[data-conn="1"]');
+    await page.waitForSelector('section.ladder[aria-label="Ladder diagram of connection 1"]');
+    const n1 = analysis.connections[1].pdus;
+    expect(await page.locator('[data-opcode]').count()).toBe(n1);
+    await page.click('button:has-text("Collapse I/O")');
+    const collapsed = await page.$$eval('[data-collapsed]', (els) => els.map((e) => Number((e as HTMLElement).dataset.collapsed)));
+    expect(collapsed.length).toBeGreaterThan(0);
+    expect(await page.locator('[data-opcode]').count() + collapsed.reduce((a, b) => a + b, 0)).toBe(n1);
+    expect(await page.locator('[data-collapsed]').first().textContent()).toMatch(/PDUs of I\/O, .* no findings/);
+    await page.locator('[data-collapsed]').first().click();
+    expect(await page.locator('[data-opcode]').count()).toBe(n1 - collapsed.slice(1).reduce((a, b) => a + b, 0));
+    // exports: findings as JSON and CSV, the ladder as SVG
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Findings JSON")')]);
+    const parsed = JSON.parse(readFileSync((await json.path())!, 'utf8')) as Finding[];
+    expect(parsed.map((f) => f.kind)).toEqual(analysis.findings.map((f) => f.kind));
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Findings CSV")')]);
+    const table = parseCsv(readFileSync((await csv.path())!, 'utf8'));
+    expect(table[0].slice(0, 6)).toEqual(['kind', 'severity', 'conn', 'time', 'frames', 'message']);
+    expect(table.slice(1).map((r) => r[0])).toEqual(analysis.findings.map((f) => f.kind));
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export SVG")')]);
+    const svgText = readFileSync((await svg.path())!, 'utf8');
+    expect(svgText).toMatch(/^<\?xml/);
+    expect(svgText).toContain('<svg');
+    expect(svgText).toContain('SCSI Command');
+    expect(svgText).not.toContain('data-hit');
+    await page.close();
+  });
+
+  test('PDU detail: the decoded PDU re-read from the file, one click to its response', async () => {
+    const page = await newPage();
+    const file = 'initiator-ping-timeout.pcap';
+    await open(page, join(CAPTURES, file));
+    const v = await viewOf(file);
+    await page.click('[data-conn="0"]');
+    const login = v.pdus.find((p) => p.conn === 0 && p.opcode === 0x03)!;
+    await page.click(`[data-opcode="3"][data-frame="${login.frame}"]`);
+    const detail = page.locator('.detail');
+    await detail.locator('pre.hex').waitFor();
+    const text = (await detail.textContent()) ?? '';
+    expect(text).toContain('Login Request');
+    expect(text).toContain('InitiatorName');
+    expect(text).toContain(String((login.keys as string[][])[0][1]));
+    expect(text).toContain(`${login.itt}`);
+    expect(text).not.toContain('rebuilt');
+    // the hex is the file's bytes at the PDU's offset: its first byte is the opcode with the I bit
+    const hexFirst = (await detail.locator('pre.hex').textContent())!.trim().split(/\s+/)[1];
+    expect(hexFirst).toBe('43');
+    await page.waitForTimeout(100);
+    await page.locator('.side').screenshot({ path: join(SHOTS, 'pdu-detail.png') });
+    await detail.locator('button:has-text("response")').click();
+    const resp = v.pdus.find((p) => p.conn === 0 && p.opcode === 0x23)!;
+    expect(await selectedFrames(page)).toEqual([resp.frame]);
+    await page.close();
+  });
+
+  test('latency histogram per SCSI opcode for the selected connection', async () => {
+    const page = await newPage();
+    await open(page, join(CAPTURES, 'basic-io.pcap'));
+    const v = await viewOf('basic-io.pcap');
+    const main = v.connections.reduce((a, b) => (b.pdus > a.pdus ? b : a));
+    await page.click(`[data-conn="${main.conn}"]`);
+    await page.click('button[role="tab"]:has-text("Latency")');
+    await page.waitForSelector('.latency figure');
+    const commands = v.pdus.filter((p) => p.conn === main.conn && p.opcode === 0x01).length;
+    const text = (await page.locator('.latency').textContent()) ?? '';
+    const answered = Number(/(\d+) commands? answered/.exec(text)?.[1]);
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThanOrEqual(commands);
+    expect(await page.locator('.latency rect.bar').count()).toBeGreaterThan(0);
+    await page.locator('.side').screenshot({ path: join(SHOTS, 'latency.png') });
+    await page.close();
+  });
+
+  test('hostile strings from the wire are shown as text, never markup', async () => {
+    const file = join(work, 'hostile.pcap');
+    writeFileSync(file, hostileCapture());
+    const page = await newPage();
+    expect(await open(page, file)).toBe('ready');
+    const row = (await page.locator('[data-conn="0"]').textContent()) ?? '';
+    expect(row).toContain(HOSTILE_STRINGS.initiatorName);
+    await page.locator('[data-opcode="3"]').first().click();
+    await page.locator('.detail pre.hex').waitFor();
+    expect(await page.locator('.detail').textContent()).toContain('<i>value</i>');
+    await page.locator('[data-opcode="36"]').first().click();
+    await page.locator('.detail pre.hex').waitFor();
+    const injected = await page.evaluate(() => document.querySelectorAll('img, iframe, script:not([src]), [onerror], [onload]').length);
+    expect(injected).toBe(0);
+    expect(pageErrors.filter((e) => e.startsWith('dialog'))).toEqual([]);
+    await page.close();
+  });
+
+  test('dark theme by toggle', async () => {
+    const page = await newPage();
+    await page.click('[data-sample="slow-target-abort.pcap"]');
+    await page.waitForSelector('body[data-state="ready"]');
+    await page.click('button[aria-label^="Theme"]');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).not.toBe('rgb(245, 246, 248)');
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(SHOTS, 'dark-slow-target-abort.png') });
+    await page.click('button[aria-label^="Theme"]');
+    await page.click('button[aria-label^="Theme"]');
+    await page.close();
+  });
+
+  test('no request left the origin, no CSP violation, no page error', () => {
+    expect(requests.length).toBeGreaterThan(0);
+    const outside = requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
+    expect(outside).toEqual([]);
+    const prefix = `${served.origin}${encodeURI(SUB_PATH)}/`;
+    expect(requests.filter((u) => u.startsWith(served.origin) && !u.startsWith(prefix))).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

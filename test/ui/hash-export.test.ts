@@ -1,0 +1,84 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { formatHash, parseHash } from '../../src/ui/lib/hash.ts';
+import { csvCell, findingsCsv, findingsJson, parseCsv } from '../../src/ui/lib/export.ts';
+import type { Finding } from '../../src/engine/index.ts';
+import { wrap, clip } from '../../src/ui/lib/text.ts';
+import { fmtDuration, fmtInt, hexTag } from '../../src/ui/lib/format.ts';
+import { linuxView } from '../../src/ui/lib/explain-finding.ts';
+
+describe('the selection in the URL hash', () => {
+  test('round trip', () => {
+    fc.assert(fc.property(
+      fc.record({ conn: fc.option(fc.nat(100000), { nil: undefined }), frame: fc.option(fc.integer({ min: 1, max: 2 ** 31 }), { nil: undefined }), n: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }), finding: fc.option(fc.nat(5000), { nil: undefined }) }),
+      (s) => {
+        const want = { ...s };
+        if (want.frame === undefined) delete want.n;
+        for (const k of Object.keys(want) as Array<keyof typeof want>) if (want[k] === undefined) delete want[k];
+        expect(parseHash(formatHash(s))).toEqual(want);
+      },
+    ));
+  });
+
+  test('junk is ignored, never thrown', () => {
+    expect(parseHash('#conn=abc&frame=-3&n=2&finding=1e9')).toEqual({});
+    expect(parseHash('')).toEqual({});
+    expect(parseHash('#conn=3&frame=0')).toEqual({ conn: 3 });
+    expect(formatHash({})).toBe('');
+    expect(formatHash({ conn: 2, frame: 10, n: 0 })).toBe('#conn=2&frame=10');
+  });
+});
+
+const FINDINGS: Finding[] = [
+  { kind: 'nop-ping-unanswered', severity: 'error', conn: 0, time: 1795378186.5, frames: [21, 31], message: 'NOP-Out ping, "quoted", no answer, ISCSI_ERR_NOP_TIMEDOUT (1022)', itt: 0x191ae5b9, waitedMs: 5011, then: 'initiator-fin' },
+  { kind: 'login-churn', severity: 'warning', conns: [1, 2, 3], time: 1795378190, frames: [1, 2], message: '=HYPERLINK("x")\nsecond line', logins: 30, initiator: '+iqn.evil' },
+];
+
+describe('findings export', () => {
+  test('JSON is the CLI\'s array', () => {
+    expect(JSON.parse(findingsJson(FINDINGS))).toEqual(FINDINGS);
+  });
+
+  test('CSV: fixed columns, then every detail key; quoting survives a round trip', () => {
+    const rows = parseCsv(findingsCsv(FINDINGS));
+    expect(rows[0]).toEqual(['kind', 'severity', 'conn', 'time', 'frames', 'message', 'initiator', 'itt', 'logins', 'then', 'waitedMs']);
+    expect(rows[1].slice(0, 6)).toEqual(['nop-ping-unanswered', 'error', '0', '1795378186.5', '21 31', FINDINGS[0].message]);
+    expect(rows[1][7]).toBe(String(0x191ae5b9));
+    expect(rows[2][2]).toBe('1 2 3');
+    // text a spreadsheet would run as a formula is defused
+    expect(rows[2][5]).toBe(`'${FINDINGS[1].message}`);
+    expect(rows[2][6]).toBe("'+iqn.evil");
+    expect(rows).toHaveLength(3);
+  });
+
+  test('cells', () => {
+    expect(csvCell(undefined)).toBe('');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell(-3)).toBe('-3');
+    expect(csvCell([1, 2])).toBe('"[1,2]"');
+  });
+});
+
+describe('text helpers', () => {
+  test('wrap and clip', () => {
+    expect(wrap('one two three four five', 9, 2)).toEqual(['one two', 'three fo…']);
+    expect(wrap('short', 20, 3)).toEqual(['short']);
+    expect(clip('abcdef', 4)).toBe('abc…');
+  });
+
+  test('numbers', () => {
+    expect(fmtInt(12408)).toBe('12,408');
+    expect(fmtDuration(2.3)).toBe('2.30 s');
+    expect(fmtDuration(0.0000121)).toBe('12.1 µs');
+    expect(fmtDuration(125)).toBe('2 min 5 s');
+    expect(hexTag(0x1a)).toBe('0x0000001a');
+  });
+
+  test('what Linux logs for a finding', () => {
+    const v = linuxView(FINDINGS[0])!;
+    expect(v.code).toBe(1022);
+    expect(v.errorName).toBe('ISCSI_ERR_NOP_TIMEDOUT');
+    expect(v.lines.some((l) => l.includes('detected conn error (1022)'))).toBe(true);
+    expect(linuxView(FINDINGS[1])).toBeUndefined();
+  });
+});

@@ -1,0 +1,178 @@
+import { describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import { analyzeFile } from '../support/analyze.ts';
+import { CAPTURES } from '../support/shared.ts';
+import { buildIndex, rowsOf } from '../../src/ui/lib/capture-index.ts';
+import {
+  assignLanes, BAND_H, buildItems, CTRL_H, findBands, GAP_H, GAP_S, ItemKind, isRoutine, layoutItems, MAX_SCROLL_PX, ROW_H,
+  scrollToVirtual, virtualToScroll, visibleRange, bandSummary,
+} from '../../src/ui/lib/ladder-model.ts';
+import type { PduColumns } from '../../src/engine/index.ts';
+
+/** Columns of n routine PDUs (command / Data-In pairs) 1 ms apart, with a 2 s pause at `pauseAt`. */
+function routine(n: number, pauseAt = -1): PduColumns {
+  const mk = <T extends Uint8Array | Uint32Array | Float64Array | Uint16Array>(T: new (n: number) => T) => new T(n);
+  const c = {
+    count: n, time: mk(Float64Array), fileOffset: mk(Float64Array), frame: mk(Uint32Array), firstFrame: mk(Uint32Array),
+    conn: mk(Uint32Array), b0: mk(Uint8Array), b1: mk(Uint8Array), b2: mk(Uint8Array), b3: mk(Uint8Array), state: mk(Uint8Array),
+    lun: mk(Uint16Array), w4: mk(Uint32Array), itt: mk(Uint32Array), w20: mk(Uint32Array), w24: mk(Uint32Array), w28: mk(Uint32Array),
+    w32: mk(Uint32Array), w36: mk(Uint32Array),
+  } satisfies PduColumns;
+  let t = 1000;
+  for (let i = 0; i < n; i++) {
+    if (i === pauseAt) t += 2;
+    t += 0.001;
+    c.time[i] = t;
+    c.frame[i] = c.firstFrame[i] = i + 1;
+    c.b0[i] = i % 2 === 0 ? 0x01 : 0x25;
+    c.b1[i] = i % 2 === 0 ? 0xc0 : 0x81;
+    c.itt[i] = i >> 1;
+    c.w32[i] = 0x28000000;
+    c.w4[i] = i % 2 === 0 ? 0 : 4096;
+  }
+  return c;
+}
+
+const ident = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
+
+describe('bands of routine I/O', () => {
+  test('a run of routine PDUs is one band; a marked PDU and an idle gap split it', () => {
+    const c = routine(100, 60);
+    const rows = ident(100);
+    expect(isRoutine(c, 0)).toBe(true);
+    const plain = findBands(c, rows, undefined, 16);
+    expect([...plain.start]).toEqual([0, 60]);
+    expect([...plain.end]).toEqual([60, 100]);
+    const marked = new Uint8Array(100);
+    marked[30] = 1;
+    const split = findBands(c, rows, marked, 16);
+    expect([...split.start]).toEqual([0, 31, 60]);
+    expect([...split.end]).toEqual([30, 60, 100]);
+    // runs shorter than minRun stay PDUs
+    expect(findBands(c, rows, undefined, 61).count).toBe(0);
+  });
+
+  test('a CHECK CONDITION response is not routine', () => {
+    const c = routine(4);
+    c.b0[3] = 0x21;
+    c.b3[3] = 0x02;
+    expect(isRoutine(c, 3)).toBe(false);
+    c.b3[3] = 0;
+    expect(isRoutine(c, 3)).toBe(true);
+  });
+
+  test('the band summary counts its PDUs, time, commands and bytes', () => {
+    const c = routine(40);
+    const b = findBands(c, ident(40), undefined, 16);
+    const s = bandSummary(c, ident(40), b, 0);
+    expect(s.pdus).toBe(40);
+    expect(s.commands.get(0x28)).toBe(20);
+    expect(s.bytes).toBe(20 * 4096);
+    expect(s.seconds).toBeCloseTo(0.039, 6);
+  });
+});
+
+describe('items and layout', () => {
+  const control = [
+    { kind: 'SYN' as const, by: 'initiator' as const, frame: 1, time: 1000 },
+    { kind: 'FIN' as const, by: 'initiator' as const, frame: 100, time: 1003 },
+  ];
+
+  test('collapsed bands replace their PDUs; control events sit by frame', () => {
+    const c = routine(100, 60);
+    const rows = ident(100);
+    const bands = findBands(c, rows, undefined, 16);
+    const open = buildItems(c, rows, control, bands, () => false);
+    expect(open.count).toBe(102);
+    expect(open.kind[0]).toBe(ItemKind.Control); // SYN before the PDU of frame 1
+    expect(open.kind[101]).toBe(ItemKind.Control); // FIN after the PDU of frame 100
+    const shut = buildItems(c, rows, control, bands, () => true);
+    expect(shut.count).toBe(4);
+    expect([...shut.kind]).toEqual([ItemKind.Control, ItemKind.Band, ItemKind.Band, ItemKind.Control]);
+    expect(shut.posToItem[59]).toBe(1);
+    expect(shut.posToItem[60]).toBe(2);
+    expect(shut.ctlToItem[1]).toBe(3);
+  });
+
+  test('compact: a row per item plus a marker per idle gap', () => {
+    const c = routine(10, 5);
+    const rows = ident(10);
+    const items = buildItems(c, rows, [], findBands(c, rows, undefined, 99), () => false);
+    const lay = layoutItems(c, rows, [], findBands(c, rows, undefined, 99), items, 'compact', 100);
+    expect(lay.top[1]).toBe(ROW_H);
+    expect(lay.top[4]).toBe(4 * ROW_H);
+    expect(lay.top[5]).toBe(5 * ROW_H + GAP_H);
+    expect(lay.top[6]).toBe(6 * ROW_H + GAP_H);
+    expect(lay.gapBefore[5]).toBeGreaterThanOrEqual(GAP_S);
+    expect(lay.top[10]).toBe(10 * ROW_H + GAP_H);
+  });
+
+  test('true time: idle time to scale, bursts at least a row apart', () => {
+    const c = routine(10, 5);
+    const rows = ident(10);
+    const none = findBands(c, rows, undefined, 99);
+    const items = buildItems(c, rows, [], none, () => false);
+    const lay = layoutItems(c, rows, [], none, items, 'time', 100);
+    expect(lay.top[1] - lay.top[0]).toBe(ROW_H); // 1 ms × 100 px/s < a row
+    expect(lay.top[5] - lay.top[4]).toBeCloseTo(2.001 * 100, 6); // the 2 s pause, to scale
+    for (let i = 1; i < 10; i++) expect(lay.top[i] - lay.top[i - 1]).toBeGreaterThanOrEqual(ROW_H);
+    const both = [BAND_H, CTRL_H];
+    expect(both.every((h) => h > 0)).toBe(true);
+  });
+});
+
+describe('the virtual window', () => {
+  test('visibleRange finds exactly the items intersecting the viewport', () => {
+    const top = Float64Array.from({ length: 11 }, (_, i) => i * 10);
+    expect(visibleRange(top, 10, 0, 10)).toEqual([0, 1]);
+    expect(visibleRange(top, 10, 5, 25)).toEqual([0, 3]);
+    expect(visibleRange(top, 10, 95, 500)).toEqual([9, 10]);
+    expect(visibleRange(top, 10, 200, 300)).toEqual([10, 10]);
+    expect(visibleRange(top, 0, 0, 100)).toEqual([0, 0]);
+  });
+
+  test('a million-PDU connection: layout in typed arrays, window by binary search, scaled scrolling', () => {
+    const n = 1_000_000;
+    const c = routine(n);
+    const rows = ident(n);
+    const none = { count: 0, start: new Uint32Array(0), end: new Uint32Array(0) };
+    const t0 = performance.now();
+    const items = buildItems(c, rows, [], none, () => false);
+    const lay = layoutItems(c, rows, [], none, items, 'compact', 100);
+    const ms = performance.now() - t0;
+    expect(items.count).toBe(n);
+    const total = lay.top[n];
+    expect(total).toBe(n * ROW_H);
+    expect(total).toBeGreaterThan(MAX_SCROLL_PX);
+    const vh = 800;
+    // the scroll bar's range stands for the whole virtual height
+    expect(scrollToVirtual(MAX_SCROLL_PX - vh, total, vh)).toBeCloseTo(total - vh, 3);
+    expect(virtualToScroll(scrollToVirtual(1234567, total, vh), total, vh)).toBeCloseTo(1234567, 3);
+    const y = scrollToVirtual(MAX_SCROLL_PX / 2, total, vh);
+    const [a, b] = visibleRange(lay.top, n, y, y + vh);
+    expect(b - a).toBeLessThanOrEqual(Math.ceil(vh / ROW_H) + 1);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  test('brackets that overlap get different lanes', () => {
+    expect([...assignLanes([[0, 10], [2, 3], [5, 12], [11, 20], [21, 22]])]).toEqual([0, 1, 1, 0, 0]);
+  });
+});
+
+describe('on a real capture', () => {
+  test('every PDU of every connection is drawn once', () => {
+    const { analysis } = analyzeFile(join(CAPTURES, 'basic-io.pcap'));
+    const index = buildIndex(analysis);
+    for (const conn of analysis.connections) {
+      const rows = rowsOf(index, conn.conn);
+      const bands = findBands(analysis.pdus, rows, undefined);
+      const items = buildItems(analysis.pdus, rows, conn.control, bands, () => true);
+      let covered = 0;
+      for (let i = 0; i < items.count; i++) {
+        if (items.kind[i] === ItemKind.Pdu) covered++;
+        else if (items.kind[i] === ItemKind.Band) covered += bands.end[items.ref[i]] - bands.start[items.ref[i]];
+      }
+      expect(covered).toBe(rows.length);
+    }
+  });
+});
