@@ -1,4 +1,4 @@
-import { maybeGunzip } from '../capture/index.ts';
+import { CaptureError, maybeGunzip } from '../capture/index.ts';
 import { Analyzer } from './analyzer.ts';
 import type { AnalyzerOptions } from './analyzer.ts';
 import type { Analysis } from './types.ts';
@@ -32,11 +32,17 @@ export async function analyze(chunks: AsyncIterable<Uint8Array>, options: Analyz
   const analyzer = new Analyzer(options);
   let fileBytes = 0;
   const counted = countBytes(chunks, (n) => { fileBytes += n; });
-  for await (const chunk of maybeGunzip(counted)) {
-    if (options.signal?.aborted) throw new AnalysisCancelled();
-    analyzer.push(chunk);
-    options.onProgress?.({ fileBytes, totalBytes: options.totalBytes, packets: analyzer.packetCount, pdus: analyzer.pduCount });
-    if (options.afterChunk) await options.afterChunk(analyzer);
+  try {
+    for await (const chunk of maybeGunzip(counted, { onGzip: () => analyzer.setCompression('gzip') })) {
+      if (options.signal?.aborted) throw new AnalysisCancelled();
+      analyzer.push(chunk);
+      options.onProgress?.({ fileBytes, totalBytes: options.totalBytes, packets: analyzer.packetCount, pdus: analyzer.pduCount });
+      if (options.afterChunk) await options.afterChunk(analyzer);
+    }
+  } catch (e) {
+    // A corrupt or cut gzip stream: keep what was decompressed and read before it.
+    if (!(e instanceof CaptureError)) throw e;
+    analyzer.fail(e);
   }
   return analyzer.finish();
 }

@@ -150,6 +150,16 @@ export class Analyzer implements PacketSink, StreamSink {
     }
   }
 
+  /** Reading stopped for a reason outside the capture reader (a broken gzip stream); results so far stand. */
+  fail(e: CaptureError): void {
+    if (!this.error) this.error = e;
+  }
+
+  /** The capture's bytes came out of a decompressor (only changes what the results say). */
+  setCompression(kind: 'gzip'): void {
+    this.reader.compression = kind;
+  }
+
   finish(): Analysis {
     if (!this.finished) {
       this.finished = true;
@@ -373,6 +383,7 @@ export class Analyzer implements PacketSink, StreamSink {
     }
     const capture: CaptureSummary = {
       format: this.reader.info.format ?? undefined,
+      compression: this.reader.info.compression ?? undefined,
       bytes: this.reader.info.bytesConsumed,
       packets: this.packets,
       firstTime: Number.isNaN(this.firstTime) ? undefined : this.firstTime,

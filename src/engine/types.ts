@@ -3,6 +3,8 @@ import type { PduColumns } from './pdu-table.ts';
 
 export interface CaptureSummary {
   format: 'pcap' | 'pcapng' | undefined;
+  /** The file was gzip-compressed: file offsets then count in the decompressed stream. */
+  compression: 'gzip' | undefined;
   /** Bytes of the (decompressed) capture read. */
   bytes: number;
   packets: number;

@@ -61,7 +61,7 @@ function bulk(pdus: number): Analysis {
   }));
   return {
     capture: {
-      format: 'pcap', bytes: 0, packets: frame, firstTime: 1_700_000_000, lastTime: time, linkTypes: [], truncatedPackets: 0,
+      format: 'pcap', compression: undefined, bytes: 0, packets: frame, firstTime: 1_700_000_000, lastTime: time, linkTypes: [], truncatedPackets: 0,
       snaplenCutSegments: 0, snaplen: 262144, skipped: { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 },
       tcpConnections: conns,
     },
