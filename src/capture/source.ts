@@ -5,8 +5,14 @@ import { maybeGunzip } from './gzip.ts';
 
 /** Read a Blob / File in slices (never whole): works in browsers, Web Workers and Node 20. */
 export async function* blobChunks(blob: Blob, chunkSize = 4 * 1024 * 1024): AsyncGenerator<Uint8Array, void, undefined> {
-  for (let off = 0; off < blob.size; off += chunkSize) {
-    yield new Uint8Array(await blob.slice(off, Math.min(blob.size, off + chunkSize)).arrayBuffer());
+  // The next slice is already being read while the consumer works on this one: the browser reads
+  // the file in another process, so reading and parsing overlap instead of adding up.
+  const read = (off: number): Promise<ArrayBuffer> => blob.slice(off, Math.min(blob.size, off + chunkSize)).arrayBuffer();
+  let next = blob.size > 0 ? read(0) : undefined;
+  for (let off = 0; next !== undefined; off += chunkSize) {
+    const current = await next;
+    next = off + chunkSize < blob.size ? read(off + chunkSize) : undefined;
+    yield new Uint8Array(current);
   }
 }
 
