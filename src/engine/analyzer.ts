@@ -393,7 +393,7 @@ export class Analyzer implements PacketSink, StreamSink {
       snaplenCutSegments: this.snaplenCut,
       snaplen: smallestSnaplen(this.reader.info.interfaces.map((f) => f.snaplen)),
       skipped: { ...this.skipped },
-      tcpConnections: this.reassembler.connections.length,
+      tcpConnections: this.reassembler.count,
     };
     const analysis: Analysis = {
       capture,

@@ -28,6 +28,8 @@ export type Dir = 0 | 1;
 /** Out-of-order data held per direction before we call the missing bytes lost. */
 const MAX_HELD_BYTES = 16 << 20;
 const MAX_HELD_SEGMENTS = 4096;
+/** And over all connections together: a crafted capture can open many connections that all wait. */
+const MAX_HELD_TOTAL = 256 << 20;
 
 interface HeldSegment {
   seq: number;
@@ -116,6 +118,9 @@ function tupleHash(addrA: number, portA: number, addrB: number, portB: number): 
   return (Math.imul(a ^ b, 0x85ebca6b) ^ (a + b)) | 0;
 }
 
+/** How many forgotten connections' late packets are recognised (and dropped) as such. */
+const FORGOTTEN_KEPT = 4096;
+
 /** a - b in 32-bit serial arithmetic, as a signed number. */
 function seqDiff(a: number, b: number): number {
   return (a - b) | 0;
@@ -130,15 +135,21 @@ export class TcpReassembler {
   private readonly buckets = new Map<number, TcpConnection>();
   private last: TcpConnection | undefined;
   private nextId = 0;
-  readonly connections: TcpConnection[] = [];
+  /** Connections not yet closed: what finish() must flush. */
+  private readonly open = new Set<TcpConnection>();
+  private heldTotal = 0;
+  /** Tuple hashes of recently forgotten connections, oldest first. */
+  private readonly forgotten = new Set<number>();
   /** Connections with segments held out of order (usually none). */
   private readonly holding = new Set<TcpConnection>();
 
   constructor(private readonly sink: StreamSink) {}
 
   /** Feed one segment; `b` is the packet buffer the segment's offsets point into. */
-  segment(s: TcpSegment, b: Uint8Array, ctx: PacketContext): TcpConnection {
+  segment(s: TcpSegment, b: Uint8Array, ctx: PacketContext): TcpConnection | undefined {
     let conn = this.lookup(s);
+    // The last ACK or a stray RST of a connection already forgotten: not a new connection.
+    if (!conn && (s.flags & TCP_SYN) === 0 && s.payloadWireLength === 0 && this.forgotten.has(this.hash(s))) return undefined;
     let side: -1 | 0 | 1 = conn ? conn.sideOf(s) : -1;
     const syn = (s.flags & TCP_SYN) !== 0;
     if (conn && side >= 0 && syn && (s.flags & TCP_ACK) === 0 && this.isNewIncarnation(conn, side as Dir, s)) {
@@ -194,6 +205,9 @@ export class TcpReassembler {
         this.sink.control(conn, dir, TCP_RST, ctx.frame, ctx.time);
       }
     }
+    // Traffic of no interest is forgotten once it ends: a capture of a million short connections
+    // (a scan, a busy web server beside the storage) must not fill memory with them.
+    if (conn.ignored && conn.finished) this.forget(conn);
     return conn;
   }
 
@@ -206,10 +220,14 @@ export class TcpReassembler {
     return min;
   }
 
+  /** How many TCP connections the capture held (each incarnation of a reused 4-tuple counts). */
+  get count(): number {
+    return this.nextId;
+  }
+
   /** End of capture: release held data (with holes before it) and close every connection. */
   finish(ctx: PacketContext): void {
-    for (const c of this.connections) {
-      if (c.closed) continue;
+    for (const c of [...this.open]) {
       this.flushHeld(c, 0, c.dirs[0], ctx);
       this.flushHeld(c, 1, c.dirs[1], ctx);
       this.close(c);
@@ -284,8 +302,9 @@ export class TcpReassembler {
     while (i > 0 && seqDiff(d.held[i - 1].seq, seq) > 0) i--;
     d.held.splice(i, 0, h);
     d.heldBytes += bytes.length;
+    this.heldTotal += bytes.length;
     this.holding.add(conn);
-    if (d.heldBytes > MAX_HELD_BYTES || d.held.length > MAX_HELD_SEGMENTS) this.declareHole(conn, dir, d, ctx);
+    if (d.heldBytes > MAX_HELD_BYTES || d.held.length > MAX_HELD_SEGMENTS || this.heldTotal > MAX_HELD_TOTAL) this.declareHole(conn, dir, d, ctx);
   }
 
   /** Give up waiting for the bytes before the first held segment: they are missing. */
@@ -312,6 +331,7 @@ export class TcpReassembler {
       if (ahead > 0) return;
       d.held.shift();
       d.heldBytes -= h.bytes.length;
+      this.heldTotal -= h.bytes.length;
       if (conn.dirs[0].held.length === 0 && conn.dirs[1].held.length === 0) this.holding.delete(conn);
       const skip = -ahead;
       const total = h.bytes.length + h.missingTail;
@@ -332,10 +352,18 @@ export class TcpReassembler {
     }
   }
 
+  private forget(conn: TcpConnection): void {
+    const h = this.hashOf(conn);
+    this.close(conn);
+    this.forgotten.add(h);
+    if (this.forgotten.size > FORGOTTEN_KEPT) this.forgotten.delete(this.forgotten.values().next().value as number);
+  }
+
   private close(conn: TcpConnection): void {
     if (conn.closed) return;
     conn.closed = true;
     this.unlink(conn);
+    this.open.delete(conn);
     this.sink.closed(conn);
   }
 
@@ -360,7 +388,7 @@ export class TcpReassembler {
     const h = this.hash(s);
     c.nextInBucket = this.buckets.get(h);
     this.buckets.set(h, c);
-    this.connections.push(c);
+    this.open.add(c);
     this.last = c;
     return c;
   }

@@ -202,3 +202,18 @@ describe('TCP reassembly and PDU framing', () => {
     expect(analysis.connections[0].headerDigest).toBe('CRC32C');
   });
 });
+
+test('finished connections of other traffic are forgotten, and their late packets make no new ones', () => {
+  const cap = new SynthCapture();
+  for (let i = 0; i < 50; i++) {
+    const web = cap.connection(`10.0.0.1:${41000 + i}`, '10.0.0.3:80');
+    web.handshake();
+    web.sendBytes('initiator', new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'));
+    web.fin('initiator');
+    web.fin('target');
+    web.ack('initiator'); // the last ACK, after both FINs
+  }
+  const { analysis } = analyzeBytes(cap.bytes());
+  expect(analysis.capture.tcpConnections).toBe(50);
+  expect(analysis.connections).toEqual([]);
+});
