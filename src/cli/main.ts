@@ -2,7 +2,7 @@ import { CaptureError, CaptureReader, maybeGunzip } from '../capture/index.ts';
 import type { NonPacketRecord, PacketRecord } from '../capture/index.ts';
 import { explainLogLine, opcodeName } from '../codec/index.ts';
 import { analyze } from '../engine/index.ts';
-import type { Analysis, Finding } from '../engine/index.ts';
+import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../engine/pdu-record.ts';
 import { parseArgs, UsageError, USAGE } from './args.ts';
@@ -114,6 +114,7 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
   const path = args.positional[0];
   const totalBytes = await fileSize(path);
   const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv') : undefined;
+  let analyzer: Analyzer | undefined;
   const analysis = await analyze(fileChunks(path), {
     totalBytes,
     ports: args.ports,
@@ -123,9 +124,9 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
       ...(args.churnWindowS !== undefined && { churnWindowS: args.churnWindowS }),
     },
     onPdu: listing && ((p, conn) => listing.add(p, conn)),
-    afterChunk: listing && ((a) => listing.flush(a.settledFrame())),
+    afterChunk: listing && ((a) => { analyzer = a; return listing.flush(a, a.settledFrame()); }),
   });
-  if (listing) await listing.flush(Infinity);
+  if (listing && analyzer) await listing.flush(analyzer, Infinity);
   const nothingRead = analysis.capture.packets === 0 && analysis.error !== undefined;
   switch (nothingRead ? 'none' : args.command) {
     case 'none': break;
@@ -146,7 +147,7 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
  * settledFrame), so a huge capture starts printing at once and the listing stays in frame order.
  */
 class PduListing {
-  private pending: Array<{ frame: number; seq: number; line: string }> = [];
+  private pending: Array<{ frame: number; seq: number; rec: Record<string, unknown> }> = [];
   private seq = 0;
 
   constructor(private readonly out: Output, private readonly tsv: boolean) {
@@ -158,15 +159,18 @@ class PduListing {
       conn, fromTarget: p.fromTarget, frame: p.frame, firstFrame: p.firstFrame, headerFrame: p.headerFrame,
       time: p.time, truncated: p.truncated,
     });
-    this.pending.push({ frame: p.frame, seq: this.seq++, line: this.tsv ? tsvLine(rec) : JSON.stringify(rec) });
+    this.pending.push({ frame: p.frame, seq: this.seq++, rec });
   }
 
-  async flush(settled: number): Promise<void> {
+  /** Print what has settled; connections get their final numbers (first-packet order) as they go out. */
+  async flush(analyzer: Analyzer, settled: number): Promise<void> {
     const ready = this.pending;
     ready.sort((a, b) => a.frame - b.frame || a.seq - b.seq);
     let n = 0;
     while (n < ready.length && ready[n].frame < settled) {
-      this.out.line(ready[n].line);
+      const { rec } = ready[n];
+      rec.conn = analyzer.connIndex(rec.conn as number);
+      this.out.line(this.tsv ? tsvLine(rec) : JSON.stringify(rec));
       n++;
     }
     this.pending = ready.slice(n);

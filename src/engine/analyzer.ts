@@ -14,7 +14,8 @@ import type { Analysis, CaptureSummary, ConnectionEnd, ConnectionSummary, GapRec
 export interface AnalyzerOptions {
   /** TCP ports to treat as iSCSI besides 3260. */
   ports?: readonly number[];
-  /** Called for every PDU as it is framed, with its connection and row index (not yet in frame order). */
+  /** Called for every PDU as it is framed, with its row index (not yet in frame order) and its
+   *  connection as recognised; Analyzer.connIndex() gives the number the results use. */
   onPdu?: (p: FramedPdu, conn: number, row: number) => void;
   /** Thresholds of the protocol checks (slow command, churn window …); defaults otherwise. */
   checks?: Partial<CheckOptions>;
@@ -85,6 +86,8 @@ export class Analyzer implements PacketSink, StreamSink {
   private readonly ports: Set<number>;
   readonly table = new PduTableBuilder();
   private readonly conns: IscsiConnection[] = [];
+  /** The same, in order of first packet (TCP connection id): what numbers them in the results. */
+  private readonly byFirstPacket: IscsiConnection[] = [];
   /** Connections whose TCP entry is still open. */
   private readonly active = new Set<IscsiConnection>();
   private readonly details = new Map<number, PduDetail>();
@@ -125,13 +128,28 @@ export class Analyzer implements PacketSink, StreamSink {
   }
 
   /**
+   * The connection number a PDU reported with `conn` (the order in which connections were found to
+   * be iSCSI) has in the results, where connections are numbered in order of their first packet.
+   * Final for every PDU below settledFrame(); after finish(), final for all.
+   */
+  connIndex(conn: number): number {
+    const id = this.conns[conn].tcp.id;
+    let lo = 0, hi = this.byFirstPacket.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.byFirstPacket[mid].tcp.id < id) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
    * Every PDU reported in a frame below this one has been handed to onPdu already: what a streaming
    * consumer may print in frame order. PDUs still held (out-of-order segments, a PDU being read, a
    * resynchronisation window) can only land in frames at or after it.
    */
   settledFrame(): number {
     let min = this.ctx.frame + 1;
-    min = Math.min(min, this.reassembler.heldFrame());
+    min = Math.min(min, this.reassembler.heldFrame(), this.reassembler.undecidedFrame());
     for (const c of this.active) {
       const f = Math.min(c.framers[0]?.pendingFrame() ?? Infinity, c.framers[1]?.pendingFrame() ?? Infinity);
       if (f < min) min = f;
@@ -283,6 +301,9 @@ export class Analyzer implements PacketSink, StreamSink {
     }
     const c = new IscsiConnection(this.conns.length, tcp, initiatorSide as Dir, this);
     this.conns.push(c);
+    let k = this.byFirstPacket.length;
+    while (k > 0 && this.byFirstPacket[k - 1].tcp.id > tcp.id) k--;
+    this.byFirstPacket.splice(k, 0, c);
     this.active.add(c);
     tcp.user = c;
     // Control events seen before we knew (the handshake) belong to the connection's story.
@@ -372,6 +393,12 @@ export class Analyzer implements PacketSink, StreamSink {
   private result(): Analysis {
     this.countLinkTypeRun(-1);
     const { columns, order } = this.table.finish();
+    // Number connections in order of first packet (they were numbered as they were recognised).
+    const renumber = this.conns.map((c) => this.connIndex(c.index));
+    if (renumber.some((n, i) => n !== i)) {
+      const col = columns.conn;
+      for (let i = 0; i < columns.count; i++) col[i] = renumber[col[i]];
+    }
     let details = this.details;
     let headerFrames = this.headerFrames;
     if (order) {
@@ -397,7 +424,7 @@ export class Analyzer implements PacketSink, StreamSink {
     };
     const analysis: Analysis = {
       capture,
-      connections: this.conns.map((c) => summarize(c)),
+      connections: this.byFirstPacket.map((c, i) => summarize(c, i)),
       pdus: columns,
       headerFrames,
       details,
@@ -433,7 +460,7 @@ function word(h: Uint8Array, o: number): number {
   return ((h[o] << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) >>> 0;
 }
 
-function summarize(c: IscsiConnection): ConnectionSummary {
+function summarize(c: IscsiConnection, conn: number): ConnectionSummary {
   const t = c.tcp;
   const i = c.initiatorSide;
   const r = (i ^ 1) as Dir;
@@ -446,7 +473,7 @@ function summarize(c: IscsiConnection): ConnectionSummary {
   if (rst && (!fin || rst.frame <= fin.frame)) end = { kind: 'rst', by: rst.by, frame: rst.frame, time: rst.time };
   else if (fin) end = { kind: 'fin', by: fin.by, frame: fin.frame, time: fin.time };
   return {
-    conn: c.index,
+    conn,
     initiator: { address: initiator, port: t.port[i] },
     target: { address: target, port: t.port[r] },
     firstFrame: t.firstFrame,

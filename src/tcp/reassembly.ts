@@ -220,6 +220,17 @@ export class TcpReassembler {
     return min;
   }
 
+  /**
+   * The first frame of the earliest open connection the layer above has not yet judged (neither
+   * taken, `user` set, nor `ignored`); Infinity when there is none. Until it is judged, the numbering
+   * of connections that started after it is not final.
+   */
+  undecidedFrame(): number {
+    let min = Infinity;
+    for (const c of this.open) if (!c.ignored && c.user === undefined && c.firstFrame < min) min = c.firstFrame;
+    return min;
+  }
+
   /** How many TCP connections the capture held (each incarnation of a reused 4-tuple counts). */
   get count(): number {
     return this.nextId;

@@ -26,6 +26,7 @@ export function analyzeBytes(bytes: Uint8Array, chunkSize = 1 << 20, options: An
   });
   for (let off = 0; off < bytes.length; off += chunkSize) analyzer.push(bytes.subarray(off, Math.min(bytes.length, off + chunkSize)));
   const analysis = analyzer.finish();
+  for (const r of rows) r.row.conn = analyzer.connIndex(r.row.conn);
   rows.sort((a, b) => a.row.frame - b.row.frame || a.seq - b.seq);
   return { analysis, pdus: rows.map((r) => r.row) };
 }
