@@ -226,13 +226,14 @@ function fingerprint(a: Analysis): string {
   return JSON.stringify([c.count, h >>> 0, a.connections.length, a.error?.kind, a.capture.packets, a.findings.length]);
 }
 
-export function fuzz(inputs: Array<{ name: string; bytes: Uint8Array }>, opts: { cases: number; seed: number; timeLimitMs?: number; onProgress?: (done: number, failures: number) => void }): FuzzReport {
+export function fuzz(inputs: Array<{ name: string; bytes: Uint8Array }>, opts: { cases: number; seed: number; first?: number; timeLimitMs?: number; onProgress?: (done: number, failures: number) => void }): FuzzReport {
   const limit = opts.timeLimitMs ?? 1000;
   const failures: FuzzFailure[] = [];
   const errorsByKind: Record<string, number> = {};
   let slowest = 0;
   const t0 = performance.now();
-  for (let i = 0; i < opts.cases; i++) {
+  const first = opts.first ?? 0;
+  for (let i = first; i < first + opts.cases; i++) {
     const seed = (opts.seed * 1_000_003 + i) >>> 0;
     const r = prng(seed);
     const input = inputs[int(r, inputs.length)];
@@ -254,7 +255,7 @@ export function fuzz(inputs: Array<{ name: string; bytes: Uint8Array }>, opts: {
     } catch (e) {
       fail(`threw ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e)}`);
     }
-    if (opts.onProgress && i % 1000 === 999) opts.onProgress(i + 1, failures.length);
+    if (opts.onProgress && (i - first) % 1000 === 999) opts.onProgress(i - first + 1, failures.length);
   }
   return { cases: opts.cases, failures, seconds: (performance.now() - t0) / 1000, slowestMs: slowest, errorsByKind };
 }
