@@ -1,3 +1,4 @@
+import { fmtInt } from '../capture/index.ts';
 import { opcodeName } from '../codec/index.ts';
 import type { Finding } from '../engine/types.ts';
 import { isTargetOpcode, opcode } from '../sessions/index.ts';
@@ -47,7 +48,7 @@ export function checkDataSegmentLimits(ctx: CheckContext): Finding[] {
       }
       const receiver = fromTarget ? 'initiator' : 'target';
       out.push(finding('data-segment-over-limit', 'warning', { conn: summary.conn }, c.time[i], frameList(c.frame[i]),
-        `${opcodeName(op)} carries a ${dsl.toLocaleString('en-US')}-byte data segment but the ${receiver} declared MaxRecvDataSegmentLength ${limit.toLocaleString('en-US')}${login ? ' (the login limit)' : ''}`
+        `${opcodeName(op)} carries a ${fmtInt(dsl)}-byte data segment but the ${receiver} declared MaxRecvDataSegmentLength ${fmtInt(limit)}${login ? ' (the login limit)' : ''}`
           + `${count > 1 ? ` (${count} PDUs on this connection)` : ''} — a receiver may drop the connection over it (Linux: ISCSI_ERR_DATALEN, 1006)`,
         { dataSegmentLength: dsl, maxRecvDataSegmentLength: limit, dir: fromTarget ? 'T>I' : 'I>T', occurrences: count }));
     }

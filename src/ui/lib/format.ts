@@ -1,17 +1,8 @@
 // Number, time and tag formatting for the page. Locale-independent so screenshots and tests are stable.
 
-/** 1234567 → "1,234,567". */
-export function fmtInt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const neg = n < 0;
-  let s = String(Math.trunc(Math.abs(n)));
-  let out = '';
-  while (s.length > 3) {
-    out = ',' + s.slice(-3) + out;
-    s = s.slice(0, -3);
-  }
-  return (neg ? '-' : '') + s + out;
-}
+import { fmtInt } from '../../capture/index.ts';
+
+export { fmtInt };
 
 /** "1 PDU" / "2 PDUs". */
 export function plural(n: number, word: string, many = `${word}s`): string {
