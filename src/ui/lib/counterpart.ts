@@ -12,7 +12,7 @@ export interface Link {
 
 const SCAN = 500_000;
 
-function scan(c: PduColumns, rows: Uint32Array, from: number, dir: 1 | -1, match: (r: number) => boolean): number {
+function scan(rows: Uint32Array, from: number, dir: 1 | -1, match: (r: number) => boolean): number {
   const end = dir > 0 ? Math.min(rows.length, from + SCAN) : Math.max(-1, from - SCAN);
   for (let p = from + dir; p !== end; p += dir) if (match(rows[p])) return p;
   return -1;
@@ -28,42 +28,42 @@ export function counterparts(c: PduColumns, rows: Uint32Array, pos: number): Lin
   const isOp = (x: number, ...ops: number[]) => ops.includes(opcodeOf(c, x));
   switch (op) {
     case Op.ScsiCommand:
-      add('status', scan(c, rows, pos, 1, (x) => c.itt[x] === itt && (isOp(x, Op.ScsiResponse) || (isOp(x, Op.DataIn) && statusPresent(c, x)))));
-      add('first data', scan(c, rows, pos, 1, (x) => c.itt[x] === itt && isOp(x, Op.DataIn, Op.R2T)));
+      add('status', scan(rows, pos, 1, (x) => c.itt[x] === itt && (isOp(x, Op.ScsiResponse) || (isOp(x, Op.DataIn) && statusPresent(c, x)))));
+      add('first data', scan(rows, pos, 1, (x) => c.itt[x] === itt && isOp(x, Op.DataIn, Op.R2T)));
       break;
     case Op.ScsiResponse:
     case Op.DataIn:
     case Op.R2T:
-      add('command', scan(c, rows, pos, -1, (x) => c.itt[x] === itt && isOp(x, Op.ScsiCommand)));
+      add('command', scan(rows, pos, -1, (x) => c.itt[x] === itt && isOp(x, Op.ScsiCommand)));
       break;
     case Op.DataOut:
-      if (ttt !== RESERVED) add('R2T', scan(c, rows, pos, -1, (x) => isOp(x, Op.R2T) && c.w20[x] === ttt && c.itt[x] === itt));
-      add('command', scan(c, rows, pos, -1, (x) => c.itt[x] === itt && isOp(x, Op.ScsiCommand)));
+      if (ttt !== RESERVED) add('R2T', scan(rows, pos, -1, (x) => isOp(x, Op.R2T) && c.w20[x] === ttt && c.itt[x] === itt));
+      add('command', scan(rows, pos, -1, (x) => c.itt[x] === itt && isOp(x, Op.ScsiCommand)));
       break;
     case Op.NopOut:
-      if (itt !== RESERVED) add('ping reply', scan(c, rows, pos, 1, (x) => isOp(x, Op.NopIn) && c.itt[x] === itt));
-      else if (ttt !== RESERVED) add('target ping', scan(c, rows, pos, -1, (x) => isOp(x, Op.NopIn) && c.w20[x] === ttt));
+      if (itt !== RESERVED) add('ping reply', scan(rows, pos, 1, (x) => isOp(x, Op.NopIn) && c.itt[x] === itt));
+      else if (ttt !== RESERVED) add('target ping', scan(rows, pos, -1, (x) => isOp(x, Op.NopIn) && c.w20[x] === ttt));
       break;
     case Op.NopIn:
-      if (itt !== RESERVED) add('ping', scan(c, rows, pos, -1, (x) => isOp(x, Op.NopOut) && c.itt[x] === itt));
-      else if (ttt !== RESERVED) add('echo', scan(c, rows, pos, 1, (x) => isOp(x, Op.NopOut) && c.itt[x] === RESERVED && c.w20[x] === ttt));
+      if (itt !== RESERVED) add('ping', scan(rows, pos, -1, (x) => isOp(x, Op.NopOut) && c.itt[x] === itt));
+      else if (ttt !== RESERVED) add('echo', scan(rows, pos, 1, (x) => isOp(x, Op.NopOut) && c.itt[x] === RESERVED && c.w20[x] === ttt));
       break;
     case Op.TmfRequest:
-      add('response', scan(c, rows, pos, 1, (x) => isOp(x, Op.TmfResponse) && c.itt[x] === itt));
-      if (ttt !== RESERVED) add('referenced command', scan(c, rows, pos, -1, (x) => isOp(x, Op.ScsiCommand) && c.itt[x] === ttt));
+      add('response', scan(rows, pos, 1, (x) => isOp(x, Op.TmfResponse) && c.itt[x] === itt));
+      if (ttt !== RESERVED) add('referenced command', scan(rows, pos, -1, (x) => isOp(x, Op.ScsiCommand) && c.itt[x] === ttt));
       break;
     case Op.TmfResponse:
-      add('request', scan(c, rows, pos, -1, (x) => isOp(x, Op.TmfRequest) && c.itt[x] === itt));
+      add('request', scan(rows, pos, -1, (x) => isOp(x, Op.TmfRequest) && c.itt[x] === itt));
       break;
     case Op.LoginRequest:
     case Op.TextRequest:
     case Op.LogoutRequest:
-      add('response', scan(c, rows, pos, 1, (x) => isOp(x, op | 0x20) && c.itt[x] === itt));
+      add('response', scan(rows, pos, 1, (x) => isOp(x, op | 0x20) && c.itt[x] === itt));
       break;
     case Op.LoginResponse:
     case Op.TextResponse:
     case Op.LogoutResponse:
-      add('request', scan(c, rows, pos, -1, (x) => isOp(x, op & ~0x20) && c.itt[x] === itt));
+      add('request', scan(rows, pos, -1, (x) => isOp(x, op & ~0x20) && c.itt[x] === itt));
       break;
     default:
       break;

@@ -241,7 +241,7 @@ export const DRAWN_KINDS = new Set([
 
 /** Findings of this connection that span several of its PDUs (and that no column-derived relation
  *  draws), as brackets. */
-export function findingRelations(ctx: ConnContext, findings: readonly Finding[], positions: (f: Finding) => number[]): Relation[] {
+export function findingRelations(findings: readonly Finding[], positions: (f: Finding) => number[]): Relation[] {
   const out: Relation[] = [];
   for (const f of findings) {
     if (DRAWN_KINDS.has(f.kind)) continue;
