@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** ../shared beside the repo: real captures and Wireshark's reading of them. Never written to. */
-export const SHARED = resolve(__dirname, '../../../shared');
+export const SHARED = resolve(import.meta.dirname, '../../../shared');
 export const CAPTURES = join(SHARED, 'captures');
 
 export function sharedCaptures(): string[] {
