@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bhsDataSegmentLength, decodePdu, pduLength, textKey } from '../../../src/codec/index.ts';
 import type { Pdu } from '../../../src/codec/index.ts';
+import { readTsv as readTsvAt } from '../../support/shared.ts';
+import type { TsvRow } from '../../support/shared.ts';
 
 export const CAPTURES = fileURLToPath(new URL('../../../../shared/captures/', import.meta.url));
 
@@ -206,16 +208,9 @@ export function walkCapture(file: string, targetPorts?: number[]): WalkedPdu[] {
   return out;
 }
 
-export type TsvRow = Record<string, string>;
+export type { TsvRow } from '../../support/shared.ts';
 
-/** Wireshark's reference decode: one row per PDU. */
+/** Wireshark's reference decode of a shared capture: one row per PDU. */
 export function readTsv(file: string): TsvRow[] {
-  const lines = readFileSync(CAPTURES + file, 'utf8').split('\n').filter((l) => l.length > 0);
-  const head = lines[0].split('\t');
-  return lines.slice(1).map((l) => {
-    const cells = l.split('\t');
-    const row: TsvRow = {};
-    head.forEach((h, i) => { row[h] = cells[i] ?? ''; });
-    return row;
-  });
+  return readTsvAt(CAPTURES + file);
 }
