@@ -39,6 +39,16 @@ export function statSN(c: PduColumns, i: number): number { return c.w24[i]; }
 export function expCmdSN(c: PduColumns, i: number): number { return c.w28[i]; }
 export function maxCmdSN(c: PduColumns, i: number): number { return c.w32[i]; }
 
+/** Bytes 4-7: DataSegmentLength (low 24 bits) and TotalAHSLength in 4-byte words (high byte). */
+export function dataSegmentLength(c: PduColumns, i: number): number { return c.w4[i] & 0xffffff; }
+export function totalAhsWords(c: PduColumns, i: number): number { return c.w4[i] >>> 24; }
+
+/** SCSI Command: CDB byte 0 (BHS byte 32). */
+export function scsiOpcode(c: PduColumns, i: number): number { return c.w32[i] >>> 24; }
+
+/** SCSI Response / Data-In: the SCSI status byte (byte 3). */
+export function scsiStatus(c: PduColumns, i: number): number { return c.b3[i]; }
+
 /** Data-In S bit (byte 1 & 0x01): the PDU carries the command's status and a StatSN. */
 export function dataInHasStatus(c: PduColumns, i: number): boolean {
   return (c.b1[i] & 0x01) !== 0;

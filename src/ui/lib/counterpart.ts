@@ -3,7 +3,7 @@
 // from the PDU forwards or backwards within its connection.
 
 import type { PduColumns } from '../../engine/index.ts';
-import { Op, RESERVED, opcodeOf, statusPresent } from './fields.ts';
+import { Op, RESERVED_TAG, opcode, dataInHasStatus } from './fields.ts';
 
 export interface Link {
   label: string;
@@ -20,15 +20,15 @@ function scan(rows: Uint32Array, from: number, dir: 1 | -1, match: (r: number) =
 
 export function counterparts(c: PduColumns, rows: Uint32Array, pos: number): Link[] {
   const r = rows[pos];
-  const op = opcodeOf(c, r);
+  const op = opcode(c, r);
   const itt = c.itt[r];
   const ttt = c.w20[r];
   const out: Link[] = [];
   const add = (label: string, p: number) => { if (p >= 0) out.push({ label, pos: p }); };
-  const isOp = (x: number, ...ops: number[]) => ops.includes(opcodeOf(c, x));
+  const isOp = (x: number, ...ops: number[]) => ops.includes(opcode(c, x));
   switch (op) {
     case Op.ScsiCommand:
-      add('status', scan(rows, pos, 1, (x) => c.itt[x] === itt && (isOp(x, Op.ScsiResponse) || (isOp(x, Op.DataIn) && statusPresent(c, x)))));
+      add('status', scan(rows, pos, 1, (x) => c.itt[x] === itt && (isOp(x, Op.ScsiResponse) || (isOp(x, Op.DataIn) && dataInHasStatus(c, x)))));
       add('first data', scan(rows, pos, 1, (x) => c.itt[x] === itt && isOp(x, Op.DataIn, Op.R2T)));
       break;
     case Op.ScsiResponse:
@@ -37,20 +37,20 @@ export function counterparts(c: PduColumns, rows: Uint32Array, pos: number): Lin
       add('command', scan(rows, pos, -1, (x) => c.itt[x] === itt && isOp(x, Op.ScsiCommand)));
       break;
     case Op.DataOut:
-      if (ttt !== RESERVED) add('R2T', scan(rows, pos, -1, (x) => isOp(x, Op.R2T) && c.w20[x] === ttt && c.itt[x] === itt));
+      if (ttt !== RESERVED_TAG) add('R2T', scan(rows, pos, -1, (x) => isOp(x, Op.R2T) && c.w20[x] === ttt && c.itt[x] === itt));
       add('command', scan(rows, pos, -1, (x) => c.itt[x] === itt && isOp(x, Op.ScsiCommand)));
       break;
     case Op.NopOut:
-      if (itt !== RESERVED) add('ping reply', scan(rows, pos, 1, (x) => isOp(x, Op.NopIn) && c.itt[x] === itt));
-      else if (ttt !== RESERVED) add('target ping', scan(rows, pos, -1, (x) => isOp(x, Op.NopIn) && c.w20[x] === ttt));
+      if (itt !== RESERVED_TAG) add('ping reply', scan(rows, pos, 1, (x) => isOp(x, Op.NopIn) && c.itt[x] === itt));
+      else if (ttt !== RESERVED_TAG) add('target ping', scan(rows, pos, -1, (x) => isOp(x, Op.NopIn) && c.w20[x] === ttt));
       break;
     case Op.NopIn:
-      if (itt !== RESERVED) add('ping', scan(rows, pos, -1, (x) => isOp(x, Op.NopOut) && c.itt[x] === itt));
-      else if (ttt !== RESERVED) add('echo', scan(rows, pos, 1, (x) => isOp(x, Op.NopOut) && c.itt[x] === RESERVED && c.w20[x] === ttt));
+      if (itt !== RESERVED_TAG) add('ping', scan(rows, pos, -1, (x) => isOp(x, Op.NopOut) && c.itt[x] === itt));
+      else if (ttt !== RESERVED_TAG) add('echo', scan(rows, pos, 1, (x) => isOp(x, Op.NopOut) && c.itt[x] === RESERVED_TAG && c.w20[x] === ttt));
       break;
     case Op.TmfRequest:
       add('response', scan(rows, pos, 1, (x) => isOp(x, Op.TmfResponse) && c.itt[x] === itt));
-      if (ttt !== RESERVED) add('referenced command', scan(rows, pos, -1, (x) => isOp(x, Op.ScsiCommand) && c.itt[x] === ttt));
+      if (ttt !== RESERVED_TAG) add('referenced command', scan(rows, pos, -1, (x) => isOp(x, Op.ScsiCommand) && c.itt[x] === ttt));
       break;
     case Op.TmfResponse:
       add('request', scan(rows, pos, -1, (x) => isOp(x, Op.TmfRequest) && c.itt[x] === itt));

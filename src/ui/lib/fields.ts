@@ -9,40 +9,13 @@ import {
   tmfResponseName, asyncEventName, parseSense, senseKeyName,
 } from '../../codec/index.ts';
 import { hexTag, fmtInt } from './format.ts';
+import { cmdSN, dataInHasStatus, dataSegmentLength, expStatSN, Op, opcode, RESERVED_TAG, scsiOpcode, scsiStatus, statSN } from '../../sessions/index.ts';
 
-export const RESERVED = 0xffffffff;
-
-export const Op = {
-  NopOut: 0x00, ScsiCommand: 0x01, TmfRequest: 0x02, LoginRequest: 0x03, TextRequest: 0x04, DataOut: 0x05,
-  LogoutRequest: 0x06, Snack: 0x10, NopIn: 0x20, ScsiResponse: 0x21, TmfResponse: 0x22, LoginResponse: 0x23,
-  TextResponse: 0x24, DataIn: 0x25, LogoutResponse: 0x26, R2T: 0x31, Async: 0x32, Reject: 0x3f,
-} as const;
-
-export function opcodeOf(c: PduColumns, r: number): number {
-  return c.b0[r] & 0x3f;
-}
-
-/** Target opcodes have bit 0x20 set (RFC 7143 §11.2.1.2). */
-export function fromTarget(op: number): boolean {
-  return (op & 0x20) !== 0;
-}
-
-/** Byte 24: CmdSN on initiator PDUs that carry one, StatSN on target PDUs that carry one. */
-export function cmdSN(c: PduColumns, r: number): number { return c.w24[r]; }
-export function statSN(c: PduColumns, r: number): number { return c.w24[r]; }
-export function expStatSN(c: PduColumns, r: number): number { return c.w28[r]; }
-export function expCmdSN(c: PduColumns, r: number): number { return c.w28[r]; }
-export function maxCmdSN(c: PduColumns, r: number): number { return c.w32[r]; }
-/** Bytes 20–23: TTT (NOP, Data, R2T, Text), Referenced Task Tag (TMF request). */
-export function ttt(c: PduColumns, r: number): number { return c.w20[r]; }
-export function dataSegmentLength(c: PduColumns, r: number): number { return c.w4[r] & 0xffffff; }
-export function totalAhsWords(c: PduColumns, r: number): number { return c.w4[r] >>> 24; }
-/** SCSI Command: CDB byte 0 (BHS byte 32). */
-export function scsiOpcode(c: PduColumns, r: number): number { return c.w32[r] >>> 24; }
-/** Data-In S bit. */
-export function statusPresent(c: PduColumns, r: number): boolean { return (c.b1[r] & 0x01) !== 0; }
-/** SCSI Response / Data-In status byte (byte 3). */
-export function scsiStatus(c: PduColumns, r: number): number { return c.b3[r]; }
+// The column accessors are the sessions layer's (one reading of the BHS words for checks and page).
+export {
+  cmdSN, dataInHasStatus, dataSegmentLength, expCmdSN, expStatSN, isTargetOpcode, maxCmdSN, Op, opcode, RESERVED_TAG,
+  scsiOpcode, scsiStatus, statSN, totalAhsWords, ttt,
+} from '../../sessions/index.ts';
 
 /** LUN number as Wireshark shows it (first level, low 14 bits), or undefined for Login PDUs. */
 export function lunNumber(c: PduColumns, luns: readonly string[], r: number): number | undefined {
@@ -60,13 +33,13 @@ export function carriesLun(op: number): boolean {
 
 /** Advances StatSN (RFC 7143 §4.2.2.2; iscsi-reference "Sequence numbers"). */
 export function carriesStatus(c: PduColumns, r: number): boolean {
-  const op = opcodeOf(c, r);
+  const op = opcode(c, r);
   switch (op) {
     case Op.ScsiResponse: case Op.TmfResponse: case Op.LoginResponse: case Op.TextResponse: case Op.LogoutResponse:
     case Op.Async: case Op.Reject:
       return true;
-    case Op.NopIn: return c.itt[r] !== RESERVED;
-    case Op.DataIn: return statusPresent(c, r);
+    case Op.NopIn: return c.itt[r] !== RESERVED_TAG;
+    case Op.DataIn: return dataInHasStatus(c, r);
     default: return false;
   }
 }
@@ -105,11 +78,11 @@ export function senseText(details: ReadonlyMap<number, PduDetail> | undefined, r
 
 /** The label of one PDU arrow, from the columns (and the kept sense data of a response). */
 export function arrowLabel(c: PduColumns, luns: readonly string[], r: number, details?: ReadonlyMap<number, PduDetail>): ArrowLabel {
-  const op = opcodeOf(c, r);
+  const op = opcode(c, r);
   const itt = c.itt[r];
   const f: string[] = [];
   let title = shortName(op);
-  const tag = (name: string, v: number) => f.push(`${name} ${v === RESERVED ? '0xffffffff' : hexTag(v)}`);
+  const tag = (name: string, v: number) => f.push(`${name} ${v === RESERVED_TAG ? '0xffffffff' : hexTag(v)}`);
   const lun = () => {
     const l = lunNumber(c, luns, r);
     if (l !== undefined) f.push(`LUN ${l}`);
@@ -117,19 +90,19 @@ export function arrowLabel(c: PduColumns, luns: readonly string[], r: number, de
   switch (op) {
     case Op.NopOut: {
       const t = c.w20[r];
-      if (itt !== RESERVED) title += ' (ping)';
-      else if (t !== RESERVED) title += ' (ping echo)';
+      if (itt !== RESERVED_TAG) title += ' (ping)';
+      else if (t !== RESERVED_TAG) title += ' (ping echo)';
       tag('ITT', itt);
-      if (t !== RESERVED || itt === RESERVED) tag('TTT', t);
+      if (t !== RESERVED_TAG || itt === RESERVED_TAG) tag('TTT', t);
       f.push(`CmdSN ${cmdSN(c, r)}`, `ExpStatSN ${expStatSN(c, r)}`);
       break;
     }
     case Op.NopIn: {
       const t = c.w20[r];
-      if (itt !== RESERVED) title += ' (ping reply)';
-      else if (t !== RESERVED) title += ' (target ping)';
+      if (itt !== RESERVED_TAG) title += ' (ping reply)';
+      else if (t !== RESERVED_TAG) title += ' (target ping)';
       tag('ITT', itt);
-      if (t !== RESERVED || itt === RESERVED) tag('TTT', t);
+      if (t !== RESERVED_TAG || itt === RESERVED_TAG) tag('TTT', t);
       f.push(`StatSN ${statSN(c, r)}`);
       break;
     }
@@ -152,12 +125,12 @@ export function arrowLabel(c: PduColumns, luns: readonly string[], r: number, de
       break;
     }
     case Op.DataIn: {
-      if (statusPresent(c, r)) title += ` + ${scsiStatusName(scsiStatus(c, r))}`;
+      if (dataInHasStatus(c, r)) title += ` + ${scsiStatusName(scsiStatus(c, r))}`;
       tag('ITT', itt);
       f.push(`DataSN ${c.w36[r]}`);
       const dsl = dataSegmentLength(c, r);
       if (dsl > 0) f.push(`${fmtInt(dsl)} B`);
-      if (statusPresent(c, r)) f.push(`StatSN ${statSN(c, r)}`);
+      if (dataInHasStatus(c, r)) f.push(`StatSN ${statSN(c, r)}`);
       break;
     }
     case Op.DataOut: {
@@ -175,7 +148,7 @@ export function arrowLabel(c: PduColumns, luns: readonly string[], r: number, de
     case Op.TmfRequest:
       title = `TMF ${tmfFunctionName(c.b1[r] & 0x7f)}`;
       tag('ITT', itt);
-      if (c.w20[r] !== RESERVED) tag('ref', c.w20[r]);
+      if (c.w20[r] !== RESERVED_TAG) tag('ref', c.w20[r]);
       f.push(`CmdSN ${cmdSN(c, r)}`);
       break;
     case Op.TmfResponse:

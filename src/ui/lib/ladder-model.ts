@@ -7,7 +7,7 @@
 //  - window: the items a viewport shows (binary search), so the DOM holds only those.
 
 import type { ConnectionSummary, PduColumns } from '../../engine/index.ts';
-import { Op, opcodeOf, statusPresent } from './fields.ts';
+import { Op, opcode, dataInHasStatus } from './fields.ts';
 
 export const ItemKind = { Pdu: 0, Band: 1, Control: 2 } as const;
 export type ItemKindValue = (typeof ItemKind)[keyof typeof ItemKind];
@@ -29,13 +29,13 @@ export interface Bands {
 
 /** Is this PDU routine I/O (collapsible)? */
 export function isRoutine(c: PduColumns, r: number): boolean {
-  switch (opcodeOf(c, r)) {
+  switch (opcode(c, r)) {
     case Op.ScsiCommand:
     case Op.DataOut:
     case Op.R2T:
       return true;
     case Op.DataIn:
-      return !statusPresent(c, r) || c.b3[r] === 0;
+      return !dataInHasStatus(c, r) || c.b3[r] === 0;
     case Op.ScsiResponse:
       return c.b2[r] === 0 && c.b3[r] === 0;
     default:

@@ -3,7 +3,7 @@
 // entry per answered command.
 
 import type { PduColumns } from '../../engine/index.ts';
-import { Op, lunNumber, opcodeOf, scsiOpcode, statusPresent } from './fields.ts';
+import { Op, lunNumber, opcode, scsiOpcode, dataInHasStatus } from './fields.ts';
 
 export interface Latencies {
   count: number;
@@ -28,10 +28,10 @@ export function commandLatencies(c: PduColumns, luns: readonly string[], rows: U
   let n = 0;
   for (let p = 0; p < rows.length; p++) {
     const r = rows[p];
-    const op = opcodeOf(c, r);
+    const op = opcode(c, r);
     if (op === Op.ScsiCommand) {
       outstanding.set(c.itt[r], p);
-    } else if (op === Op.ScsiResponse || (op === Op.DataIn && statusPresent(c, r))) {
+    } else if (op === Op.ScsiResponse || (op === Op.DataIn && dataInHasStatus(c, r))) {
       const q = outstanding.get(c.itt[r]);
       if (q === undefined) continue;
       outstanding.delete(c.itt[r]);

@@ -5,7 +5,7 @@
 
 import type { ConnectionSummary, Finding, PduColumns, Severity } from '../../engine/index.ts';
 import { logoutReasonName, tmfFunctionName, tmfResponseName, loginStatusName } from '../../codec/index.ts';
-import { Op, RESERVED, opcodeOf } from './fields.ts';
+import { Op, RESERVED_TAG, opcode } from './fields.ts';
 import { fmtDuration, hexTag, plural } from './format.ts';
 
 /** A point in the connection's story: a PDU (position in the connection's rows), a TCP control
@@ -78,14 +78,14 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
   const endTime = endpointTime(ctx, end);
   for (let p = 0; p < rows.length; p++) {
     const r = rows[p];
-    const op = opcodeOf(c, r);
+    const op = opcode(c, r);
     const itt = c.itt[r];
     switch (op) {
       case Op.NopOut: {
         const ttt = c.w20[r];
-        if (itt !== RESERVED) {
+        if (itt !== RESERVED_TAG) {
           pings.set(itt, p);
-        } else if (ttt !== RESERVED) {
+        } else if (ttt !== RESERVED_TAG) {
           const q = targetPings.get(ttt);
           if (q !== undefined) {
             targetPings.delete(ttt);
@@ -100,7 +100,7 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
       }
       case Op.NopIn: {
         const ttt = c.w20[r];
-        if (itt !== RESERVED) {
+        if (itt !== RESERVED_TAG) {
           const q = pings.get(itt);
           if (q !== undefined) {
             pings.delete(itt);
@@ -109,7 +109,7 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
             out.push({ kind: 'nop-ping', from: { pdu: q }, to: { pdu: p }, severity: late ? 'error' : 'none',
               label: late ? `late answer after ${fmtDuration(c.time[r] - t0)} (the initiator had given up)` : `ping RTT ${fmtDuration(c.time[r] - t0)}` });
           }
-        } else if (ttt !== RESERVED) {
+        } else if (ttt !== RESERVED_TAG) {
           // A new target ping: the previous one not echoed by now is unanswered.
           for (const [t, q] of targetPings) {
             out.push({ kind: 'target-ping-unanswered', from: { pdu: q }, to: { pdu: p }, severity: 'error',
@@ -124,7 +124,7 @@ export function connectionRelations(ctx: ConnContext): Relation[] {
         tmfs.set(itt, p);
         const ref = c.w20[r];
         const fn = c.b1[r] & 0x7f;
-        if (ref !== RESERVED) {
+        if (ref !== RESERVED_TAG) {
           const q = lastCommandBefore(c, rows, p, ref);
           if (q >= 0) {
             out.push({ kind: 'tmf-target', from: { pdu: q }, to: { pdu: p }, severity: 'warning',
