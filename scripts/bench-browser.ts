@@ -10,40 +10,16 @@ import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
-import type { PduInput } from '../src/codec/index.ts';
-import { writeBulkCapture } from '../src/synth/bulk.ts';
-import { loginKeys, SynthCapture } from '../src/synth/index.ts';
+import { oneConnectionCapture, writeBulkCapture } from '../src/synth/bulk.ts';
 import { buildSite, CHROMIUM, CHROMIUM_ARGS, removeDir, serve, tempDir } from '../test/e2e/support.ts';
 
 const log = (s: string): void => { console.error(s); };
 
-/** One connection of `pdus` PDUs: SCSI Command / Response pairs, 64 PDUs per segment. */
+/** One connection of about `pdus` PDUs (SCSI Command / Response pairs and the login). */
 function oneConnection(file: string, pdus: number): void {
-  const cap = new SynthCapture({ chunkSize: 8 << 20 });
-  const c = cap.connection('10.1.0.1:40000', '10.1.0.2:3260');
-  c.handshake();
-  const keys = loginKeys('iqn.2024-01.bench:host', 'iqn.2024-01.bench:disk');
-  c.send('initiator', { opcode: 0x03, immediate: true, itt: 1, isid: '80:00:00:00:00:01', transit: true, csg: 1, nsg: 3, keys: keys.request });
-  c.send('target', { opcode: 0x23, itt: 1, isid: '80:00:00:00:00:01', tsih: 1, transit: true, csg: 1, nsg: 3, statSN: 0, expCmdSN: 0, maxCmdSN: 63, keys: keys.response });
-  let cmdSN = 0;
-  let statSN = 1;
-  const commands = Math.max(1, Math.floor((pdus - 2) / 2));
-  for (let i = 0; i < commands; i += 32) {
-    const req: PduInput[] = [];
-    const rsp: PduInput[] = [];
-    for (let k = i; k < Math.min(commands, i + 32); k++) {
-      req.push({ opcode: 0x01, itt: 0x100 + k, lun: 1, read: true, cdb: new Uint8Array([0x28, 0, 0, 0, k & 0xff, 0, 0, 0, 8, 0]), expectedDataTransferLength: 0, cmdSN: cmdSN++, expStatSN: statSN });
-      rsp.push({ opcode: 0x21, itt: 0x100 + k, status: 0, statSN: statSN++, expCmdSN: cmdSN, maxCmdSN: cmdSN + 63 });
-    }
-    cap.wait(0.0004);
-    c.send('initiator', req);
-    cap.wait(0.0003);
-    c.send('target', rsp);
-  }
-  writeFileSync(file, cap.bytes());
+  writeFileSync(file, oneConnectionCapture(Math.max(1, Math.floor((pdus - 2) / 2)), { fin: false }));
 }
 
-/** Choose the file in the page; returns the time to data-state="ready" and the worker's own analysis time. */
 async function load(page: Page, url: string, file: string): Promise<{ readyMs: number; workerMs: number }> {
   await page.goto(url);
   const t0 = Date.now();

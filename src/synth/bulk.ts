@@ -2,6 +2,7 @@ import { PcapWriter } from '../capture/index.ts';
 import { encodePdu } from '../codec/index.ts';
 import type { PduInput } from '../codec/index.ts';
 import { buildTcpFrame, TCP_ACK, TCP_PSH, TCP_SYN } from '../net/index.ts';
+import { loginKeys, SynthCapture } from './capture.ts';
 
 /**
  * A realistic bulk-I/O capture, deterministically: Ethernet at MTU 1500, several sessions, reads and
@@ -162,4 +163,35 @@ export function writeBulkCapture(o: BulkOptions): BulkStats {
   w.flush();
   stats.bytes = w.bytesWritten;
   return stats;
+}
+
+/**
+ * One connection of `commands` SCSI Command / SCSI Response pairs (plus the login), 32 commands to
+ * a segment: a connection of 2 × commands + 2 PDUs for measuring the ladder at any size.
+ */
+export function oneConnectionCapture(commands: number, options: { fin?: boolean } = {}): Uint8Array {
+  const cap = new SynthCapture({ chunkSize: 8 << 20 });
+  const c = cap.connection('10.1.0.1:40000', '10.1.0.2:3260');
+  c.handshake();
+  const keys = loginKeys('iqn.2024-01.bench:host', 'iqn.2024-01.bench:disk');
+  c.send('initiator', { opcode: 0x03, immediate: true, itt: 1, isid: '80:00:00:00:00:01', transit: true, csg: 1, nsg: 3, keys: keys.request });
+  c.send('target', { opcode: 0x23, itt: 1, isid: '80:00:00:00:00:01', tsih: 1, transit: true, csg: 1, nsg: 3, statSN: 0, expCmdSN: 0, maxCmdSN: 63, keys: keys.response });
+  let cmdSN = 0;
+  let statSN = 1;
+  for (let i = 0; i < commands; i += 32) {
+    const req: PduInput[] = [];
+    const rsp: PduInput[] = [];
+    // The whole batch goes out before any of its responses: it acknowledges only what came before.
+    const acknowledged = statSN;
+    for (let k = i; k < Math.min(commands, i + 32); k++) {
+      req.push({ opcode: 0x01, itt: 0x100 + k, lun: 1, read: true, cdb: new Uint8Array([0x28, 0, 0, 0, k & 0xff, 0, 0, 0, 8, 0]), expectedDataTransferLength: 0, cmdSN: cmdSN++, expStatSN: acknowledged });
+      rsp.push({ opcode: 0x21, itt: 0x100 + k, status: 0, statSN: statSN++, expCmdSN: cmdSN, maxCmdSN: cmdSN + 63 });
+    }
+    cap.wait(0.0004);
+    c.send('initiator', req);
+    cap.wait(0.0003);
+    c.send('target', rsp);
+  }
+  if (options.fin ?? true) c.fin('initiator');
+  return cap.bytes();
 }

@@ -7,8 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { SynthCapture, loginKeys } from '../../src/synth/index.ts';
-import type { PduInput } from '../../src/codec/index.ts';
+import { oneConnectionCapture } from '../../src/synth/bulk.ts';
 import { buildSite, CHROMIUM, CHROMIUM_ARGS, removeDir, serve, tempDir } from './support.ts';
 
 const commands = Number(process.argv[2] ?? 500_000);
@@ -16,29 +15,7 @@ const work = tempDir('iscsi-bench-');
 const file = join(work, 'one-big-connection.pcap');
 {
   const t0 = performance.now();
-  const cap = new SynthCapture({ chunkSize: 8 << 20 });
-  const c = cap.connection('10.1.0.1:40000', '10.1.0.2:3260');
-  c.handshake();
-  const keys = loginKeys('iqn.2024-01.bench:host', 'iqn.2024-01.bench:disk');
-  c.send('initiator', { opcode: 0x03, immediate: true, itt: 1, isid: '80:00:00:00:00:01', transit: true, csg: 1, nsg: 3, keys: keys.request });
-  c.send('target', { opcode: 0x23, itt: 1, isid: '80:00:00:00:00:01', tsih: 1, transit: true, csg: 1, nsg: 3, statSN: 0, expCmdSN: 0, maxCmdSN: 63, keys: keys.response });
-  let cmdSN = 0;
-  let statSN = 1;
-  const B = 32;
-  for (let i = 0; i < commands; i += B) {
-    const req: PduInput[] = [];
-    const rsp: PduInput[] = [];
-    for (let k = i; k < Math.min(commands, i + B); k++) {
-      req.push({ opcode: 0x01, itt: 0x100 + k, lun: 1, read: true, cdb: new Uint8Array([0x28, 0, 0, 0, k & 0xff, 0, 0, 0, 8, 0]), expectedDataTransferLength: 0, cmdSN: cmdSN++, expStatSN: statSN });
-      rsp.push({ opcode: 0x21, itt: 0x100 + k, status: 0, statSN: statSN++, expCmdSN: cmdSN, maxCmdSN: cmdSN + 63 });
-    }
-    cap.wait(0.0004);
-    c.send('initiator', req);
-    cap.wait(0.0003);
-    c.send('target', rsp);
-  }
-  c.fin('initiator');
-  writeFileSync(file, cap.bytes());
+  writeFileSync(file, oneConnectionCapture(commands));
   console.log(`capture: ${(2 * commands + 2).toLocaleString('en-US')} PDUs in one connection, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
