@@ -1,6 +1,6 @@
 import { CaptureError, CaptureReader, linkTypeName } from '../capture/index.ts';
 import type { PacketRecord, PacketSink } from '../capture/index.ts';
-import { bhsProblem } from '../codec/index.ts';
+import { bhsProblem, u32 } from '../codec/index.ts';
 import { decodeTcp, formatAddress, isSupportedLinkType, newTcpSegment, SkipReason, TCP_FIN, TCP_RST, TCP_SYN } from '../net/index.ts';
 import { TcpReassembler } from '../tcp/index.ts';
 import type { Dir, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
@@ -335,19 +335,19 @@ export class Analyzer implements PacketSink, StreamSink {
     col.b3[i] = h[3];
     col.state[i] = (p.truncated ? PduState.Truncated : 0) | (p.resynced ? PduState.Resynced : 0)
       | (p.headerDigest << PduState.HeaderDigestShift) | (p.dataDigest << PduState.DataDigestShift);
-    col.w4[i] = word(h, 4);
-    col.itt[i] = word(h, 16);
-    col.w20[i] = word(h, 20);
-    col.w24[i] = word(h, 24);
-    col.w28[i] = word(h, 28);
-    col.w32[i] = word(h, 32);
-    col.w36[i] = word(h, 36);
+    col.w4[i] = u32(h, 4);
+    col.itt[i] = u32(h, 16);
+    col.w20[i] = u32(h, 20);
+    col.w24[i] = u32(h, 24);
+    col.w28[i] = u32(h, 28);
+    col.w32[i] = u32(h, 32);
+    col.w36[i] = u32(h, 36);
     const opcode = h[0] & 0x3f;
     if (opcode === 0x03 || opcode === 0x23) {
       col.lun[i] = NO_LUN;
       this.noteLogin(c, p, opcode);
     } else {
-      col.lun[i] = this.lunOf(word(h, 8), word(h, 12));
+      col.lun[i] = this.lunOf(u32(h, 8), u32(h, 12));
     }
     if (p.dataLength > 0 || KEEP_HEADER[opcode] === 1) this.keepDetail(i, p, opcode);
     this.options.onPdu?.(p, c.index, i);
@@ -454,10 +454,6 @@ function unreadableLinkTypes(c: CaptureSummary): { kind: string; message: string
 function smallestSnaplen(snaplens: number[]): number | undefined {
   const set = snaplens.filter((n) => n > 0);
   return set.length ? Math.min(...set) : undefined;
-}
-
-function word(h: Uint8Array, o: number): number {
-  return ((h[o] << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) >>> 0;
 }
 
 function summarize(c: IscsiConnection, conn: number): ConnectionSummary {

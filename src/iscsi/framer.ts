@@ -1,4 +1,4 @@
-import { bhsProblem, crc32c, parseTextKeys } from '../codec/index.ts';
+import { bhsDataSegmentLength, bhsProblem, crc32c, parseTextKeys, u32le } from '../codec/index.ts';
 
 /** PDU framing of one iSCSI connection's two byte streams (RFC 7143 §11.1-11.2, digests §13.1). */
 
@@ -367,7 +367,7 @@ export class DirectionFramer {
   private settleHeaderDigestProbe(frame: number, time: number): void {
     const hl = this.hdrNeed - 4;
     const want = crc32c(this.hdr, 0, hl);
-    const got = (this.hdr[hl] | (this.hdr[hl + 1] << 8) | (this.hdr[hl + 2] << 16) | (this.hdr[hl + 3] << 24)) >>> 0;
+    const got = u32le(this.hdr, hl);
     if (want === got) {
       this.conn.headerDigest = 4;
       this.headerComplete(frame, time);
@@ -391,7 +391,7 @@ export class DirectionFramer {
     const h = this.hdr;
     const opcode = h[0] & 0x3f;
     const ahs = h[4] * 4;
-    const dsl = (h[5] << 16) | (h[6] << 8) | h[7];
+    const dsl = bhsDataSegmentLength(h, 0);
     const login = opcode === 0x03 || opcode === 0x23;
     const hd = this.hdrNeed - BHS_LENGTH - ahs;
     this.pduHeaderFrame = frame;
@@ -402,7 +402,7 @@ export class DirectionFramer {
       const hl = BHS_LENGTH + ahs;
       if (this.pduTruncated) this.pduHeaderDigest = DigestCheck.Unchecked;
       else {
-        const got = (h[hl] | (h[hl + 1] << 8) | (h[hl + 2] << 16) | (h[hl + 3] << 24)) >>> 0;
+        const got = u32le(h, hl);
         this.pduHeaderDigest = crc32c(h, 0, hl) === got ? DigestCheck.Ok : DigestCheck.Bad;
       }
     }
@@ -473,7 +473,7 @@ export class DirectionFramer {
     if (this.dataDigestLength === 4) {
       if (this.dataDigestCheckable && this.digestBytesHave === 4) {
         const d = this.digestBytes;
-        const got = (d[0] | (d[1] << 8) | (d[2] << 16) | (d[3] << 24)) >>> 0;
+        const got = u32le(d, 0);
         o.dataDigest = this.dataCrc === got ? DigestCheck.Ok : DigestCheck.Bad;
       } else o.dataDigest = DigestCheck.Unchecked;
     }
@@ -575,7 +575,7 @@ export class DirectionFramer {
   /** Size of the PDU whose BHS is at window index `at`, for the given digest lengths. */
   private pduSize(at: number, hd: number, dd: number): number {
     const b = this.rbuf;
-    const dsl = (b[at + 5] << 16) | (b[at + 6] << 8) | b[at + 7];
+    const dsl = bhsDataSegmentLength(b, at);
     return BHS_LENGTH + b[at + 4] * 4 + hd + ((dsl + 3) & ~3) + (dsl > 0 ? dd : 0);
   }
 
@@ -583,7 +583,7 @@ export class DirectionFramer {
     if (at + BHS_LENGTH > runEnd) return false;
     const b = this.rbuf;
     if ((b[at] & 0x80) !== 0 || this.opcodeOk[b[at] & 0x3f] === 0) return false;
-    const dsl = (b[at + 5] << 16) | (b[at + 6] << 8) | b[at + 7];
+    const dsl = bhsDataSegmentLength(b, at);
     if (dsl > this.maxDataSegment()) return false;
     return bhsProblem(b, at, this.fromTarget) === undefined;
   }
@@ -640,7 +640,7 @@ export class DirectionFramer {
     else {
       // Unknown: a matching CRC32C after the header settles it on its own.
       if (at + hl + 4 <= runEnd) {
-        const got = (b[at + hl] | (b[at + hl + 1] << 8) | (b[at + hl + 2] << 16) | (b[at + hl + 3] << 24)) >>> 0;
+        const got = u32le(b, at + hl);
         if (crc32c(b, at, hl) === got) {
           this.conn.headerDigest = 4;
           return 'yes';
@@ -649,7 +649,7 @@ export class DirectionFramer {
       } else hdOptions = [0, 4];
     }
     if (this.conn.headerDigest === 4 && !login && at + hl + 4 <= runEnd) {
-      const got = (b[at + hl] | (b[at + hl + 1] << 8) | (b[at + hl + 2] << 16) | (b[at + hl + 3] << 24)) >>> 0;
+      const got = u32le(b, at + hl);
       return crc32c(b, at, hl) === got ? 'yes' : 'no';
     }
     const ddOptions = login || this.conn.dataDigest === 0 ? [0] : this.conn.dataDigest === 4 ? [4] : [0, 4];
@@ -681,7 +681,7 @@ export class DirectionFramer {
         if (this.plausibleAt(idx, nextRunEnd)) {
           if (!login && this.conn.headerDigest < 0) this.conn.headerDigest = hd;
           if (dd === 4 && this.conn.dataDigest < 0) this.conn.dataDigest = 4;
-          if (dd === 0 && this.conn.dataDigest < 0 && ((b[at + 5] << 16) | (b[at + 6] << 8) | b[at + 7]) > 0) this.conn.dataDigest = 0;
+          if (dd === 0 && this.conn.dataDigest < 0 && bhsDataSegmentLength(b, at) > 0) this.conn.dataDigest = 0;
           return 'yes';
         }
       }
