@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CaptureError, CaptureReader, type CaptureInfo, type CaptureReaderOptions, type NonPacketRecord } from '../../src/capture/index.ts';
+import { CaptureError, CaptureReader, type CaptureInfo, type CaptureReaderOptions, type NonPacketRecord, type PacketRecord } from '../../src/capture/index.ts';
 
 export const SHARED = '/work/shared';
 export const CONFORMANCE = `${SHARED}/conformance/pcapng`;
@@ -18,18 +18,7 @@ export function glob(dir: string, re: RegExp): string[] {
 }
 
 /** A packet as the sink saw it, copied (the reader reuses its record and buffers). */
-export interface Packet {
-  frame: number;
-  hasTime: boolean;
-  tsSec: number;
-  tsNsec: number;
-  capLen: number;
-  origLen: number;
-  interfaceId: number;
-  linkType: number;
-  fileOffset: number;
-  bytes: Uint8Array;
-}
+export type Packet = Omit<PacketRecord, 'data' | 'dataOffset'> & { bytes: Uint8Array };
 
 /** A non-packet record, copied (its bytes instead of the buffer view). */
 export type NonPacket = Omit<NonPacketRecord, 'data' | 'dataOffset'> & { bytes: number[] };
