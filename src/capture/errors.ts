@@ -31,20 +31,5 @@ export class CaptureError extends Error {
   }
 }
 
-/** 1234567 → "1,234,567" (same in every locale, so messages are stable in tests and logs). */
-export function fmtInt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const neg = n < 0;
-  let s = String(Math.trunc(Math.abs(n)));
-  let out = '';
-  while (s.length > 3) {
-    out = ',' + s.slice(-3) + out;
-    s = s.slice(0, -3);
-  }
-  return (neg ? '-' : '') + s + out;
-}
-
-/** "1 packet" / "2 packets" with thousands separators. */
-export function plural(n: number, word: string): string {
-  return `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
-}
+// The capture layer's messages use the shared text helpers.
+export { fmtInt, plural } from '../text/index.ts';

@@ -1,8 +1,9 @@
-import { ascAscqName, asyncEventName, parseSense, senseKeyName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
-import { Op, lunValue } from '../sessions/index.ts';
+import { OP_ASYNC_MESSAGE, ascAscqName, asyncEventName, parseSense, senseKeyName } from '../codec/index.ts';
+import { asyncEvent as asyncEventOf, asyncParameter1, lunIndexOf, lunValue, opcode } from '../iscsi/index.ts';
+import { rowsOf } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
+import type { Finding } from './types.ts';
 
 /** What each AsyncEvent asks of the initiator (RFC 7143 §11.9.1). */
 function consequence(event: number): string {
@@ -16,33 +17,31 @@ function consequence(event: number): string {
   }
 }
 
-/** Asynchronous Messages (RFC 7143 §11.9): the target telling the initiator something unasked. */
+/** Asynchronous Messages (RFC 7143 §11.9): the target telling the initiator something unasked; the PDU at fault is the message. */
 export function checkAsyncMessages(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const c = ctx.analysis.pdus;
-  const b0 = c.b0;
-  const ASYNC = Op.Async;
+  const c = ctx.framed.pdus;
+  const op_ = opcode;
   for (const conn of ctx.model.connections) {
-    const rows = ctx.rows.rows[conn.conn];
-    if (rows === undefined) continue;
+    const rows = rowsOf(ctx.model.rows, conn.conn);
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
-      if ((b0[i] & 0x3f) !== ASYNC) continue;
-      const asyncEvent = c.w36[i] >>> 24;
+      if (op_(c, i) !== OP_ASYNC_MESSAGE) continue;
+      const asyncEvent = asyncEventOf(c, i);
       const eventText = asyncEventName(asyncEvent);
       let message = `Asynchronous Message: ${eventText} — ${consequence(asyncEvent)}`;
       let sense: { senseKey: number; asc: number; ascq: number } | undefined;
-      const data = ctx.analysis.details.get(i)?.data;
+      const data = ctx.framed.details.get(i)?.data;
       if (asyncEvent === 0 && data !== undefined && data.length >= 2) {
         const senseLength = (data[0] << 8) | data[1];
         const s = parseSense(data, 2, senseLength);
         if (s !== undefined) {
           sense = { senseKey: s.senseKey, asc: s.asc, ascq: s.ascq };
-          message += ` on LUN ${lunValue(ctx.analysis.luns, c.lun[i])}: ${senseKeyName(s.senseKey)}, ${ascAscqName(s.asc, s.ascq)}`;
+          message += ` on LUN ${lunValue(ctx.framed.luns, lunIndexOf(c, i))}: ${senseKeyName(s.senseKey)}, ${ascAscqName(s.asc, s.ascq)}`;
         }
       }
-      out.push(finding('async-message', 'warning', { conn: conn.conn }, c.time[i], frameList(c.frame[i]), message,
-        { asyncEvent, eventText, parameter1: c.w36[i] & 0xffff, ...sense }));
+      out.push(finding('async-message', 'warning', { conn: conn.conn, frame: c.frame[i], field: 'asyncEvent' }, c.time[i], frameList([c.frame[i]]), message,
+        { asyncEvent, eventText, parameter1: asyncParameter1(c, i), ...sense }));
     }
   }
   return out;

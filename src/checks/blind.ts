@@ -1,5 +1,6 @@
-import type { Analysis } from '../engine/types.ts';
-import { PduState } from '../engine/pdu-table.ts';
+import { fromTarget, isResynced } from '../iscsi/index.ts';
+import type { FramedCapture } from '../iscsi/index.ts';
+import { rowsOf } from '../sessions/index.ts';
 import type { ConnRows } from '../sessions/index.ts';
 
 /**
@@ -8,18 +9,16 @@ import type { ConnRows } from '../sessions/index.ts';
  * they acknowledge or rely on (StatSN, the CmdSN window) may come from PDUs the capture lost, so the
  * sequence checks skip them. One byte per PDU row, 1 = blind.
  */
-export function blindRows(analysis: Analysis, rows: ConnRows): Uint8Array {
-  const c = analysis.pdus;
+export function blindRows(framed: FramedCapture, rows: ConnRows): Uint8Array {
+  const c = framed.pdus;
   const blind = new Uint8Array(c.count);
-  const { b0, state } = c;
-  const RESYNCED = PduState.Resynced;
-  for (const s of analysis.connections) {
-    const list = rows.rows[s.conn];
-    if (list === undefined) continue;
+  const target = fromTarget, resynced = isResynced;
+  for (const s of framed.connections) {
+    const list = rowsOf(rows, s.conn);
     let lost = s.gaps.some((g) => g.dir === 'T>I' && g.resyncFrame === 0);
     for (let k = list.length - 1; k >= 0; k--) {
       const i = list[k];
-      if ((b0[i] & 0x20) !== 0) lost = (state[i] & RESYNCED) !== 0; // a target PDU: did framing resume at it?
+      if (target(c, i)) lost = resynced(c, i); // a target PDU: did framing resume at it?
       else if (lost) blind[i] = 1;
     }
   }

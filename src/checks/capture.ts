@@ -1,58 +1,63 @@
-import type { Finding } from '../engine/types.ts';
+import { isTruncated } from '../iscsi/index.ts';
+import { rowsOf } from '../sessions/index.ts';
+import { fmtInt } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * What the capture itself lacks. Bytes missing from a TCP stream (capture loss) make every check
- * around them unsure (capture-gap); a snaplen that cut the packets leaves data segments incomplete
- * (snaplen-truncated) — with a cut capture the holes come from the snaplen, so they are told there.
+ * around them unsure (capture-gap, at the segment after the hole); a snaplen that cut the packets
+ * leaves data segments incomplete (snaplen-truncated, at the first cut PDU) — with a cut capture
+ * the holes come from the snaplen, so they are told there.
  */
 export function checkCapture(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const cap = ctx.analysis.capture;
-  const pdus = ctx.analysis.pdus;
+  const cap = ctx.framed.capture;
+  const pdus = ctx.framed.pdus;
   const cut = cap.snaplenCutSegments > 0;
-  for (const s of ctx.analysis.connections) {
+  for (const s of ctx.framed.connections) {
     if (cut) break;
     for (const g of s.gaps) {
       if (g.bytesMissing <= 0) continue; // a mid-stream start skips bytes but loses none
       const time = g.resyncFrame > 0 ? frameTime(ctx, s.conn, g.resyncFrame) ?? s.lastTime : s.lastTime;
       const stream = g.dir === 'I>T' ? "initiator's" : "target's";
       const resumed = g.resyncFrame > 0 ? `PDU framing resumed at frame ${g.resyncFrame}` : 'PDU framing never resumed';
-      out.push(finding('capture-gap', 'warning', { conn: s.conn }, time, frameList(g.resyncFrame),
-        `The capture lost ${g.bytesMissing.toLocaleString('en-US')} bytes of the ${stream} stream (${g.dir}); ${resumed} — PDUs in those bytes are missing, so findings next to the gap are unsure (capture with a bigger buffer, or nearer the host)`,
-        { bytesMissing: g.bytesMissing, resyncFrame: g.resyncFrame, dir: g.dir }));
+      out.push(finding('capture-gap', 'warning', { conn: s.conn, frame: g.resyncFrame > 0 ? g.resyncFrame : g.lossFrame }, time,
+        frameList([g.lossFrame, g.resyncFrame]),
+        `The capture lost ${fmtInt(g.bytesMissing)} bytes of the ${stream} stream (${g.dir}) after frame ${g.lossFrame}; ${resumed} — PDUs in those bytes are missing, so findings next to the gap are unsure (capture with a bigger buffer, or nearer the host)`,
+        { bytesMissing: g.bytesMissing, resyncFrame: g.resyncFrame, lossFrame: g.lossFrame, dir: g.dir }));
     }
   }
   if (cut) {
     let pdusTruncated = 0;
     let first = -1;
     for (let i = 0; i < pdus.count; i++) {
-      if ((pdus.state[i] & 1) === 0) continue;
+      if (!isTruncated(pdus, i)) continue;
       pdusTruncated++;
       if (first < 0) first = i;
     }
-    const conns = ctx.analysis.connections.filter((s) => s.truncatedPdus > 0 || s.gaps.length > 0).map((s) => s.conn);
-    const holes = ctx.analysis.connections.reduce((n, s) => n + s.gaps.filter((g) => g.bytesMissing > 0).length, 0);
+    const conns = ctx.framed.connections.filter((s) => s.truncatedPdus > 0 || s.gaps.length > 0).map((s) => s.conn);
+    let holes = 0;
+    for (const s of ctx.framed.connections) for (const g of s.gaps) if (g.bytesMissing > 0) holes++;
     const snaplen = cap.snaplen ?? 0;
-    let message = `The capture's snaplen (${snaplen} bytes) cut ${cap.snaplenCutSegments.toLocaleString('en-US')} TCP segments`;
+    let message = `The capture's snaplen (${snaplen} bytes) cut ${fmtInt(cap.snaplenCutSegments)} TCP segments`;
     if (pdus.count === 0) message += ': no complete 48-byte iSCSI header survived, so no PDU could be read — capture again with a snaplen of at least 262144 (tcpdump -s 0)';
     else {
-      message += `: ${pdusTruncated.toLocaleString('en-US')} PDUs have incomplete data segments (headers still decoded)`;
+      message += `: ${fmtInt(pdusTruncated)} PDUs have incomplete data segments (headers still decoded)`;
       if (holes > 0) message += `, and ${holes} stretch${holes === 1 ? '' : 'es'} of the streams held no readable header, so some PDUs are missing altogether`;
       message += ' — capture again with tcpdump -s 0 to see everything';
     }
     out.push(finding('snaplen-truncated', 'info', { conns }, first >= 0 ? pdus.time[first] : cap.firstTime ?? 0,
-      frameList(first >= 0 ? pdus.frame[first] : undefined), message, { snaplen, pdusTruncated }));
+      frameList([first >= 0 ? pdus.frame[first] : undefined]), message, { snaplen, pdusTruncated }));
   }
   return out;
 }
 
 /** Time of a frame, from the PDUs of the connection that completed in it. */
 function frameTime(ctx: CheckContext, conn: number, frame: number): number | undefined {
-  const rows = ctx.rows.rows[conn];
-  const pdus = ctx.analysis.pdus;
-  if (rows === undefined) return undefined;
+  const rows = rowsOf(ctx.model.rows, conn);
+  const pdus = ctx.framed.pdus;
   let lo = 0;
   let hi = rows.length;
   while (lo < hi) {

@@ -1,7 +1,8 @@
-import type { Finding } from '../engine/types.ts';
 import type { ConnectionModel } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { duration, finding, frameList, msBetween, printable } from './format.ts';
+import { formatMs, printable } from '../text/index.ts';
+import { NAME_MAX, finding, frameList, msBetween } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * Login churn: one initiator logging in to one portal at least churnLogins times within
@@ -71,14 +72,14 @@ function burst(list: ConnectionModel[]): Finding {
   const target = list[0].portal;
   const failures = list.filter((c) => c.login?.statusClass !== undefined && c.login.statusClass !== 0).length;
   const sendTargets = list.reduce((n, c) => n + (c.sessionType === 'Discovery' && c.textRequests > 0 ? 1 : 0), 0);
-  let message = `${printable(initiator)} logged in to ${target} ${logins} times in ${duration(windowMs)}`;
+  let message = `${printable(initiator, NAME_MAX)} logged in to ${target} ${logins} times in ${formatMs(windowMs)}`;
   message += discoveryLogins ? ` (${discoveryLogins} discovery logins${sendTargets ? `, ${sendTargets} with SendTargets` : ''})` : '';
-  message += `, median ${duration(medianIntervalMs)} apart`;
+  message += `, median ${formatMs(medianIntervalMs)} apart`;
   message += failures ? `; ${failures} of the logins failed` : '';
   message += discoveryLogins > 0
     ? ' — a rediscovery loop: something keeps re-running SendTargets discovery (e.g. a stale device path in a multipath cache)'
     : ' — a login loop: the initiator keeps reconnecting; look at why its sessions end';
-  return finding('login-churn', 'warning', { conns: list.map((c) => c.conn) }, first,
-    frameList(...list.map((c) => c.login?.request.frame)), message,
+  return finding('login-churn', 'warning', { conns: list.map((c) => c.conn), frame: list[0].login?.request.frame }, first,
+    frameList(list.map((c) => c.login?.request.frame)), message,
     { logins, discoveryLogins, windowMs, medianIntervalMs, initiator, target });
 }

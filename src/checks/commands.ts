@@ -1,42 +1,43 @@
 import { scsiStatusName, tmfFunctionName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
-import { TaskFate, deadline, lunValue } from '../sessions/index.ts';
+import { lunValue } from '../iscsi/index.ts';
+import { TaskFate, deadline } from '../sessions/index.ts';
+import { formatMs, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { commandName, duration, endWords, finding, frameList, hex32, linuxError, msBetween } from './format.ts';
+import { commandName, endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * SCSI command latency from the task table (RFC 7143 §11.3-11.4): a command slower than slowMs to
  * get its status is a slow-command; one that got none before its connection ended is a
  * command-unanswered (a warning when the capture simply ended first). Commands a TMF aborted with
- * "function complete" get no status by design and are left out.
+ * "function complete" get no status by design and are left out. The PDU at fault is the command.
  */
 export function checkCommands(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   const t = ctx.model.tasks;
-  const luns = ctx.analysis.luns;
+  const luns = ctx.framed.luns;
   // The first TMF that named or covered each command, for the message.
   const tmfOf = new Map<number, number>();
   ctx.model.tmfs.forEach((r, k) => { if (r.task >= 0 && !tmfOf.has(r.task)) tmfOf.set(r.task, k); });
   for (let i = 0; i < t.count; i++) {
     const fate = t.fate[i];
-    let latencyMs = 0;
     if (fate === TaskFate.Completed) {
-      latencyMs = (t.statusTime[i] - t.time[i]) * 1000;
-      if (latencyMs <= ctx.options.slowMs) continue;
+      if ((t.statusTime[i] - t.time[i]) * 1000 <= ctx.options.slowMs) continue;
     } else if (fate !== TaskFate.Unanswered && fate !== TaskFate.OutstandingAtCaptureEnd && fate !== TaskFate.AnsweredLate) {
       continue;
     }
     // Only the commands worth a finding get past here: the text is made for them alone.
     const name = commandName(t.scsiOpcode[i], t.cdb1[i]);
     const lun = lunValue(luns, t.lun[i]);
-    const what = `${name} ITT ${hex32(t.itt[i])} on LUN ${lun}`;
+    const what = `${name} ITT ${hexTag(t.itt[i])} on LUN ${lun}`;
     const base = { itt: t.itt[i], scsiOpcode: t.scsiOpcode[i], scsiOpcodeName: name, lun };
     const tmf = tmfOf.get(i);
     const tmfText = tmf === undefined ? '' : tmfWords(ctx, tmf);
+    const where = { conn: t.conn[i], frame: t.frame[i] };
     if (fate === TaskFate.Completed) {
-      latencyMs = msBetween(t.time[i], t.statusTime[i]);
-      out.push(finding('slow-command', 'warning', { conn: t.conn[i] }, t.time[i], frameList(t.frame[i], t.statusFrame[i]),
-        `${what} took ${duration(latencyMs)} to get its status (${scsiStatusName(t.status[i])})${tmfText} — the target or its backing store is slow`,
+      const latencyMs = msBetween(t.time[i], t.statusTime[i]);
+      out.push(finding('slow-command', 'warning', where, t.time[i], frameList([t.frame[i], t.statusFrame[i]]),
+        `${what} took ${formatMs(latencyMs)} to get its status (${scsiStatusName(t.status[i])})${tmfText} — the target or its backing store is slow`,
         { ...base, latencyMs, status: t.status[i] }));
       continue;
     }
@@ -44,16 +45,16 @@ export function checkCommands(ctx: CheckContext): Finding[] {
     const d = deadline(conn.end, t.frame[i], ctx.captureEnd);
     const waitedMs = msBetween(t.time[i], d.time);
     const answeredLateMs = fate === TaskFate.AnsweredLate ? msBetween(t.time[i], t.statusTime[i]) : undefined;
-    let message = `${what} got no status in ${duration(waitedMs)}${tmfText}; `;
+    let message = `${what} got no status in ${formatMs(waitedMs)}${tmfText}; `;
     if (d.event === 'capture-end') message += 'it was still outstanding when the capture ended';
     else {
       message += endWords(d.event);
       if (d.event === 'target-fin' || d.event === 'target-reset') message += ` under it — what open-iscsi reports as ${linuxError(1020)}`;
       else message += ' with the command outstanding';
     }
-    if (answeredLateMs !== undefined) message += `; the status came only ${duration(answeredLateMs)} after the command`;
-    out.push(finding('command-unanswered', d.event === 'capture-end' ? 'warning' : 'error', { conn: t.conn[i] }, t.time[i],
-      frameList(t.frame[i], d.event === 'capture-end' ? undefined : d.frame, answeredLateMs !== undefined ? t.statusFrame[i] : undefined),
+    if (answeredLateMs !== undefined) message += `; the status came only ${formatMs(answeredLateMs)} after the command`;
+    out.push(finding('command-unanswered', d.event === 'capture-end' ? 'warning' : 'error', where, t.time[i],
+      frameList([t.frame[i], d.event === 'capture-end' ? undefined : d.frame, answeredLateMs !== undefined ? t.statusFrame[i] : undefined]),
       message, { ...base, waitedMs, then: d.event, answeredLateMs }));
   }
   return out;
@@ -62,5 +63,5 @@ export function checkCommands(ctx: CheckContext): Finding[] {
 function tmfWords(ctx: CheckContext, k: number): string {
   const r = ctx.model.tmfs[k];
   const after = msBetween(ctx.model.tasks.time[r.task], r.request.time);
-  return `; the initiator sent ${tmfFunctionName(r.fn)} after ${duration(after)} (frame ${r.request.frame})`;
+  return `; the initiator sent ${tmfFunctionName(r.fn)} after ${formatMs(after)} (frame ${r.request.frame})`;
 }

@@ -1,15 +1,16 @@
 import { logoutReasonName, logoutResponseName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
 import type { ConnectionModel } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList, linuxError } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * How each connection ended (RFC 7143 §6.1, §11.14-11.15): a Logout exchange is the orderly way
  * (logout); a FIN without one leaves the target to clean up the session (closed-without-logout); a
  * RST while the connection was still in use is a failure (connection-reset). When the target ends
  * it, the Linux initiator reports ISCSI_ERR_TCP_CONN_CLOSE (1020). The first FIN or RST decides:
- * a RST that follows a FIN is the closed socket refusing late data.
+ * a RST that follows a FIN is the closed socket refusing late data. The PDU at fault of a logout is
+ * its request; of the others the FIN or RST segment.
  */
 export function checkConnectionEnds(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
@@ -18,7 +19,7 @@ export function checkConnectionEnds(ctx: CheckContext): Finding[] {
     if (lo?.response !== undefined) {
       const reason = lo.reason;
       const response = lo.responseCode as number;
-      out.push(finding('logout', 'info', { conn: c.conn }, lo.request.time, frameList(lo.request.frame, lo.response.frame),
+      out.push(finding('logout', 'info', { conn: c.conn, frame: lo.request.frame, relation: lo.relation }, lo.request.time, frameList([lo.request.frame, lo.response.frame]),
         `Logout "${logoutReasonName(reason)}" answered "${logoutResponseName(response)}"${response === 0 ? '' : ' — the logout failed'}`,
         { reason, reasonText: logoutReasonName(reason), response, responseText: logoutResponseName(response) }));
     }
@@ -27,13 +28,13 @@ export function checkConnectionEnds(ctx: CheckContext): Finding[] {
     if (c.login?.statusClass !== undefined && c.login.statusClass !== 0) continue; // login-failure tells it
     if (end.kind === 'fin') {
       if (!c.loggedIn) continue;
-      out.push(finding('closed-without-logout', 'warning', { conn: c.conn }, end.time, frameList(end.frame, ...end.later.map((e) => e.frame)),
+      out.push(finding('closed-without-logout', 'warning', { conn: c.conn, frame: end.frame }, end.time, frameList([end.frame, ...end.later.map((e) => e.frame)]),
         `The ${end.by} closed the connection (FIN) without a Logout${waiting(c)}${afterwards(c)}${end.by === 'target'
           ? ` — what open-iscsi reports as ${linuxError(1020)}`
           : ' — the target is left to tear the session down on its own'}`,
         { by: end.by }));
     } else {
-      out.push(finding('connection-reset', 'error', { conn: c.conn }, end.time, frameList(end.frame),
+      out.push(finding('connection-reset', 'error', { conn: c.conn, frame: end.frame }, end.time, frameList([end.frame]),
         `The ${end.by} reset the connection (RST)${c.loggedIn ? '' : ' during login'}${waiting(c)}${end.by === 'target' ? ` — what open-iscsi reports as ${linuxError(1020)}` : ' — the initiator dropped it without a Logout'}`,
         { by: end.by }));
     }

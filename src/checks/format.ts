@@ -1,30 +1,11 @@
 import { explainErrorCode, scsiCommandName } from '../codec/index.ts';
-import type { Finding, Severity } from '../engine/types.ts';
 import { round3 } from '../sessions/index.ts';
 import type { EndEvent } from '../sessions/index.ts';
+import type { Finding, Severity } from './types.ts';
 
-/** Text for messages: tags as 0x%08x, durations in the unit a person reads at a glance. */
-
-export function hex32(n: number): string {
-  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-}
-
-export function hex8(n: number): string {
-  return `0x${n.toString(16).padStart(2, '0')}`;
-}
-
-/** 8000.7 → "8.0 s", 85 → "85 ms", 0.085 → "0.085 ms". */
-export function duration(ms: number): string {
-  const a = Math.abs(ms);
-  if (a >= 999.5) return `${(ms / 1000).toFixed(1)} s`;
-  if (a >= 9.95) return `${ms.toFixed(0)} ms`;
-  if (a >= 0.9995) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(3)} ms`;
-}
-
-/** Milliseconds between two capture times (seconds), to the microsecond. */
+/** Milliseconds between two capture times (seconds), to the microsecond; never negative. */
 export function msBetween(from: number, to: number): number {
-  return round3((to - from) * 1000);
+  return Math.max(0, round3((to - from) * 1000));
 }
 
 /** "READ(16)" from CDB bytes 0 and 1 (bytes 1 name the service action of 0x9e, 0xa3 …). */
@@ -49,26 +30,34 @@ export function linuxError(code: number): string {
   return e === undefined ? `error ${code}` : `${e.errorName} (${code})`;
 }
 
-/**
- * A name from the wire made safe for a one-line message: control characters (newlines included)
- * shown as \xNN, and very long values cut. HTML is the page's business, not ours.
- */
-export function printable(text: string, max = 160): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
-}
+/** Longest wire string (a name, a key) a message quotes. */
+export const NAME_MAX = 160;
 
-/** Frames sorted, without repeats or zeros. */
-export function frameList(...frames: Array<number | undefined>): number[] {
+/** Frames sorted, without repeats or zeros. Takes an array: the lists can be long. */
+export function frameList(frames: ReadonlyArray<number | undefined>): number[] {
   const set = new Set<number>();
   for (const f of frames) if (f !== undefined && f > 0) set.add(f);
   return [...set].sort((a, b) => a - b);
 }
 
+/** Where a finding is, and what it is about. */
+export interface FindingPlace {
+  conn?: number;
+  conns?: number[];
+  /** The frame of the PDU (or TCP segment) at fault; must be one of the finding's frames. */
+  frame?: number;
+  /** The one wrong field of that PDU, by its key in `pdus` output. */
+  field?: string;
+  /** The model relation the finding reports (SessionModel.relations index). */
+  relation?: number;
+}
+
+/** Which model relation each finding reports: read by the runner once the findings are sorted. */
+export const relationOf = new WeakMap<Finding, number>();
+
 /** A finding with the common keys first, then the kind's details (undefined ones left out). */
 export function finding(
-  kind: string, severity: Severity, where: { conn?: number; conns?: number[] }, time: number, frames: number[],
+  kind: string, severity: Severity, where: FindingPlace, time: number, frames: number[],
   message: string, details: Record<string, unknown>,
 ): Finding {
   const f = { kind, severity } as Finding;
@@ -76,7 +65,11 @@ export function finding(
   if (where.conns !== undefined) f.conns = where.conns;
   f.time = time;
   f.frames = frames;
+  if (where.frame !== undefined && where.frame > 0) f.frame = where.frame;
+  else if (frames.length > 0) f.frame = frames[0];
+  if (where.field !== undefined) f.field = where.field;
   f.message = message;
   for (const [k, v] of Object.entries(details)) if (v !== undefined) f[k] = v;
+  if (where.relation !== undefined && where.relation >= 0) relationOf.set(f, where.relation);
   return f;
 }

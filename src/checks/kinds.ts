@@ -1,4 +1,4 @@
-import type { Severity } from '../engine/types.ts';
+import type { Severity } from './types.ts';
 
 /**
  * The finding kinds of docs/findings.md, with their severity. Two kinds lower it in one case:

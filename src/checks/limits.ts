@@ -1,9 +1,10 @@
-import { fmtInt } from '../capture/index.ts';
-import { opcodeName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
-import { isTargetOpcode, opcode } from '../sessions/index.ts';
+import { OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, opcodeName } from '../codec/index.ts';
+import { dataSegmentLength, fromTarget, opcode } from '../iscsi/index.ts';
+import { rowsOf } from '../sessions/index.ts';
+import { fmtInt } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
+import type { Finding } from './types.ts';
 
 /** During login, and where a side declared nothing, a receiver takes 8192 bytes (RFC 7143 §13.12). */
 const DEFAULT_MAX_RECV = 8192;
@@ -12,15 +13,16 @@ const DEFAULT_MAX_RECV = 8192;
 /**
  * A PDU whose DataSegmentLength exceeds the MaxRecvDataSegmentLength its receiver declared
  * (RFC 7143 §13.12): a receiver may close the connection over it (Linux: ISCSI_ERR_DATALEN, 1006).
- * Login PDUs are held to 8192 bytes, the limit in force before any declaration.
+ * Login PDUs are held to 8192 bytes, the limit in force before any declaration. The PDU at fault is
+ * the first over the limit, per connection and direction.
  */
 export function checkDataSegmentLimits(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const c = ctx.analysis.pdus;
-  const w4 = c.w4;
-  for (const summary of ctx.analysis.connections) {
-    const rows = ctx.rows.rows[summary.conn];
-    if (rows === undefined) continue;
+  const c = ctx.framed.pdus;
+  const dsl_ = dataSegmentLength, target_ = fromTarget, op_ = opcode;
+  const isLogin = (op: number): boolean => op === OP_LOGIN_REQUEST || op === OP_LOGIN_RESPONSE;
+  for (const summary of ctx.framed.connections) {
+    const rows = rowsOf(ctx.model.rows, summary.conn);
     const declared = (keys: Record<string, string>): number | undefined => {
       const v = Number(keys.MaxRecvDataSegmentLength);
       return Number.isInteger(v) && v > 0 ? v : undefined;
@@ -31,11 +33,11 @@ export function checkDataSegmentLimits(ctx: CheckContext): Finding[] {
     const seen = [false, false];
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
-      const op = opcode(c, i);
-      const dsl = w4[i] & 0xffffff;
+      const op = op_(c, i);
+      const dsl = dsl_(c, i);
       if (dsl <= DEFAULT_MAX_RECV) continue;
-      const fromTarget = isTargetOpcode(op);
-      const login = op === 0x03 || op === 0x23;
+      const fromTarget = target_(c, i);
+      const login = isLogin(op);
       // Without the login in the capture we do not know the limit: say nothing.
       const limit = login ? DEFAULT_MAX_RECV : fromTarget ? limitFromTarget : limitFromInitiator;
       if (limit === undefined || dsl <= limit || seen[fromTarget ? 1 : 0]) continue;
@@ -43,11 +45,10 @@ export function checkDataSegmentLimits(ctx: CheckContext): Finding[] {
       let count = 0;
       for (let j = k; j < rows.length; j++) {
         const r = rows[j];
-        const o = opcode(c, r);
-        if (isTargetOpcode(o) === fromTarget && (w4[r] & 0xffffff) > ((o === 0x03 || o === 0x23) ? DEFAULT_MAX_RECV : limit)) count++;
+        if (target_(c, r) === fromTarget && dsl_(c, r) > (isLogin(op_(c, r)) ? DEFAULT_MAX_RECV : limit)) count++;
       }
       const receiver = fromTarget ? 'initiator' : 'target';
-      out.push(finding('data-segment-over-limit', 'warning', { conn: summary.conn }, c.time[i], frameList(c.frame[i]),
+      out.push(finding('data-segment-over-limit', 'warning', { conn: summary.conn, frame: c.frame[i], field: 'dataSegmentLength' }, c.time[i], frameList([c.frame[i]]),
         `${opcodeName(op)} carries a ${fmtInt(dsl)}-byte data segment but the ${receiver} declared MaxRecvDataSegmentLength ${fmtInt(limit)}${login ? ' (the login limit)' : ''}`
           + `${count > 1 ? ` (${count} PDUs on this connection)` : ''} — a receiver may drop the connection over it (Linux: ISCSI_ERR_DATALEN, 1006)`,
         { dataSegmentLength: dsl, maxRecvDataSegmentLength: limit, dir: fromTarget ? 'T>I' : 'I>T', occurrences: count }));

@@ -1,9 +1,10 @@
 import { loginStatusName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
 import type { CheckContext } from './context.ts';
-import { finding, frameList, hex8, printable } from './format.ts';
+import { hex, printable } from '../text/index.ts';
+import { NAME_MAX, finding, frameList } from './format.ts';
+import type { Finding } from './types.ts';
 
-/** A Login Response with a non-zero status class ends the login (RFC 7143 §11.13.5). */
+/** A Login Response with a non-zero status class ends the login (RFC 7143 §11.13.5); it is the PDU at fault. */
 export function checkLoginFailures(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const c of ctx.model.connections) {
@@ -12,13 +13,14 @@ export function checkLoginFailures(ctx: CheckContext): Finding[] {
     const statusClass = l.statusClass;
     const statusDetail = l.statusDetail ?? 0;
     const statusText = loginStatusName(statusClass, statusDetail);
-    const who = printable(c.initiatorName ?? c.initiator);
-    const to = c.sessionType === 'Discovery' ? `a discovery session at ${c.portal}` : printable(c.targetName ?? c.portal);
+    const who = printable(c.initiatorName ?? c.initiator, NAME_MAX);
+    const to = c.sessionType === 'Discovery' ? `a discovery session at ${c.portal}` : printable(c.targetName ?? c.portal, NAME_MAX);
     const hint = statusClass === 1 ? 'the target redirects the initiator to another portal (see TargetAddress)'
       : statusClass === 2 ? 'the initiator must change its request (name, ACL, CHAP, keys) before retrying'
       : 'the target failed to serve the login; retrying later may work';
-    out.push(finding('login-failure', 'error', { conn: c.conn }, l.response.time, frameList(l.request.frame, l.response.frame),
-      `Login of ${who} to ${to} refused: "${statusText}" (status ${hex8(statusClass)}${hex8(statusDetail).slice(2)}) — ${hint}`,
+    out.push(finding('login-failure', 'error', { conn: c.conn, frame: l.response.frame, field: 'loginStatusClass', relation: l.relation }, l.response.time,
+      frameList([l.request.frame, l.response.frame]),
+      `Login of ${who} to ${to} refused: "${statusText}" (status ${hex(statusClass)}${hex(statusDetail).slice(2)}) — ${hint}`,
       { statusClass, statusDetail, statusText }));
   }
   return out;

@@ -1,14 +1,16 @@
-import type { Finding } from '../engine/types.ts';
+import { formatMs, hexTag } from '../text/index.ts';
 import { deadline } from '../sessions/index.ts';
 import type { PingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { duration, endWords, finding, frameList, hex32, linuxError, msBetween } from './format.ts';
+import { endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * Initiator pings (RFC 7143 §11.18): a NOP-Out with a valid ITT must be answered by a NOP-In with
  * the same ITT. A keepalive NOP-Out with ITT 0xffffffff asks for no answer and is never a ping.
  * An answer counts only if it came before the initiator gave up on the connection (its FIN or RST)
  * or the connection ended; Linux reports the unanswered ping as ISCSI_ERR_NOP_TIMEDOUT (1022).
+ * The PDU at fault is the NOP-Out.
  */
 export function checkNopPings(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
@@ -22,8 +24,9 @@ export function checkNopPings(ctx: CheckContext): Finding[] {
 function answered(p: PingRecord): Finding {
   const answer = p.answer as { frame: number; time: number };
   const rttMs = msBetween(p.request.time, answer.time);
-  return finding('nop-ping', 'info', { conn: p.conn }, p.request.time, frameList(p.request.frame, answer.frame),
-    `NOP-Out ping ITT ${hex32(p.itt)} answered by the target's NOP-In in ${duration(rttMs)}`,
+  return finding('nop-ping', 'info', { conn: p.conn, frame: p.request.frame, relation: p.relation }, p.request.time,
+    frameList([p.request.frame, answer.frame]),
+    `NOP-Out ping ITT ${hexTag(p.itt)} answered by the target's NOP-In in ${formatMs(rttMs)}`,
     { itt: p.itt, rttMs });
 }
 
@@ -32,14 +35,14 @@ function unanswered(ctx: CheckContext, p: PingRecord): Finding {
   const d = deadline(conn.end, p.request.frame, ctx.captureEnd);
   const waitedMs = msBetween(p.request.time, d.time);
   const answeredLateMs = p.answer !== undefined ? msBetween(p.request.time, p.answer.time) : undefined;
-  let message = `NOP-Out ping ITT ${hex32(p.itt)} got no NOP-In for ${duration(waitedMs)}; ${endWords(d.event)}`;
+  let message = `NOP-Out ping ITT ${hexTag(p.itt)} got no NOP-In for ${formatMs(waitedMs)}; ${endWords(d.event)}`;
   if (d.event === 'initiator-fin' || d.event === 'initiator-reset') message += ` — what open-iscsi reports as ${linuxError(1022)}`;
   else if (d.event === 'target-fin' || d.event === 'target-reset') message += ` — a Linux initiator reports ${linuxError(1020)}`;
   else message += ' with the ping still waiting';
   if (answeredLateMs !== undefined) {
-    message += `; the NOP-In came only ${duration(answeredLateMs)} after the ping (frame ${p.answer?.frame}), after the initiator had given up`;
+    message += `; the NOP-In came only ${formatMs(answeredLateMs)} after the ping (frame ${p.answer?.frame}), after the initiator had given up`;
   }
-  return finding('nop-ping-unanswered', 'error', { conn: p.conn }, p.request.time,
-    frameList(p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame),
+  return finding('nop-ping-unanswered', 'error', { conn: p.conn, frame: p.request.frame, relation: p.relation }, p.request.time,
+    frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame]),
     message, { itt: p.itt, waitedMs, then: d.event, answeredLateMs });
 }

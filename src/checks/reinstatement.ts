@@ -1,7 +1,9 @@
-import type { Finding } from '../engine/types.ts';
+import { rowsOf } from '../sessions/index.ts';
 import type { ConnectionModel } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { duration, endWords, finding, frameList, msBetween, printable } from './format.ts';
+import { formatMs, printable } from '../text/index.ts';
+import { NAME_MAX, endWords, finding, frameList, msBetween } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * Session reinstatement (RFC 7143 §6.3.5): a login with the ISID of a session whose connection ended
@@ -87,23 +89,23 @@ function report(ctx: CheckContext, p: ConnectionModel, c: ConnectionModel, sameI
   const lastSeen = ended ? p.end.time : lastPduTime(ctx, p, login.request.frame);
   const gapMs = msBetween(lastSeen, login.request.time);
   const loginMs = login.response !== undefined ? msBetween(login.request.time, login.response.time) : undefined;
-  const who = printable(c.initiatorName ?? c.initiator);
+  const who = printable(c.initiatorName ?? c.initiator, NAME_MAX);
   const how = `${endWords(p.end.event).replace(/ the connection/, ' it')}${waitingWords(p)}`;
   const since = ended
-    ? `${duration(gapMs)} after conn ${p.conn} of that ISID ended without a Logout (${how})`
-    : `while conn ${p.conn} of that ISID is still open (its last PDU ${duration(gapMs)} earlier)`;
+    ? `${formatMs(gapMs)} after conn ${p.conn} of that ISID ended without a Logout (${how})`
+    : `while conn ${p.conn} of that ISID is still open (its last PDU ${formatMs(gapMs)} earlier)`;
   let message = sameIsid
     ? `${who} logged in again with ISID ${c.isid} ${since}: session reinstatement — the target ends the old session and drops its tasks`
-    : `${who} logged in to ${printable(c.targetName ?? c.portal)} again ${duration(gapMs)} after conn ${p.conn} failed (${how}), with a new ISID ${c.isid} (was ${p.isid}): a new session replaces the failed one, whose tasks are not carried over`;
+    : `${who} logged in to ${printable(c.targetName ?? c.portal, NAME_MAX)} again ${formatMs(gapMs)} after conn ${p.conn} failed (${how}), with a new ISID ${c.isid} (was ${p.isid}): a new session replaces the failed one, whose tasks are not carried over`;
   if (loginMs !== undefined && loginMs > 1000) {
-    message += `; the target took ${duration(loginMs)} to answer the login${sameIsid ? ' (a target still cleaning up the old session\'s tasks holds the reinstating login)' : ''}`;
+    message += `; the target took ${formatMs(loginMs)} to answer the login${sameIsid ? ' (a target still cleaning up the old session\'s tasks holds the reinstating login)' : ''}`;
   } else if (login.response === undefined) {
     message += '; the login got no answer in the capture';
   }
   // A new ISID makes a new session: not a reinstatement by RFC 7143 §6.3.5, but the same story of a
   // connection lost and a re-login, which the reviewer must see; its own kind keeps the two apart.
-  return finding(sameIsid ? 'session-reinstatement' : 'relogin', 'warning', { conn: c.conn, conns: [p.conn, c.conn] }, login.request.time,
-    frameList(ended ? p.end.frame : undefined, login.request.frame, login.response?.frame), message,
+  return finding(sameIsid ? 'session-reinstatement' : 'relogin', 'warning', { conn: c.conn, conns: [p.conn, c.conn], frame: login.request.frame }, login.request.time,
+    frameList([ended ? p.end.frame : undefined, login.request.frame, login.response?.frame]), message,
     { isid: c.isid, previousConn: p.conn, gapMs, previousIsid: p.isid, sameIsid, tsih: c.tsih, loginMs });
 }
 
@@ -119,10 +121,9 @@ function waitingWords(c: ConnectionModel): string {
 
 /** Time of the connection's last PDU before a frame (its last sign of life). */
 function lastPduTime(ctx: CheckContext, c: ConnectionModel, before: number): number {
-  const rows = ctx.rows.rows[c.conn];
-  const pdus = ctx.analysis.pdus;
+  const rows = rowsOf(ctx.model.rows, c.conn);
+  const pdus = ctx.framed.pdus;
   let t = c.firstTime;
-  if (rows === undefined) return t;
   for (let k = rows.length - 1; k >= 0; k--) {
     if (pdus.frame[rows[k]] < before) { t = pdus.time[rows[k]]; break; }
   }

@@ -1,44 +1,43 @@
-import { opcodeName, rejectReasonName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
-import { Op, isTargetOpcode, opcode } from '../sessions/index.ts';
+import { OP_REJECT, opcodeName, opcodeOf, rejectReasonName, u32 } from '../codec/index.ts';
+import { fromTarget, itt, opcode, rejectReason } from '../iscsi/index.ts';
+import { rowsOf } from '../sessions/index.ts';
+import { hex, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { finding, frameList, hex32, hex8 } from './format.ts';
+import { finding, frameList } from './format.ts';
+import type { Finding } from './types.ts';
 
 /** How far back to look for the PDU a Reject names. */
 const LOOK_BACK = 4096;
 
 /**
  * A Reject (RFC 7143 §11.17) carries the header of the PDU the target refused in its data segment;
- * the finding names that PDU (opcode, ITT) and points at it when it is in the capture.
+ * the finding names that PDU (opcode, ITT) and points at it when it is in the capture. The PDU at
+ * fault is the Reject itself (its reason says why).
  */
 export function checkRejects(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const c = ctx.analysis.pdus;
-  const b0 = c.b0;
-  const REJECT = Op.Reject;
+  const c = ctx.framed.pdus;
+  const op_ = opcode;
   for (const conn of ctx.model.connections) {
-    const rows = ctx.rows.rows[conn.conn];
-    if (rows === undefined) continue;
+    const rows = rowsOf(ctx.model.rows, conn.conn);
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
-      if ((b0[i] & 0x3f) !== REJECT) continue;
-      const reason = c.b2[i];
-      const data = ctx.analysis.details.get(i)?.data;
-      const rejectedOpcode = data !== undefined && data.length >= 1 ? data[0] & 0x3f : undefined;
-      const rejectedItt = data !== undefined && data.length >= 20
-        ? ((data[16] << 24) | (data[17] << 16) | (data[18] << 8) | data[19]) >>> 0 : undefined;
+      if (op_(c, i) !== OP_REJECT) continue;
+      const reason = rejectReason(c, i);
+      const data = ctx.framed.details.get(i)?.data;
+      const rejectedOpcode = data !== undefined && data.length >= 1 ? opcodeOf(data[0]) : undefined;
+      const rejectedItt = data !== undefined && data.length >= 20 ? u32(data, 16) : undefined;
       let rejectedFrame: number | undefined;
       if (rejectedOpcode !== undefined && rejectedItt !== undefined) {
         for (let j = k - 1; j >= 0 && j >= k - LOOK_BACK; j--) {
           const r = rows[j];
-          const op = opcode(c, r);
-          if (!isTargetOpcode(op) && op === rejectedOpcode && c.itt[r] === rejectedItt) { rejectedFrame = c.frame[r]; break; }
+          if (!fromTarget(c, r) && op_(c, r) === rejectedOpcode && itt(c, r) === rejectedItt) { rejectedFrame = c.frame[r]; break; }
         }
       }
       const what = rejectedOpcode === undefined ? 'a PDU (its header is not in the capture)'
-        : `a ${opcodeName(rejectedOpcode)}${rejectedItt !== undefined ? ` (ITT ${hex32(rejectedItt)}${rejectedFrame ? `, frame ${rejectedFrame}` : ''})` : ''}`;
-      out.push(finding('reject', 'error', { conn: conn.conn }, c.time[i], frameList(rejectedFrame, c.frame[i]),
-        `The target rejected ${what}: "${rejectReasonName(reason)}" (reason ${hex8(reason)})`,
+        : `a ${opcodeName(rejectedOpcode)}${rejectedItt !== undefined ? ` (ITT ${hexTag(rejectedItt)}${rejectedFrame ? `, frame ${rejectedFrame}` : ''})` : ''}`;
+      out.push(finding('reject', 'error', { conn: conn.conn, frame: c.frame[i], field: 'rejectReason' }, c.time[i], frameList([rejectedFrame, c.frame[i]]),
+        `The target rejected ${what}: "${rejectReasonName(reason)}" (reason ${hex(reason)})`,
         { reason, reasonText: rejectReasonName(reason), rejectedOpcode, rejectedItt, rejectedFrame }));
     }
   }

@@ -1,18 +1,20 @@
-import { opcodeName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
-import { PduState } from '../engine/pdu-table.ts';
-import { Op, RESERVED_TAG, carriesExpStatSN } from '../sessions/index.ts';
+import { CARRIES_EXPSTATSN, OP_LOGIN_RESPONSE, OP_R2T, RESERVED_TAG, STATSN_RULE, StatSNRule, opcodeName } from '../codec/index.ts';
+import { dataInHasStatus, expStatSN, fromTarget, isResynced, itt as ittOf, loginStatusClass, opcode, statSN } from '../iscsi/index.ts';
+import { rowsOf } from '../sessions/index.ts';
+import { hexTag } from '../text/index.ts';
 import { blindRows } from './blind.ts';
 import type { CheckContext } from './context.ts';
-import { finding, frameList, hex32 } from './format.ts';
+import { finding, frameList } from './format.ts';
 import { serialAdd, serialDiff, serialGt } from './serial.ts';
+import type { Finding } from './types.ts';
 
 /**
  * StatSN per connection (RFC 7143 §4.2.2.2). Each PDU that consumes a StatSN must carry the previous
- * one + 1 (statsn-gap); an initiator must not acknowledge (ExpStatSN) a StatSN the target has not
- * sent (expstatsn-ahead) — the classic cause is counting a NOP-In with ITT 0xffffffff or an R2T,
- * which only carry the next StatSN. Counting restarts on each connection, after the capture lost
- * target bytes, and is not disturbed by failed-login responses.
+ * one + 1 (statsn-gap, at fault: the PDU whose StatSN jumped); an initiator must not acknowledge
+ * (ExpStatSN) a StatSN the target has not sent (expstatsn-ahead, at fault: the initiator PDU that
+ * carries it) — the classic cause is counting a NOP-In with ITT 0xffffffff or an R2T, which only
+ * carry the next StatSN. Counting restarts on each connection, after the capture lost target bytes,
+ * and is not disturbed by failed-login responses.
  *
  * An initiator that miscounts does so every time the cause recurs, so the episodes (from the first
  * PDU ahead until it is no longer ahead) are told once per connection and cause, with their count.
@@ -23,20 +25,18 @@ import { serialAdd, serialDiff, serialGt } from './serial.ts';
  */
 export function checkStatSN(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const c = ctx.analysis.pdus;
-  const unsure = blindRows(ctx.analysis, ctx.rows);
-  // Hot loop: columns and constants in locals, the per-opcode rules inline (see fields.ts).
-  const { b0, b1, itt: ittCol, w24, w28, w36, frame: frameCol, time: timeCol, state } = c;
-  const { LoginResponse, R2T } = Op;
-  const RESYNCED = PduState.Resynced;
-  const advances = ADVANCES;
-  const acks = ACKS;
-  const RESERVED = RESERVED_TAG;
+  const c = ctx.framed.pdus;
+  const unsure = blindRows(ctx.framed, ctx.model.rows);
+  // Hot loop: accessors and tables in locals.
+  const op_ = opcode, target_ = fromTarget, resynced_ = isResynced, sn_ = statSN, esn_ = expStatSN, itt_ = ittOf;
+  const status_ = dataInHasStatus, loginClass_ = loginStatusClass;
+  const rules = STATSN_RULE;
+  const acks = CARRIES_EXPSTATSN;
+  const { frame: frameCol, time: timeCol } = c;
   const gt = serialGt;
   const add = serialAdd;
   for (const conn of ctx.model.connections) {
-    const rows = ctx.rows.rows[conn.conn];
-    if (rows === undefined) continue;
+    const rows = rowsOf(ctx.model.rows, conn.conn);
     let known = false;
     /** The StatSN the next status must carry. */
     let expected = 0;
@@ -49,38 +49,37 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
     const episodes = new Map<Cause, Episode>();
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
-      const op = b0[i] & 0x3f;
-      if ((op & 0x20) !== 0) {
-        if ((state[i] & RESYNCED) !== 0) { known = false; ahead = false; }
+      const op = op_(c, i);
+      if (target_(c, i)) {
+        if (resynced_(c, i)) { known = false; ahead = false; }
         // A refused login's response starts no StatSN sequence (the connection closes).
-        if (op === LoginResponse && w36[i] >>> 24 !== 0) continue;
-        const sn = w24[i];
-        const rule = advances[op];
-        // 1: consumes a StatSN; 2: a NOP-In, which does only when it answers a ping (ITT ≠
-        // 0xffffffff); 3: a Data-In, only with S = 1; 4: carries the next one (R2T).
-        const consumes = rule === 1 || (rule === 2 && ittCol[i] !== RESERVED) || (rule === 3 && (b1[i] & 0x01) !== 0);
+        if (op === OP_LOGIN_RESPONSE && loginClass_(c, i) !== 0) continue;
+        const sn = sn_(c, i);
+        const rule = rules[op];
+        const consumes = rule === StatSNRule.Consumes || (rule === StatSNRule.ConsumesIfAnswer && itt_(c, i) !== RESERVED_TAG)
+          || (rule === StatSNRule.ConsumesIfStatus && status_(c, i));
         if (consumes) {
-          if (known && sn !== expected) out.push(gap(conn.conn, timeCol[i], lastFrame, frameCol[i], op, ittCol[i], expected, sn));
+          if (known && sn !== expected) out.push(gap(conn.conn, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn));
           expected = add(sn, 1);
           known = true;
           lastFrame = frameCol[i];
-        } else if (rule === 4 || rule === 2) {
+        } else if (rule === StatSNRule.CarriesNext || rule === StatSNRule.ConsumesIfAnswer) {
           if (!known) { expected = sn; known = true; }
           carrierFrame = frameCol[i];
           carrierOp = op;
           carrierSN = sn;
         }
       } else if (known && acks[op] === 1 && unsure[i] === 0) {
-        const esn = w28[i];
+        const esn = esn_(c, i);
         if (gt(esn, expected)) {
           if (!ahead) {
             const counted = carrierFrame > lastFrame && add(carrierSN, 1) === esn;
-            const cause: Cause = !counted ? 'unknown' : carrierOp === R2T ? 'r2t' : 'nop-in';
+            const cause: Cause = !counted ? 'unknown' : carrierOp === OP_R2T ? 'r2t' : 'nop-in';
             const e = episodes.get(cause);
             if (e !== undefined) e.count++;
             else {
               episodes.set(cause, {
-                count: 1, time: timeCol[i], frames: frameList(lastFrame, counted ? carrierFrame : undefined, frameCol[i]),
+                count: 1, time: timeCol[i], frame: frameCol[i], frames: frameList([lastFrame, counted ? carrierFrame : undefined, frameCol[i]]),
                 op, esn, last: serialAdd(expected, -1), carrierFrame: counted ? carrierFrame : 0,
               });
             }
@@ -99,28 +98,13 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
   return out;
 }
 
-/** Per target opcode, how it treats StatSN (RFC 7143 §4.2.2.2), as fields.ts advancesStatSN / carriesNextStatSN. */
-const ADVANCES = (() => {
-  const t = new Uint8Array(64);
-  for (const op of [Op.ScsiResponse, Op.TmfResponse, Op.LoginResponse, Op.TextResponse, Op.LogoutResponse, Op.Async, Op.Reject]) t[op] = 1;
-  t[Op.NopIn] = 2;
-  t[Op.DataIn] = 3;
-  t[Op.R2T] = 4;
-  return t;
-})();
-
-/** Initiator opcodes with an ExpStatSN field (fields.ts carriesExpStatSN). */
-const ACKS = (() => {
-  const t = new Uint8Array(64);
-  for (let op = 0; op < 0x20; op++) if (carriesExpStatSN(op)) t[op] = 1;
-  return t;
-})();
-
 type Cause = 'nop-in' | 'r2t' | 'unknown';
 
 interface Episode {
   count: number;
   time: number;
+  /** The first initiator PDU ahead: the one at fault. */
+  frame: number;
   frames: number[];
   op: number;
   esn: number;
@@ -132,8 +116,8 @@ function gap(conn: number, time: number, prevFrame: number, frame: number, op: n
   const d = serialDiff(expected, got);
   const what = d > 0 ? `${d} StatSN${d === 1 ? '' : 's'} skipped: status the target never sent, or the capture missed`
     : 'StatSN went backwards: the target repeated or reordered status';
-  return finding('statsn-gap', 'warning', { conn }, time, frameList(prevFrame, frame),
-    `${opcodeName(op)} (ITT ${hex32(itt)}) carries StatSN ${got}, expected ${expected} (the previous + 1) — ${what}`,
+  return finding('statsn-gap', 'warning', { conn, frame, field: 'statSN' }, time, frameList([prevFrame, frame]),
+    `${opcodeName(op)} (ITT ${hexTag(itt)}) carries StatSN ${got}, expected ${expected} (the previous + 1) — ${what}`,
     { expected, got });
 }
 
@@ -149,6 +133,6 @@ function aheadFinding(conn: number, cause: Cause, e: Episode, recovery: boolean)
     message += ' — it acknowledges status it cannot have received';
   }
   if (e.count > 1) message += ` (${e.count} times on this connection)`;
-  return finding('expstatsn-ahead', cause === 'r2t' && !recovery ? 'warning' : 'error', { conn }, e.time, e.frames, message,
+  return finding('expstatsn-ahead', cause === 'r2t' && !recovery ? 'warning' : 'error', { conn, frame: e.frame, field: 'expStatSN' }, e.time, e.frames, message,
     { expStatSN: e.esn, lastStatSN: e.last, counted: cause === 'unknown' ? undefined : cause === 'r2t' ? 'R2T' : 'NOP-In', occurrences: e.count });
 }

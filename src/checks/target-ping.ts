@@ -1,15 +1,18 @@
-import type { Finding } from '../engine/types.ts';
-import { RESERVED_TAG, deadline, lunValue } from '../sessions/index.ts';
+import { formatMs, hexTag } from '../text/index.ts';
+import { RESERVED_TAG } from '../codec/index.ts';
+import { lunValue } from '../iscsi/index.ts';
+import { deadline } from '../sessions/index.ts';
 import type { StrayEcho, TargetPingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { duration, endWords, finding, frameList, hex32, linuxError, msBetween } from './format.ts';
+import { endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * Target pings (RFC 7143 §11.19): a NOP-In with ITT 0xffffffff and a valid TTT must be echoed by a
  * NOP-Out with ITT 0xffffffff carrying that TTT and the ping's LUN. A ping counts as unanswered when
  * the target's next ping, the connection's end or the capture's end comes first (`then`:
  * "next-ping", or how the connection ended). A NOP-Out whose TTT no waiting ping offered, or that
- * echoes one with another ITT or LUN, is a ttt-echo-mismatch.
+ * echoes one with another ITT or LUN, is a ttt-echo-mismatch, at fault in its wrong field.
  */
 export function checkTargetPings(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
@@ -25,42 +28,48 @@ function judge(ctx: CheckContext, p: TargetPingRecord): Finding {
   const conn = ctx.model.connections[p.conn];
   const d = deadline(conn.end, p.request.frame, ctx.captureEnd);
   const superseded = p.supersededBy !== undefined && (p.echo === undefined || p.echo.frame > p.supersededBy.frame);
+  const where = { conn: p.conn, frame: p.request.frame, relation: p.relation };
   if (p.echo !== undefined && !superseded && p.echo.frame <= d.frame) {
     const rttMs = msBetween(p.request.time, p.echo.time);
-    return finding('target-ping', 'info', { conn: p.conn }, p.request.time, frameList(p.request.frame, p.echo.frame),
-      `Target NOP-In ping TTT ${hex32(p.ttt)} echoed by the initiator's NOP-Out in ${duration(rttMs)}`,
+    return finding('target-ping', 'info', where, p.request.time, frameList([p.request.frame, p.echo.frame]),
+      `Target NOP-In ping TTT ${hexTag(p.ttt)} echoed by the initiator's NOP-Out in ${formatMs(rttMs)}`,
       { ttt: p.ttt, rttMs });
   }
   const until = superseded ? (p.supersededBy as { frame: number; time: number }) : d;
   const then = superseded ? 'next-ping' : d.event;
   const waitedMs = msBetween(p.request.time, until.time);
   const answeredLateMs = p.echo !== undefined ? msBetween(p.request.time, p.echo.time) : undefined;
-  let message = `Target NOP-In ping TTT ${hex32(p.ttt)} got no NOP-Out echo for ${duration(waitedMs)}`;
+  let message = `Target NOP-In ping TTT ${hexTag(p.ttt)} got no NOP-Out echo for ${formatMs(waitedMs)}`;
   if (superseded) message += ' before the target pinged again';
   else if (d.event === 'capture-end') message += '; the capture ended with it still waiting';
   else {
     message += `; ${endWords(d.event)}`;
     if (d.event === 'target-fin' || d.event === 'target-reset') message += ` — the target gave up on the initiator (a Linux initiator reports ${linuxError(1020)}); the initiator is not reading the connection or ignores target pings`;
   }
-  if (answeredLateMs !== undefined) message += `; the echo came only after ${duration(answeredLateMs)} (frame ${p.echo?.frame})`;
-  return finding('target-ping-unanswered', 'error', { conn: p.conn }, p.request.time,
-    frameList(p.request.frame, then === 'capture-end' ? undefined : until.frame, p.echo?.frame),
+  if (answeredLateMs !== undefined) message += `; the echo came only after ${formatMs(answeredLateMs)} (frame ${p.echo?.frame})`;
+  return finding('target-ping-unanswered', 'error', where, p.request.time,
+    frameList([p.request.frame, then === 'capture-end' ? undefined : until.frame, p.echo?.frame]),
     message, { ttt: p.ttt, waitedMs, then, answeredLateMs });
 }
 
 function mismatch(ctx: CheckContext, e: StrayEcho): Finding {
   const ping = e.ping >= 0 ? ctx.model.targetPings[e.ping] : undefined;
-  const luns = ctx.analysis.luns;
+  const luns = ctx.framed.luns;
   let message: string;
+  let field: string;
   if (ping !== undefined && e.itt !== RESERVED_TAG) {
-    message = `NOP-Out echoing target ping TTT ${hex32(e.ttt)} carries ITT ${hex32(e.itt)}: an echo must carry ITT 0xffffffff (RFC 7143 §11.18), or the target takes it for a new ping`;
+    field = 'itt';
+    message = `NOP-Out echoing target ping TTT ${hexTag(e.ttt)} carries ITT ${hexTag(e.itt)}: an echo must carry ITT 0xffffffff (RFC 7143 §11.18), or the target takes it for a new ping`;
   } else if (ping !== undefined) {
-    message = `NOP-Out echoing target ping TTT ${hex32(e.ttt)} carries LUN ${lunValue(luns, e.lun)}, not the ping's LUN ${lunValue(luns, ping.lun)}`;
+    field = 'lun';
+    message = `NOP-Out echoing target ping TTT ${hexTag(e.ttt)} carries LUN ${lunValue(luns, e.lun)}, not the ping's LUN ${lunValue(luns, ping.lun)}`;
   } else if (e.expectedTtt === RESERVED_TAG) {
-    message = `NOP-Out carries TTT ${hex32(e.ttt)} but no target NOP-In ping offered it (none was waiting); a NOP-Out that answers nothing must carry TTT 0xffffffff`;
+    field = 'ttt';
+    message = `NOP-Out carries TTT ${hexTag(e.ttt)} but no target NOP-In ping offered it (none was waiting); a NOP-Out that answers nothing must carry TTT 0xffffffff`;
   } else {
-    message = `NOP-Out carries TTT ${hex32(e.ttt)} that no target NOP-In offered; the waiting target ping has TTT ${hex32(e.expectedTtt)}`;
+    field = 'ttt';
+    message = `NOP-Out carries TTT ${hexTag(e.ttt)} that no target NOP-In offered; the waiting target ping has TTT ${hexTag(e.expectedTtt)}`;
   }
-  return finding('ttt-echo-mismatch', 'error', { conn: e.conn }, e.at.time, frameList(ping?.request.frame, e.at.frame), message,
+  return finding('ttt-echo-mismatch', 'error', { conn: e.conn, frame: e.at.frame, field }, e.at.time, frameList([ping?.request.frame, e.at.frame]), message,
     { ttt: e.ttt, expectedTtt: e.expectedTtt, itt: e.itt });
 }

@@ -1,22 +1,25 @@
-import { tmfFunctionName, tmfResponseName } from '../codec/index.ts';
-import type { Finding } from '../engine/types.ts';
-import { deadline, lunValue, tmfScope } from '../sessions/index.ts';
+import { tmfFunctionName, tmfResponseName, tmfScope } from '../codec/index.ts';
+import { lunValue } from '../iscsi/index.ts';
+import { deadline } from '../sessions/index.ts';
 import type { TmfRecord } from '../sessions/index.ts';
+import { formatMs, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { commandName, duration, endWords, finding, frameList, hex32, linuxError, msBetween } from './format.ts';
+import { commandName, endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import type { Finding } from './types.ts';
 
 /**
  * Task management (RFC 7143 §11.5-11.6): every TMF request is worth seeing with the command it
  * names (ABORT TASK: the Referenced Task Tag is that command's ITT) or, for a LUN- or target-wide
  * function, the oldest command it found outstanding; a TMF with no response before the connection
- * ended is what makes Linux drop the session (ISCSI_ERR_SCSI_EH_SESSION_RST, 1021).
+ * ended is what makes Linux drop the session (ISCSI_ERR_SCSI_EH_SESSION_RST, 1021). The PDU at
+ * fault is the TMF request.
  */
 export function checkTmfs(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  ctx.model.tmfs.forEach((r) => {
-    if (r.fate === 'unknown') return;
+  for (const r of ctx.model.tmfs) {
+    if (r.fate === 'unknown') continue;
     out.push(r.fate === 'answered' ? answered(ctx, r) : unanswered(ctx, r));
-  });
+  }
   return out;
 }
 
@@ -30,8 +33,8 @@ interface Referenced {
 function referenced(ctx: CheckContext, r: TmfRecord): Referenced {
   const t = ctx.model.tasks;
   const scope = tmfScope(r.fn);
-  const lun = lunValue(ctx.analysis.luns, r.lun);
-  let text = scope === 'task' ? ` for ITT ${hex32(r.referencedTaskTag)}` : scope === 'lun' ? ` of LUN ${lun}` : '';
+  const lun = lunValue(ctx.framed.luns, r.lun);
+  let text = scope === 'task' ? ` for ITT ${hexTag(r.referencedTaskTag)}` : scope === 'lun' ? ` of LUN ${lun}` : '';
   if (r.task < 0) {
     if (scope === 'task') text += ' (a task not in the capture)';
     return { referencedFrame: undefined, outstandingMs: undefined, text };
@@ -40,9 +43,9 @@ function referenced(ctx: CheckContext, r: TmfRecord): Referenced {
   const cmd = `${commandName(t.scsiOpcode[r.task], t.cdb1[r.task])} at frame ${t.frame[r.task]}`;
   const done = t.statusFrame[r.task] > 0 && t.statusFrame[r.task] < r.request.frame;
   if (scope === 'task') {
-    text += done ? ` (${cmd}, which had already completed)` : ` (${cmd}, outstanding ${duration(outstandingMs)})`;
+    text += done ? ` (${cmd}, which had already completed)` : ` (${cmd}, outstanding ${formatMs(outstandingMs)})`;
   } else {
-    text += ` (its oldest command then: ${commandName(t.scsiOpcode[r.task], t.cdb1[r.task])} ITT ${hex32(t.itt[r.task])} from frame ${t.frame[r.task]}, outstanding ${duration(outstandingMs)})`;
+    text += ` (its oldest command then: ${commandName(t.scsiOpcode[r.task], t.cdb1[r.task])} ITT ${hexTag(t.itt[r.task])} from frame ${t.frame[r.task]}, outstanding ${formatMs(outstandingMs)})`;
   }
   return { referencedFrame: t.frame[r.task], outstandingMs, text };
 }
@@ -52,14 +55,15 @@ function answered(ctx: CheckContext, r: TmfRecord): Finding {
   const response = r.responseCode as number;
   const rsp = r.response as { frame: number; time: number };
   const responseMs = msBetween(r.request.time, rsp.time);
-  let message = `${tmfFunctionName(r.fn)}${ref.text} answered "${tmfResponseName(response)}" in ${duration(responseMs)}`;
+  let message = `${tmfFunctionName(r.fn)}${ref.text} answered "${tmfResponseName(response)}" in ${formatMs(responseMs)}`;
   if (response === 1 && ref.referencedFrame !== undefined) message += ' — the command had completed before the abort reached the target';
   else if (response !== 0) message += ' — the task management function did not succeed';
-  return finding('tmf', 'warning', { conn: r.conn }, r.request.time, frameList(ref.referencedFrame, r.request.frame, rsp.frame), message, {
-    tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
-    referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, response, responseText: tmfResponseName(response),
-    responseMs, lun: lunValue(ctx.analysis.luns, r.lun),
-  });
+  return finding('tmf', 'warning', { conn: r.conn, frame: r.request.frame, relation: r.relation }, r.request.time,
+    frameList([ref.referencedFrame, r.request.frame, rsp.frame]), message, {
+      tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
+      referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, response, responseText: tmfResponseName(response),
+      responseMs, lun: lunValue(ctx.framed.luns, r.lun),
+    });
 }
 
 function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
@@ -68,9 +72,9 @@ function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
   const d = deadline(conn.end, r.request.frame, ctx.captureEnd);
   const waitedMs = msBetween(r.request.time, d.time);
   const next = r.next >= 0 ? ctx.model.tmfs[r.next] : undefined;
-  let message = `${tmfFunctionName(r.fn)}${ref.text} got no response in ${duration(waitedMs)}`;
+  let message = `${tmfFunctionName(r.fn)}${ref.text} got no response in ${formatMs(waitedMs)}`;
   if (next !== undefined) {
-    message += `; the initiator escalated to ${tmfFunctionName(next.fn)} ${duration(msBetween(r.request.time, next.request.time))} later (frame ${next.request.frame})`;
+    message += `; the initiator escalated to ${tmfFunctionName(next.fn)} ${formatMs(msBetween(r.request.time, next.request.time))} later (frame ${next.request.frame})`;
   }
   const loggedOutFirst = conn.logout?.response !== undefined && conn.logout.request.frame > r.request.frame && conn.logout.response.frame <= d.frame;
   if (d.event === 'capture-end') message += '; the capture ended with it still waiting';
@@ -81,13 +85,12 @@ function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
       ? ` — what open-iscsi reports as ${linuxError(1020)}`
       : ` — a TMF that never completes is what makes open-iscsi drop the session: ${linuxError(1021)}`;
   }
-  if (r.response !== undefined) message += `; the response came only ${duration(msBetween(r.request.time, r.response.time))} after the request`;
-  return finding('tmf-unanswered', 'error', { conn: r.conn }, r.request.time,
-    frameList(ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame), message, {
+  if (r.response !== undefined) message += `; the response came only ${formatMs(msBetween(r.request.time, r.response.time))} after the request`;
+  return finding('tmf-unanswered', 'error', { conn: r.conn, frame: r.request.frame, relation: r.relation }, r.request.time,
+    frameList([ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame]), message, {
       tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
       referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, waitedMs, then: d.event,
       answeredLateMs: r.response !== undefined ? msBetween(r.request.time, r.response.time) : undefined,
-      lun: lunValue(ctx.analysis.luns, r.lun),
+      lun: lunValue(ctx.framed.luns, r.lun),
     });
 }
-

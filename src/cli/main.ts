@@ -4,7 +4,8 @@ import { explainLogLine, opcodeName } from '../codec/index.ts';
 import { analyze } from '../engine/index.ts';
 import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
-import { decodeKept, pduRecord, TSV_COLUMNS } from '../engine/pdu-record.ts';
+import { decodeKept, pduRecord, TSV_COLUMNS } from '../iscsi/index.ts';
+import { printable } from '../text/index.ts';
 import { parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
 import { fileChunks, fileSize, Output } from './io.ts';
@@ -69,10 +70,6 @@ function oneLine(e: Error): string {
   return e.message.replace(/\s*\n\s*/g, ' ');
 }
 
-/** Wire strings in text output: control characters (terminal escapes, NUL) shown as \xNN, never sent raw. */
-function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** Nanoseconds since the epoch as a decimal string (a double cannot hold them). */
 export function timeNs(sec: number, nsec: number): string {
@@ -183,10 +180,9 @@ function tsvLine(rec: Record<string, unknown>): string {
 }
 
 function pduCountsByName(a: Analysis): Record<string, number> {
-  const counts = new Map<number, number>();
-  const b0 = a.pdus.b0;
-  for (let i = 0; i < a.pdus.count; i++) counts.set(b0[i] & 0x3f, (counts.get(b0[i] & 0x3f) ?? 0) + 1);
-  return Object.fromEntries([...counts].sort((x, y) => y[1] - x[1]).map(([op, n]) => [opcodeName(op), n]));
+  const counts: Array<[number, number]> = [];
+  a.model.opcodeCounts.forEach((n, op) => { if (n > 0) counts.push([op, n]); });
+  return Object.fromEntries(counts.sort((x, y) => y[1] - x[1] || x[0] - y[0]).map(([op, n]) => [opcodeName(op), n]));
 }
 
 function findingsBySeverity(findings: readonly Finding[]): Record<string, number> {
@@ -208,7 +204,7 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
     linkTypes: c.linkTypes,
     tcpConnections: c.tcpConnections,
     connections: a.connections.length,
-    sessions: a.model?.sessions.length ?? 0,
+    sessions: a.model.sessions.length ?? 0,
     pdus: a.pdus.count,
     pdusByType: pduCountsByName(a),
     truncatedPackets: c.truncatedPackets,
@@ -235,7 +231,7 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
  *  logout and how it ended, negotiated digests and what the capture missed. */
 function connectionReport(a: Analysis, i: number): Record<string, unknown> {
   const c = a.connections[i];
-  const m = a.model?.connections[i];
+  const m = a.model.connections[i];
   return {
     conn: c.conn,
     session: m?.session,
@@ -278,7 +274,7 @@ function printConnections(a: Analysis, args: CliArgs, out: Output): void {
   for (let i = 0; i < a.connections.length; i++) {
     const r = connectionReport(a, i) as { initiator: { address: string; port: number; name?: string }; target: { address: string; port: number; name?: string }; session?: number; sessionType?: string; durationS: number; pdus: number; findings: number };
     const c = a.connections[i];
-    const m = a.model?.connections[i];
+    const m = a.model.connections[i];
     const endText = m === undefined || m.end.kind === 'open' ? 'open at capture end'
       : `${m.end.kind.toUpperCase()} by ${m.end.by} (frame ${m.end.frame})${m.end.loggedOut ? ' after Logout' : ''}`;
     const names = printable([r.initiator.name, r.target.name].filter(Boolean).join(' → '));
@@ -303,7 +299,7 @@ function printFindings(a: Analysis, args: CliArgs, out: Output): void {
     return;
   }
   if (list.length === 0) out.line('no findings');
-  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${connsText(f)}  frame ${f.frames[0] ?? '-'}  ${printable(f.message)}`);
+  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${connsText(f)}  frame ${f.frame ?? '-'}  ${printable(f.message)}`);
 }
 
 function explain(args: CliArgs, out: Output): number {

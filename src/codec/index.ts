@@ -5,6 +5,7 @@ export {
   u16, u24, u32, u32le, putU16, putU24, putU32, putU32le, toHex, fromHex, hexNum, byteSwap32,
 } from './bytes.ts';
 export * from './bhs.ts';
+export * from './rules.ts';
 export { crc32c } from './crc32c.ts';
 export {
   opcodeName, tmfFunctionName, tmfResponseName, loginStatusName, loginStatusClassName, loginStageName,

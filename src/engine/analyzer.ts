@@ -1,15 +1,19 @@
 import { CaptureError, CaptureReader, linkTypeName } from '../capture/index.ts';
 import type { PacketRecord, PacketSink } from '../capture/index.ts';
-import { bhsProblem, u32 } from '../codec/index.ts';
+import {
+  OP_ASYNC_MESSAGE, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_REJECT, OP_SNACK_REQUEST,
+  OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST, OP_TEXT_RESPONSE, bhsProblem, opcodeOf, toHex, u32,
+} from '../codec/index.ts';
 import { decodeTcp, formatAddress, isSupportedLinkType, newTcpSegment, SkipReason, TCP_FIN, TCP_RST, TCP_SYN } from '../net/index.ts';
 import { TcpReassembler } from '../tcp/index.ts';
 import type { Dir, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
-import { ConnectionFraming, DirectionFramer } from '../iscsi/index.ts';
-import type { FramedPdu, FramerSink } from '../iscsi/index.ts';
-import { analyzeSessions } from '../checks/index.ts';
+import { ConnectionFraming, DirectionFramer, NO_LUN, PduState, PduTableBuilder } from '../iscsi/index.ts';
+import type {
+  CaptureSummary, ConnectionEnd, ConnectionSummary, ControlEvent, FramedCapture, FramedPdu, FramerSink, GapRecord, PduDetail, PduRow,
+} from '../iscsi/index.ts';
 import type { CheckOptions } from '../checks/index.ts';
-import { NO_LUN, PduState, PduTableBuilder } from './pdu-table.ts';
-import type { Analysis, CaptureSummary, ConnectionEnd, ConnectionSummary, GapRecord, PduDetail } from './types.ts';
+import { buildAnalysis } from './build.ts';
+import type { Analysis } from './types.ts';
 
 export interface AnalyzerOptions {
   /** TCP ports to treat as iSCSI besides 3260. */
@@ -26,7 +30,8 @@ export const ISCSI_PORT = 3260;
 /** Rare PDU types whose whole header is kept: the columns hold bytes 0-39 only, and these carry
  *  more after that (Async Parameter2/3, Logout Time2Wait/Time2Retain, Text/Login continuations). */
 const KEEP_HEADER = new Uint8Array(64);
-for (const op of [0x02, 0x03, 0x04, 0x06, 0x10, 0x22, 0x23, 0x24, 0x26, 0x32, 0x3f]) KEEP_HEADER[op] = 1;
+for (const op of [OP_TASK_MGMT_REQUEST, OP_LOGIN_REQUEST, OP_TEXT_REQUEST, OP_LOGOUT_REQUEST, OP_SNACK_REQUEST, OP_TASK_MGMT_RESPONSE,
+  OP_LOGIN_RESPONSE, OP_TEXT_RESPONSE, OP_LOGOUT_RESPONSE, OP_ASYNC_MESSAGE, OP_REJECT]) KEEP_HEADER[op] = 1;
 
 /** Per iSCSI connection state while reading. */
 class IscsiConnection implements FramerSink {
@@ -37,7 +42,7 @@ class IscsiConnection implements FramerSink {
   readonly gaps: GapRecord[] = [];
   unframedBytes = 0;
   truncatedPdus = 0;
-  readonly control: Array<{ kind: 'SYN' | 'FIN' | 'RST'; by: 'initiator' | 'target'; frame: number; time: number }> = [];
+  readonly control: ControlEvent[] = [];
   login: { isid?: string; tsih?: number; requestTsih?: number; cid?: number } = {};
   loginStatus: number | undefined;
 
@@ -108,6 +113,9 @@ export class Analyzer implements PacketSink, StreamSink {
   private runLength = 0;
   private readonly skipped = { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
   private finished = false;
+  private analysis: Analysis | undefined;
+  /** Reused for every PDU added to the table. */
+  private readonly row: PduRow = { time: 0, fileOffset: 0, frame: 0, firstFrame: 0, conn: 0, state: 0, lun: 0 };
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.reader = new CaptureReader(this);
@@ -178,7 +186,9 @@ export class Analyzer implements PacketSink, StreamSink {
     this.reader.compression = kind;
   }
 
+  /** The complete Analysis of what was pushed (built once: later calls return the same object). */
   finish(): Analysis {
+    if (this.analysis) return this.analysis;
     if (!this.finished) {
       this.finished = true;
       if (!this.error) {
@@ -191,7 +201,8 @@ export class Analyzer implements PacketSink, StreamSink {
       }
       this.reassembler.finish(this.ctx);
     }
-    return this.result();
+    this.analysis = buildAnalysis(this.framed(), this.options.checks);
+    return this.analysis;
   }
 
   // ------------------------------------------------------------------ capture → TCP
@@ -292,7 +303,7 @@ export class Analyzer implements PacketSink, StreamSink {
     if (p0 && p1) initiatorSide = tcp.clientSide >= 0 ? (tcp.clientSide as Dir) : 0;
     else if (p1) initiatorSide = 0;
     else if (p0) initiatorSide = 1;
-    else if (len >= 48 && (b[off] & 0x3f) === 0x03 && tcp.dirs[dir].position - len === 0 && bhsProblem(b, off, false) === undefined) {
+    else if (len >= 48 && opcodeOf(b[off]) === OP_LOGIN_REQUEST && tcp.dirs[dir].position - len === 0 && bhsProblem(b, off, false) === undefined) {
       initiatorSide = dir;
     }
     if (initiatorSide < 0) {
@@ -318,37 +329,23 @@ export class Analyzer implements PacketSink, StreamSink {
   // ------------------------------------------------------------------ PDUs → columns
 
   addPdu(c: IscsiConnection, p: FramedPdu): void {
-    const t = this.table;
-    const i = t.add();
-    const col = t.cols;
     const h = p.header;
-    col.time[i] = p.time;
-    col.fileOffset[i] = p.fileOffset;
-    col.frame[i] = p.frame;
-    col.firstFrame[i] = p.firstFrame;
+    const opcode = opcodeOf(h[0]);
+    const login = opcode === OP_LOGIN_REQUEST || opcode === OP_LOGIN_RESPONSE;
+    const row = this.row;
+    row.time = p.time;
+    row.fileOffset = p.fileOffset;
+    row.frame = p.frame;
+    row.firstFrame = p.firstFrame;
+    row.conn = c.index;
+    row.state = (p.truncated ? PduState.Truncated : 0) | (p.resynced ? PduState.Resynced : 0)
+      | (p.headerDigest << PduState.HeaderDigestShift) | (p.dataDigest << PduState.DataDigestShift);
+    // Login PDUs carry ISID and TSIH where others carry the LUN.
+    row.lun = login ? NO_LUN : this.lunOf(u32(h, 8), u32(h, 12));
+    const i = this.table.add(h, row);
     // A header cut across segments is not contiguous in the file: keep its bytes for re-reading.
     if (p.headerFrame !== p.firstFrame) this.headerFrames.set(i, { frame: p.headerFrame, header: h.slice(0, p.headerLength) });
-    col.conn[i] = c.index;
-    col.b0[i] = h[0];
-    col.b1[i] = h[1];
-    col.b2[i] = h[2];
-    col.b3[i] = h[3];
-    col.state[i] = (p.truncated ? PduState.Truncated : 0) | (p.resynced ? PduState.Resynced : 0)
-      | (p.headerDigest << PduState.HeaderDigestShift) | (p.dataDigest << PduState.DataDigestShift);
-    col.w4[i] = u32(h, 4);
-    col.itt[i] = u32(h, 16);
-    col.w20[i] = u32(h, 20);
-    col.w24[i] = u32(h, 24);
-    col.w28[i] = u32(h, 28);
-    col.w32[i] = u32(h, 32);
-    col.w36[i] = u32(h, 36);
-    const opcode = h[0] & 0x3f;
-    if (opcode === 0x03 || opcode === 0x23) {
-      col.lun[i] = NO_LUN;
-      this.noteLogin(c, p, opcode);
-    } else {
-      col.lun[i] = this.lunOf(u32(h, 8), u32(h, 12));
-    }
+    if (login) this.noteLogin(c, p, opcode);
     if (p.dataLength > 0 || KEEP_HEADER[opcode] === 1) this.keepDetail(i, p, opcode);
     this.options.onPdu?.(p, c.index, i);
   }
@@ -372,14 +369,14 @@ export class Analyzer implements PacketSink, StreamSink {
   private noteLogin(c: IscsiConnection, p: FramedPdu, opcode: number): void {
     const h = p.header;
     // As Wireshark and the codec show it: "80:de:c7:3e:00:00".
-    c.login.isid = Array.from(h.subarray(8, 14), (x) => x.toString(16).padStart(2, '0')).join(':');
+    c.login.isid = toHex(h, 8, 6, ':');
     const tsih = (h[14] << 8) | h[15];
     // The first Login Request's TSIH says new session (0) or an added connection; the last
     // Login Response's is the session's handle.
-    if (opcode === 0x03 && c.login.requestTsih === undefined) c.login.requestTsih = tsih;
+    if (opcode === OP_LOGIN_REQUEST && c.login.requestTsih === undefined) c.login.requestTsih = tsih;
     c.login.tsih = tsih;
-    if (opcode === 0x03) c.login.cid = (h[20] << 8) | h[21];
-    if (opcode === 0x23) c.loginStatus = (h[36] << 8) | h[37];
+    if (opcode === OP_LOGIN_REQUEST) c.login.cid = (h[20] << 8) | h[21];
+    if (opcode === OP_LOGIN_RESPONSE) c.loginStatus = (h[36] << 8) | h[37];
   }
 
   private keepDetail(i: number, p: FramedPdu, opcode: number): void {
@@ -390,15 +387,11 @@ export class Analyzer implements PacketSink, StreamSink {
 
   // ------------------------------------------------------------------ result
 
-  private result(): Analysis {
+  private framed(): FramedCapture {
     this.countLinkTypeRun(-1);
-    const { columns, order } = this.table.finish();
     // Number connections in order of first packet (they were numbered as they were recognised).
     const renumber = this.conns.map((c) => this.connIndex(c.index));
-    if (renumber.some((n, i) => n !== i)) {
-      const col = columns.conn;
-      for (let i = 0; i < columns.count; i++) col[i] = renumber[col[i]];
-    }
+    const { columns, order } = this.table.finish(renumber.some((n, i) => n !== i) ? renumber : undefined);
     let details = this.details;
     let headerFrames = this.headerFrames;
     if (order) {
@@ -422,21 +415,15 @@ export class Analyzer implements PacketSink, StreamSink {
       skipped: { ...this.skipped },
       tcpConnections: this.reassembler.count,
     };
-    const analysis: Analysis = {
+    return {
       capture,
       connections: this.byFirstPacket.map((c, i) => summarize(c, i)),
       pdus: columns,
       headerFrames,
       details,
       luns: this.luns,
-      findings: [],
-      model: undefined,
       error: this.error ? { kind: this.error.kind, message: this.error.message } : unreadableLinkTypes(capture),
     };
-    const { model, findings } = analyzeSessions(analysis, this.options.checks);
-    analysis.model = model;
-    analysis.findings = findings;
-    return analysis;
   }
 }
 
@@ -452,8 +439,9 @@ function unreadableLinkTypes(c: CaptureSummary): { kind: string; message: string
 
 /** The capture's effective snaplen: the smallest one any interface set (0 means none). */
 function smallestSnaplen(snaplens: number[]): number | undefined {
-  const set = snaplens.filter((n) => n > 0);
-  return set.length ? Math.min(...set) : undefined;
+  let min: number | undefined;
+  for (const n of snaplens) if (n > 0 && (min === undefined || n < min)) min = n;
+  return min;
 }
 
 function summarize(c: IscsiConnection, conn: number): ConnectionSummary {

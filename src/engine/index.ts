@@ -1,7 +1,9 @@
+// The engine: reads a capture through every layer (capture → net → tcp → iscsi), builds the session
+// model and runs the checks, and returns one complete Analysis. The CLI and the worker call analyze().
 export { Analyzer, ISCSI_PORT } from './analyzer.ts';
 export type { AnalyzerOptions } from './analyzer.ts';
 export { analyze, AnalysisCancelled } from './analyze.ts';
 export type { AnalyzeOptions, Progress } from './analyze.ts';
-export { NO_LUN, PduState, bytesPerPdu, pduBuffers } from './pdu-table.ts';
-export type { PduColumns } from './pdu-table.ts';
+export { buildAnalysis } from './build.ts';
+export { analysisBuffers } from './transfer.ts';
 export type * from './types.ts';

@@ -1,112 +1,18 @@
+import type { Finding } from '../checks/index.ts';
+import type { FramedCapture } from '../iscsi/index.ts';
 import type { SessionModel } from '../sessions/index.ts';
-import type { PduColumns } from './pdu-table.ts';
 
-export interface CaptureSummary {
-  format: 'pcap' | 'pcapng' | undefined;
-  /** The file was gzip-compressed: file offsets then count in the decompressed stream. */
-  compression: 'gzip' | undefined;
-  /** Bytes of the (decompressed) capture read. */
-  bytes: number;
-  packets: number;
-  firstTime: number | undefined;
-  lastTime: number | undefined;
-  linkTypes: Array<{ linkType: number; name: string; packets: number; supported: boolean }>;
-  /** Packets whose captured length is below their length on the wire. */
-  truncatedPackets: number;
-  /** TCP segments whose payload the snaplen cut. */
-  snaplenCutSegments: number;
-  snaplen: number | undefined;
-  skipped: { notIp: number; notTcp: number; fragments: number; truncated: number; malformed: number; unsupportedLink: number };
-  tcpConnections: number;
-}
-
-export type Side = 'initiator' | 'target';
-
-export type ConnectionEnd =
-  | { kind: 'open' }
-  | { kind: 'fin' | 'rst'; by: Side; frame: number; time: number };
-
-export interface GapRecord {
-  dir: 'I>T' | 'T>I';
-  /** Bytes the capture did not hold. */
-  bytesMissing: number;
-  /** Bytes skipped before PDU boundaries were found again (missing ones included). */
-  bytesSkipped: number;
-  /** Frame where framing resumed (0 if it never did). */
-  resyncFrame: number;
-  /** The last frame with bytes before the loss (or the first frame of a mid-stream start), and its time. */
-  lossFrame: number;
-  lossTime: number;
-}
-
-export interface ConnectionSummary {
-  conn: number;
-  initiator: { address: string; port: number };
-  target: { address: string; port: number };
-  firstFrame: number;
-  lastFrame: number;
-  firstTime: number;
-  lastTime: number;
-  /** The initiator's SYN is in the capture. */
-  synSeen: boolean;
-  /** A direction started without its SYN (capture began mid-connection). */
-  midstream: boolean;
-  pdus: number;
-  truncatedPdus: number;
-  unframedBytes: number;
-  missingBytes: number;
-  gaps: GapRecord[];
-  headerDigest: 'None' | 'CRC32C' | 'unknown';
-  dataDigest: 'None' | 'CRC32C' | 'unknown';
-  loginComplete: boolean;
-  initiatorKeys: Record<string, string>;
-  targetKeys: Record<string, string>;
-  isid: string | undefined;
-  /** TSIH of the final Login Response (the session's handle). */
-  tsih: number | undefined;
-  /** TSIH of the first Login Request: 0 for a new session (or a reinstatement), else the session joined. */
-  loginRequestTsih: number | undefined;
-  cid: number | undefined;
-  loginStatus: number | undefined;
-  control: Array<{ kind: 'SYN' | 'FIN' | 'RST'; by: Side; frame: number; time: number }>;
-  end: ConnectionEnd;
-}
-
-/** Variable data kept for the few PDUs that carry it (login/text keys, sense, rejected header). */
-export interface PduDetail {
-  opcode: number;
-  data: Uint8Array;
-  dataComplete: boolean;
-  /** BHS + AHS, for the rare PDU types whose fields go past what the columns hold. */
-  header: Uint8Array | undefined;
-}
-
-export type Severity = 'info' | 'warning' | 'error';
-
-export interface Finding {
-  kind: string;
-  severity: Severity;
-  conn?: number;
-  conns?: number[];
-  time: number;
-  frames: number[];
-  message: string;
-  [detail: string]: unknown;
-}
-
-export interface Analysis {
-  capture: CaptureSummary;
-  connections: ConnectionSummary[];
-  pdus: PduColumns;
-  /** Rows whose header (BHS + AHS) ended in a later frame than it began: that frame, and the header's
-   *  bytes, which are not contiguous in the file as other headers are at `fileOffset`. */
-  headerFrames: Map<number, { frame: number; header: Uint8Array }>;
-  details: Map<number, PduDetail>;
-  /** LUN table: 8 LUN bytes as 16 hex digits, by index. */
-  luns: string[];
+/**
+ * Everything known about a capture, built once and complete: what was read and framed, the session
+ * model with every relation, and the findings. `relationFindings[r]` is the index in `findings` of
+ * the finding that reports model relation r (-1: none), so a view takes severity and wording from
+ * the finding and the geometry from the relation.
+ */
+export interface Analysis extends FramedCapture {
+  model: SessionModel;
   findings: Finding[];
-  /** Sessions, connections' logins and ends, the task table and latency statistics (src/sessions). */
-  model: SessionModel | undefined;
-  /** Why reading stopped early, if it did; everything before it is in the results. */
-  error: { kind: string; message: string } | undefined;
+  relationFindings: Int32Array;
 }
+
+export type { Finding, Severity } from '../checks/index.ts';
+export type { CaptureSummary, ConnectionEnd, ConnectionSummary, ControlEvent, FramedCapture, GapRecord, PduDetail, Side } from '../iscsi/index.ts';

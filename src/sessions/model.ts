@@ -1,76 +1,116 @@
-import type { Analysis, ConnectionSummary, Side } from '../engine/types.ts';
-import { NO_LUN, PduState } from '../engine/pdu-table.ts';
-import type { PduColumns } from '../engine/pdu-table.ts';
-import { Op, RESERVED_TAG, loginStatusClass, loginStatusDetail, loginTransitToFullFeature } from './fields.ts';
-import { connRows } from './rows.ts';
-import type { ConnRows } from './rows.ts';
+import {
+  OP_DATA_IN, OP_DATA_OUT, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_NOP_IN,
+  OP_NOP_OUT, OP_R2T, OP_SCSI_COMMAND, OP_SCSI_RESPONSE, OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST,
+  OP_TEXT_RESPONSE, RESERVED_TAG, TARGET_OPCODE_BIT, tmfEndsTasks, tmfScope,
+} from '../codec/index.ts';
+import {
+  NO_LUN, cdbByte1, cmdSN, dataInHasStatus, endsLoginPhase, expectedDataTransferLength, isImmediate, isRead,
+  isResynced, isWrite, itt as ittOf, logoutReason, loginStatusClass, loginStatusDetail, lunIndexOf, opcode as opcodeOf,
+  refCmdSN, referencedTaskTag, response as responseOf, scsiOpcode, scsiStatus, tmfFunction, ttt as tttOf,
+} from '../iscsi/index.ts';
+import type { ConnectionSummary, FramedCapture, PduColumns, Side } from '../iscsi/index.ts';
+import { connRows, rowsOf } from './rows.ts';
 import { latencyStats } from './stats.ts';
 import { groupSessions } from './sessions.ts';
 import { TaskFlag, TaskTableBuilder } from './tasks.ts';
 import { TaskFate } from './types.ts';
 import type {
-  ConnectionEndInfo, ConnectionModel, EndEvent, LoginInfo, LogoutInfo, Moment, SessionModel, TmfRecord,
+  ConnectionEndInfo, ConnectionModel, EndEvent, Endpoint, Fate, LoginInfo, LogoutInfo, Moment, PduMoment,
+  RelationKind, SessionModel, TmfRecord,
 } from './types.ts';
 
+type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts'>;
+
 /**
- * Builds the connection / session model from an Analysis: one pass over each connection's PDUs
- * matching requests to answers by tag (ITT for commands, pings and TMFs; TTT for target pings).
- * Routine I/O only touches counters; no object is made per PDU.
+ * Builds the connection / session model from a framed capture: one pass over each connection's PDUs
+ * matching requests to answers by tag (ITT for commands, pings and TMFs; TTT for target pings), and
+ * recording each match as a relation of rows. Routine I/O only touches counters and the row → task
+ * column; no object is made per PDU.
  */
-export function buildModel(analysis: Analysis, rows: ConnRows = connRows(analysis.pdus, analysis.connections.length)): SessionModel {
+export function buildModel(framed: FramedCapture): SessionModel {
+  const rows = connRows(framed.pdus, framed.connections.length);
   const tasks = new TaskTableBuilder();
-  const out: Omit<SessionModel, 'tasks' | 'latency' | 'sessions'> = {
-    connections: [], tmfs: [], pings: [], targetPings: [], strayEchoes: [],
-  };
-  const captureEnd = captureEndOf(analysis);
-  for (const summary of analysis.connections) {
-    const list = rows.rows[summary.conn] ?? new Uint32Array(0);
-    out.connections.push(walkConnection(analysis, summary, list, tasks, out, captureEnd));
+  const rowTask = new Int32Array(framed.pdus.count).fill(-1);
+  const out: Building = { connections: [], tmfs: [], pings: [], targetPings: [], strayEchoes: [], relations: [] };
+  const captureEnd = captureEndOf(framed);
+  for (const summary of framed.connections) {
+    out.connections.push(walkConnection(framed.pdus, summary, rowsOf(rows, summary.conn), tasks, rowTask, out, captureEnd));
   }
   const table = tasks.finish();
   const sessions = groupSessions(out.connections);
-  return { ...out, sessions, tasks: table, latency: latencyStats(table, analysis.luns) };
-}
-
-/** The capture's last frame and time: where every wait still open at the end stops. */
-export function captureEndOf(analysis: Analysis): Moment {
   return {
-    frame: analysis.capture.packets,
-    time: analysis.capture.lastTime ?? analysis.connections.reduce((t, c) => Math.max(t, c.lastTime), 0),
+    ...out, sessions, tasks: table, latency: latencyStats(table, framed.luns), rows, rowTask,
+    opcodeCounts: countOpcodes(framed.pdus),
   };
 }
 
-/** "80dec73e0000" → "80:de:c7:3e:00:00", as Wireshark and the pdus output show an ISID. */
+function countOpcodes(c: PduColumns): Uint32Array {
+  const counts = new Uint32Array(64);
+  const op = opcodeOf;
+  for (let i = 0; i < c.count; i++) counts[op(c, i)]++;
+  return counts;
+}
+
+/** The capture's last frame and time: where every wait still open at the end stops. */
+export function captureEndOf(framed: Pick<FramedCapture, 'capture' | 'connections'>): Moment {
+  let last = framed.capture.lastTime;
+  if (last === undefined) {
+    last = 0;
+    for (const c of framed.connections) if (c.lastTime > last) last = c.lastTime;
+  }
+  return { frame: framed.capture.packets, time: last };
+}
 
 function endEvent(kind: 'fin' | 'rst', by: Side): EndEvent {
   if (by === 'initiator') return kind === 'fin' ? 'initiator-fin' : 'initiator-reset';
   return kind === 'fin' ? 'target-fin' : 'target-reset';
 }
 
+/** When a wait ended: how, where, and the ladder point (a control event or the capture's end). */
+export interface Deadline {
+  event: EndEvent;
+  frame: number;
+  time: number;
+  /** Index in ConnectionSummary.control, -1 for the capture's end. */
+  control: number;
+}
+
 /**
  * When a request sent at `frame` stopped waiting: the first FIN or RST captured at or after it on
  * its connection, else the capture's end.
  */
-export function deadline(end: ConnectionEndInfo, frame: number, captureEnd: Moment): { event: EndEvent; frame: number; time: number } {
-  if (end.kind !== 'open' && end.by !== undefined && end.frame >= frame) return { event: end.event, frame: end.frame, time: end.time };
-  for (const e of end.later) {
-    if (e.frame >= frame) return { event: endEvent(e.kind === 'FIN' ? 'fin' : 'rst', e.by), frame: e.frame, time: e.time };
+export function deadline(end: ConnectionEndInfo, frame: number, captureEnd: Moment): Deadline {
+  if (end.kind !== 'open' && end.by !== undefined && end.frame >= frame) {
+    return { event: end.event, frame: end.frame, time: end.time, control: end.control };
   }
-  return { event: 'capture-end', frame: captureEnd.frame, time: captureEnd.time };
+  for (const e of end.later) {
+    if (e.frame >= frame) return { event: endEvent(e.kind === 'FIN' ? 'fin' : 'rst', e.by), frame: e.frame, time: e.time, control: e.control };
+  }
+  return { event: 'capture-end', frame: captureEnd.frame, time: captureEnd.time, control: -1 };
+}
+
+/** The ladder point of a deadline. */
+export function deadlineEndpoint(d: Deadline): Endpoint {
+  return d.control >= 0 ? { control: d.control } : { captureEnd: true };
 }
 
 /** How the connection ended, from the engine's TCP control events. */
 function endInfo(s: ConnectionSummary, captureEnd: Moment): ConnectionEndInfo {
-  const closing = s.control.filter((e) => e.kind !== 'SYN').sort((a, b) => a.frame - b.frame);
+  const closing: number[] = [];
+  s.control.forEach((e, k) => { if (e.kind !== 'SYN') closing.push(k); });
+  closing.sort((a, b) => s.control[a].frame - s.control[b].frame || a - b);
   const outstanding = { commands: 0, pings: 0, tmfs: 0, targetPings: 0 };
   if (closing.length === 0) {
-    return { kind: 'open', by: undefined, frame: captureEnd.frame, time: captureEnd.time, event: 'capture-end', loggedOut: false, outstanding, later: [] };
+    return { kind: 'open', by: undefined, frame: captureEnd.frame, time: captureEnd.time, control: -1, event: 'capture-end', loggedOut: false, outstanding, later: [] };
   }
-  const first = closing[0];
+  const first = s.control[closing[0]];
   const kind = first.kind === 'FIN' ? 'fin' : 'rst';
   return {
-    kind, by: first.by, frame: first.frame, time: first.time, event: endEvent(kind, first.by), loggedOut: false, outstanding,
-    later: closing.slice(1).map((e) => ({ kind: e.kind as 'FIN' | 'RST', by: e.by, frame: e.frame, time: e.time })),
+    kind, by: first.by, frame: first.frame, time: first.time, control: closing[0], event: endEvent(kind, first.by), loggedOut: false, outstanding,
+    later: closing.slice(1).map((k) => {
+      const e = s.control[k];
+      return { kind: e.kind as 'FIN' | 'RST', by: e.by, frame: e.frame, time: e.time, control: k };
+    }),
   };
 }
 
@@ -99,9 +139,6 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-const COMPLETED = TaskFate.Completed;
-const ANSWERED_LATE = TaskFate.AnsweredLate;
-
 /** Per-connection matching state while walking its rows. */
 interface Walk {
   /** ITT → latest task index with that ITT. */
@@ -114,20 +151,34 @@ interface Walk {
   targetPings: Map<number, number>;
   /** ITT → index in out.tmfs of a TMF waiting for its response. */
   tmfs: Map<number, number>;
+  /** ITT → index in out.relations of a Text Request waiting for its response. */
+  texts: Map<number, number>;
+}
+
+function addRelation(out: Building, kind: RelationKind, conn: number, from: number): number {
+  out.relations.push({ kind, conn, from, to: { row: from }, answer: -1, fate: 'unanswered' });
+  return out.relations.length - 1;
+}
+
+function answerRelation(out: Building, r: number, row: number, fate: Fate): void {
+  const rel = out.relations[r];
+  rel.answer = row;
+  rel.fate = fate;
+  if (fate === 'answered') rel.to = { row };
 }
 
 function walkConnection(
-  analysis: Analysis, s: ConnectionSummary, rows: Uint32Array, tasks: TaskTableBuilder,
-  out: Omit<SessionModel, 'tasks' | 'latency' | 'sessions'>, captureEnd: Moment,
+  c: PduColumns, s: ConnectionSummary, rows: Uint32Array, tasks: TaskTableBuilder, rowTask: Int32Array,
+  out: Building, captureEnd: Moment,
 ): ConnectionModel {
-  const c: PduColumns = analysis.pdus;
   const end = endInfo(s, captureEnd);
-  const w: Walk = { ittTask: new Map(), outstanding: new Set(), pings: new Map(), targetPings: new Map(), tmfs: new Map() };
+  const w: Walk = { ittTask: new Map(), outstanding: new Set(), pings: new Map(), targetPings: new Map(), tmfs: new Map(), texts: new Map() };
   const conn = s.conn;
   const firstTask = tasks.t.count;
   const firstTmf = out.tmfs.length;
   const firstPing = out.pings.length;
   const firstTargetPing = out.targetPings.length;
+  const firstRelation = out.relations.length;
   let login: LoginInfo | undefined;
   let logout: LogoutInfo | undefined;
   let logoutItt = RESERVED_TAG;
@@ -138,23 +189,21 @@ function walkConnection(
   let targetStreamWhole = !s.midstream;
 
   const t = tasks.t;
-  // Hot loop: columns and constants in locals (an imported binding read per PDU costs a getter
-  // call under the dev/test module loaders), and no object per routine I/O PDU.
-  const { b0, b1: flagsCol, b2: b2Col, b3: b3Col, itt: ittCol, w20: w20Col, w24: w24Col, w32: w32Col, lun: lunCol } = c;
-  const { frame: frameCol, time: timeCol, state: stateCol } = c;
-  const { ScsiCommand, DataOut, R2T, DataIn, ScsiResponse, TmfRequest, TmfResponse, NopOut, NopIn, LoginRequest, LoginResponse,
-    TextRequest, LogoutRequest, LogoutResponse } = Op;
+  // Hot loop: accessors and columns in locals (an imported binding read per PDU costs a getter call
+  // under the dev/test module loaders), and no object per routine I/O PDU.
+  const op_ = opcodeOf, itt_ = ittOf, resynced_ = isResynced, hasStatus_ = dataInHasStatus;
+  const { frame: frameCol, time: timeCol } = c;
   const RESERVED = RESERVED_TAG;
-  const RESYNCED = PduState.Resynced;
   const { Read, Write, Immediate } = TaskFlag;
   const REPLACED = TaskFate.Replaced;
+  const at = (i: number): PduMoment => ({ row: i, frame: frameCol[i], time: timeCol[i] });
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
-    const op = b0[i] & 0x3f;
-    if (op !== LoginRequest && op !== LoginResponse) ffpSeen = true;
-    if ((stateCol[i] & RESYNCED) !== 0) {
+    const op = op_(c, i);
+    if (op !== OP_LOGIN_REQUEST && op !== OP_LOGIN_RESPONSE) ffpSeen = true;
+    if (resynced_(c, i)) {
       // Bytes before this PDU were lost: answers to what was waiting may have been among them.
-      if ((op & 0x20) !== 0) {
+      if ((op & TARGET_OPCODE_BIT) !== 0) {
         targetStreamWhole = false;
         forgetWaiting(w, tasks, out, 'answers');
       } else {
@@ -162,59 +211,67 @@ function walkConnection(
       }
     }
     switch (op) {
-      case ScsiCommand: {
+      case OP_SCSI_COMMAND: {
         commands++;
-        const itt = ittCol[i];
+        const itt = itt_(c, i);
         const prev = w.ittTask.get(itt);
         if (prev !== undefined && w.outstanding.has(prev)) {
           t.fate[prev] = REPLACED;
           w.outstanding.delete(prev);
         }
-        const b1 = flagsCol[i];
-        const flags = ((b1 & 0x40) !== 0 ? Read : 0) | ((b1 & 0x20) !== 0 ? Write : 0) | ((b0[i] & 0x40) !== 0 ? Immediate : 0);
-        // Bytes 32-33 of a SCSI Command are CDB bytes 0-1 (operation code, service action).
-        const task = tasks.add(conn, itt, i, frameCol[i], timeCol[i], lunCol[i], w32Col[i] >>> 24, (w32Col[i] >>> 16) & 0xff,
-          w24Col[i], w20Col[i], flags);
+        const flags = (isRead(c, i) ? Read : 0) | (isWrite(c, i) ? Write : 0) | (isImmediate(c, i) ? Immediate : 0);
+        const task = tasks.add(conn, itt, i, frameCol[i], timeCol[i], lunIndexOf(c, i), scsiOpcode(c, i), cdbByte1(c, i),
+          cmdSN(c, i), expectedDataTransferLength(c, i), flags);
+        rowTask[i] = task;
         w.ittTask.set(itt, task);
         w.outstanding.add(task);
         break;
       }
-      case DataOut: {
-        const task = w.ittTask.get(ittCol[i]);
-        if (task !== undefined) t.dataOuts[task]++;
+      case OP_DATA_OUT: {
+        const task = w.ittTask.get(itt_(c, i));
+        if (task !== undefined) { t.dataOuts[task]++; rowTask[i] = task; }
         break;
       }
-      case R2T: {
-        const task = w.ittTask.get(ittCol[i]);
-        if (task !== undefined) t.r2ts[task]++;
+      case OP_R2T: {
+        const task = w.ittTask.get(itt_(c, i));
+        if (task !== undefined) { t.r2ts[task]++; rowTask[i] = task; }
         break;
       }
-      case DataIn: {
-        const task = w.ittTask.get(ittCol[i]);
+      case OP_DATA_IN: {
+        const task = w.ittTask.get(itt_(c, i));
         if (task === undefined) break;
         t.dataIns[task]++;
-        // S bit (byte 1 & 0x01): this Data-In carries the status; byte 3 is the SCSI status.
-        if ((flagsCol[i] & 0x01) !== 0) status(t, w, task, i, frameCol[i], timeCol[i], b3Col[i], -1, end, captureEnd);
+        rowTask[i] = task;
+        if (hasStatus_(c, i)) status(t, w, task, i, frameCol[i], timeCol[i], scsiStatus(c, i), -1, end, captureEnd);
         break;
       }
-      case ScsiResponse: {
-        const task = w.ittTask.get(ittCol[i]);
-        // Byte 2 is the iSCSI Response, byte 3 the SCSI status.
-        if (task !== undefined) status(t, w, task, i, frameCol[i], timeCol[i], b3Col[i], b2Col[i], end, captureEnd);
+      case OP_SCSI_RESPONSE: {
+        const task = w.ittTask.get(itt_(c, i));
+        if (task === undefined) break;
+        rowTask[i] = task;
+        status(t, w, task, i, frameCol[i], timeCol[i], scsiStatus(c, i), responseOf(c, i), end, captureEnd);
         break;
       }
-      case TmfRequest: {
-        const at = { frame: frameCol[i], time: timeCol[i] };
-        const fn = c.b1[i] & 0x7f;
-        const lun = c.lun[i];
-        const ref = c.w20[i];
+      case OP_TASK_MGMT_REQUEST: {
+        const fn = tmfFunction(c, i);
+        const lun = lunIndexOf(c, i);
+        const ref = referencedTaskTag(c, i);
         const scope = tmfScope(fn);
         const task = scope === 'task' ? w.ittTask.get(ref) ?? -1
           : scope === 'lun' ? oldestWaiting(t, w, lun)
           : scope === 'target' ? oldestWaiting(t, w, -1) : -1;
+        let taskRelation = -1;
+        if (task >= 0) {
+          taskRelation = addRelation(out, 'tmf-task', conn, t.row[task]);
+          const r = out.relations[taskRelation];
+          r.to = { row: i };
+          r.answer = i;
+          r.fate = 'answered';
+        }
         const rec: TmfRecord = {
-          conn, itt: c.itt[i], request: at, fn, lun, referencedTaskTag: ref, refCmdSN: c.w32[i], task,
+          conn, itt: itt_(c, i), request: at(i), fn, lun, referencedTaskTag: ref, refCmdSN: refCmdSN(c, i), task,
           response: undefined, responseCode: undefined, fate: 'unanswered', next: -1,
+          relation: addRelation(out, 'tmf', conn, i), taskRelation,
         };
         const index = out.tmfs.length;
         for (const waiting of w.tmfs.values()) if (out.tmfs[waiting].next < 0) out.tmfs[waiting].next = index;
@@ -222,92 +279,105 @@ function walkConnection(
         w.tmfs.set(rec.itt, index);
         break;
       }
-      case TmfResponse: {
-        const at = { frame: frameCol[i], time: timeCol[i] };
-        const index = w.tmfs.get(c.itt[i]);
+      case OP_TASK_MGMT_RESPONSE: {
+        const index = w.tmfs.get(itt_(c, i));
         if (index === undefined) break;
-        w.tmfs.delete(c.itt[i]);
+        w.tmfs.delete(itt_(c, i));
         const rec = out.tmfs[index];
-        rec.response = at;
-        rec.responseCode = c.b2[i];
-        rec.fate = answeredInTime(rec.request.frame, at.frame, end, captureEnd) ? 'answered' : 'answered-late';
+        rec.response = at(i);
+        rec.responseCode = responseOf(c, i);
+        rec.fate = answeredInTime(rec.request.frame, frameCol[i], end, captureEnd) ? 'answered' : 'answered-late';
+        answerRelation(out, rec.relation, i, rec.fate);
         if (rec.responseCode === 0) abortCovered(t, w, rec);
         break;
       }
-      case NopOut: {
-        const at = { frame: frameCol[i], time: timeCol[i] };
-        const itt = ittCol[i];
-        const ttt = c.w20[i];
+      case OP_NOP_OUT: {
+        const itt = itt_(c, i);
+        const ttt = tttOf(c, i);
         if (ttt !== RESERVED) {
-          echo(out, w, conn, at, ttt, itt, c.lun[i], targetStreamWhole, end, captureEnd);
+          echo(out, w, conn, at(i), ttt, itt, lunIndexOf(c, i), targetStreamWhole, end, captureEnd);
         } else if (itt !== RESERVED) {
           // A ping: the target must answer with a NOP-In of the same ITT. ITT 0xffffffff is a
           // keepalive / ExpStatSN update that asks for no answer.
           const prev = w.pings.get(itt);
-          if (prev !== undefined) out.pings[prev].fate = 'unknown';
+          if (prev !== undefined) {
+            out.pings[prev].fate = 'unknown';
+            out.relations[out.pings[prev].relation].fate = 'unknown';
+          }
           w.pings.set(itt, out.pings.length);
-          out.pings.push({ conn, itt, request: at, answer: undefined, fate: 'unanswered' });
+          out.pings.push({ conn, itt, request: at(i), answer: undefined, fate: 'unanswered', relation: addRelation(out, 'ping', conn, i) });
         }
         break;
       }
-      case NopIn: {
-        const at = { frame: frameCol[i], time: timeCol[i] };
-        const itt = ittCol[i];
-        const ttt = c.w20[i];
+      case OP_NOP_IN: {
+        const itt = itt_(c, i);
+        const ttt = tttOf(c, i);
         if (itt !== RESERVED) {
           const index = w.pings.get(itt);
           if (index === undefined) break;
           w.pings.delete(itt);
           const p = out.pings[index];
-          p.answer = at;
-          p.fate = answeredInTime(p.request.frame, at.frame, end, captureEnd) ? 'answered' : 'answered-late';
+          p.answer = at(i);
+          p.fate = answeredInTime(p.request.frame, frameCol[i], end, captureEnd) ? 'answered' : 'answered-late';
+          answerRelation(out, p.relation, i, p.fate);
         } else if (ttt !== RESERVED) {
           // A target ping: an earlier one still waiting has now been given up on by the target.
           for (const waiting of w.targetPings.values()) {
             const p = out.targetPings[waiting];
-            if (p.supersededBy === undefined) p.supersededBy = at;
+            if (p.supersededBy === undefined) p.supersededBy = at(i);
           }
           w.targetPings.set(ttt, out.targetPings.length);
           out.targetPings.push({
-            conn, ttt, lun: c.lun[i], request: at, echo: undefined, echoItt: undefined, echoLun: undefined,
-            supersededBy: undefined, fate: 'unanswered',
+            conn, ttt, lun: lunIndexOf(c, i), request: at(i), echo: undefined, echoItt: undefined, echoLun: undefined,
+            supersededBy: undefined, fate: 'unanswered', relation: addRelation(out, 'target-ping', conn, i),
           });
         }
         break;
       }
-      case LoginRequest:
+      case OP_LOGIN_REQUEST:
         if (login === undefined) {
-          login = { request: { frame: frameCol[i], time: timeCol[i] }, response: undefined, statusClass: undefined, statusDetail: undefined, fullFeature: false };
+          login = { request: at(i), response: undefined, statusClass: undefined, statusDetail: undefined, fullFeature: false, relation: addRelation(out, 'login', conn, i) };
         }
         break;
-      case LoginResponse: {
-        const at = { frame: frameCol[i], time: timeCol[i] };
+      case OP_LOGIN_RESPONSE: {
         if (login === undefined) {
-          login = { request: at, response: undefined, statusClass: undefined, statusDetail: undefined, fullFeature: false };
+          login = { request: at(i), response: undefined, statusClass: undefined, statusDetail: undefined, fullFeature: false, relation: addRelation(out, 'login', conn, i) };
         }
         if (login.response !== undefined) break;
-        const cls = loginStatusClass(c, i);
-        if (cls !== 0 || loginTransitToFullFeature(c, i)) {
-          login.response = at;
+        if (endsLoginPhase(c, i)) {
+          const cls = loginStatusClass(c, i);
+          login.response = at(i);
           login.statusClass = cls;
           login.statusDetail = loginStatusDetail(c, i);
           login.fullFeature = cls === 0;
+          answerRelation(out, login.relation, i, 'answered');
         }
         break;
       }
-      case TextRequest:
+      case OP_TEXT_REQUEST: {
         textRequests++;
+        const itt = itt_(c, i);
+        if (!w.texts.has(itt)) w.texts.set(itt, addRelation(out, 'text', conn, i));
         break;
-      case LogoutRequest:
+      }
+      case OP_TEXT_RESPONSE: {
+        const r = w.texts.get(itt_(c, i));
+        if (r === undefined) break;
+        w.texts.delete(itt_(c, i));
+        answerRelation(out, r, i, 'answered');
+        break;
+      }
+      case OP_LOGOUT_REQUEST:
         if (logout === undefined || logout.response !== undefined) {
-          logout = { request: { frame: frameCol[i], time: timeCol[i] }, reason: c.b1[i] & 0x7f, response: undefined, responseCode: undefined };
-          logoutItt = c.itt[i];
+          logout = { request: at(i), reason: logoutReason(c, i), response: undefined, responseCode: undefined, relation: addRelation(out, 'logout', conn, i) };
+          logoutItt = itt_(c, i);
         }
         break;
-      case LogoutResponse:
-        if (logout !== undefined && logout.response === undefined && (ittCol[i] === logoutItt || logoutItt === RESERVED)) {
-          logout.response = { frame: frameCol[i], time: timeCol[i] };
-          logout.responseCode = c.b2[i];
+      case OP_LOGOUT_RESPONSE:
+        if (logout !== undefined && logout.response === undefined && (itt_(c, i) === logoutItt || logoutItt === RESERVED)) {
+          logout.response = at(i);
+          logout.responseCode = responseOf(c, i);
+          answerRelation(out, logout.relation, i, answeredInTime(logout.request.frame, frameCol[i], end, captureEnd) ? 'answered' : 'answered-late');
         }
         break;
       default:
@@ -333,6 +403,7 @@ function walkConnection(
     const p = out.targetPings[index];
     p.fate = lostForGood.echoes ? 'unknown' : p.supersededBy !== undefined ? 'unanswered' : waitFate(end, p.request.frame, captureEnd);
   }
+  closeRelations(out, firstRelation, end, captureEnd, firstPing, firstTargetPing, firstTmf);
   for (let k = firstTask; k < t.count; k++) {
     const f = t.fate[k];
     if (f === TaskFate.Unanswered || f === TaskFate.OutstandingAtCaptureEnd || f === TaskFate.AnsweredLate) end.outstanding.commands++;
@@ -368,7 +439,49 @@ function walkConnection(
     pdus: rows.length,
     commands,
     textRequests,
+    relations: [firstRelation, out.relations.length],
   };
+}
+
+/**
+ * The relations still open when the walk ended get their fate and the point where their wait
+ * ended: a ping, TMF or text exchange at the connection's give-up (FIN/RST) or the capture's end; a
+ * target ping at the target's next ping when that came first.
+ */
+function closeRelations(out: Building, first: number, end: ConnectionEndInfo, captureEnd: Moment,
+  firstPing: number, firstTargetPing: number, firstTmf: number): void {
+  for (let k = firstPing; k < out.pings.length; k++) {
+    const p = out.pings[k];
+    if (p.fate === 'answered') continue;
+    const r = out.relations[p.relation];
+    r.fate = p.fate;
+    r.to = deadlineEndpoint(deadline(end, p.request.frame, captureEnd));
+  }
+  for (let k = firstTargetPing; k < out.targetPings.length; k++) {
+    const p = out.targetPings[k];
+    if (p.fate === 'answered') continue;
+    const r = out.relations[p.relation];
+    r.fate = p.fate;
+    if (p.echo !== undefined) r.answer = p.echo.row;
+    r.to = p.supersededBy !== undefined && (p.echo === undefined || p.echo.frame > p.supersededBy.frame)
+      ? { row: p.supersededBy.row }
+      : deadlineEndpoint(deadline(end, p.request.frame, captureEnd));
+  }
+  for (let k = firstTmf; k < out.tmfs.length; k++) {
+    const m = out.tmfs[k];
+    if (m.fate === 'answered') continue;
+    const r = out.relations[m.relation];
+    r.fate = m.fate;
+    r.to = deadlineEndpoint(deadline(end, m.request.frame, captureEnd));
+  }
+  for (let k = first; k < out.relations.length; k++) {
+    const r = out.relations[k];
+    if ((r.kind === 'logout' || r.kind === 'text' || r.kind === 'login') && r.fate !== 'answered' && 'row' in r.to && r.to.row === r.from) {
+      const d = deadline(end, 0, captureEnd);
+      r.to = deadlineEndpoint(d);
+      if (r.fate === 'unanswered' && d.event === 'capture-end') r.fate = 'outstanding-at-capture-end';
+    }
+  }
 }
 
 /** Still waiting when the connection ended (an answer that came later was too late). */
@@ -399,7 +512,7 @@ function lostAnswers(s: ConnectionSummary): { answers: boolean; echoes: boolean 
 }
 
 /** After lost bytes: what waited for an answer from that direction may have had it; stop waiting. */
-function forgetWaiting(w: Walk, tasks: TaskTableBuilder, out: Omit<SessionModel, 'tasks' | 'latency' | 'sessions'>, what: 'answers' | 'echoes'): void {
+function forgetWaiting(w: Walk, tasks: TaskTableBuilder, out: Building, what: 'answers' | 'echoes'): void {
   if (what === 'echoes') {
     for (const index of w.targetPings.values()) out.targetPings[index].fate = 'unknown';
     w.targetPings.clear();
@@ -414,7 +527,7 @@ function forgetWaiting(w: Walk, tasks: TaskTableBuilder, out: Omit<SessionModel,
 }
 
 function status(
-  t: SessionModel['tasks'], w: Walk, task: number, row: number, frame: number, time: number, scsiStatus: number, response: number,
+  t: SessionModel['tasks'], w: Walk, task: number, row: number, frame: number, time: number, scsiStatusByte: number, responseByte: number,
   end: ConnectionEndInfo, captureEnd: Moment,
 ): void {
   if (t.statusRow[task] >= 0) return;
@@ -422,23 +535,10 @@ function status(
   t.statusRow[task] = row;
   t.statusFrame[task] = frame;
   t.statusTime[task] = time;
-  t.status[task] = scsiStatus;
-  t.response[task] = response;
+  t.status[task] = scsiStatusByte;
+  t.response[task] = responseByte;
   t.latencyMs[task] = (time - t.time[task]) * 1000;
-  t.fate[task] = answeredInTime(t.frame[task], frame, end, captureEnd) ? COMPLETED : ANSWERED_LATE;
-}
-
-/**
- * What a TMF function acts on (RFC 7143 §11.5.1): one task named by the Referenced Task Tag, the
- * tasks of its LUN, or all tasks of the target.
- */
-export function tmfScope(fn: number): 'task' | 'lun' | 'target' | 'none' {
-  switch (fn) {
-    case 1: case 8: case 9: return 'task'; // ABORT TASK, TASK REASSIGN, QUERY TASK
-    case 2: case 4: case 5: case 10: return 'lun'; // ABORT TASK SET, CLEAR TASK SET, LOGICAL UNIT RESET, QUERY TASK SET
-    case 6: case 7: case 11: return 'target'; // TARGET WARM/COLD RESET, I_T NEXUS RESET
-    default: return 'none';
-  }
+  t.fate[task] = answeredInTime(t.frame[task], frame, end, captureEnd) ? TaskFate.Completed : TaskFate.AnsweredLate;
 }
 
 /** The command waiting longest on a LUN (lun = -1: on the connection). */
@@ -449,27 +549,25 @@ function oldestWaiting(t: SessionModel['tasks'], w: Walk, lun: number): number {
 
 /** A TMF answered "function complete": the commands it covered will get no status. */
 function abortCovered(t: SessionModel['tasks'], w: Walk, rec: TmfRecord): void {
-  const fn = rec.fn;
-  // QUERY TASK / QUERY TASK SET and TASK REASSIGN complete without ending the task.
-  if (fn === 8 || fn === 9 || fn === 10) return;
-  const scope = tmfScope(fn);
+  if (!tmfEndsTasks(rec.fn)) return;
+  const scope = tmfScope(rec.fn);
   const covers = (task: number): boolean => {
     if (t.frame[task] > rec.request.frame) return false;
     if (scope === 'task') return t.itt[task] === rec.referencedTaskTag;
     if (scope === 'lun') return t.lun[task] === rec.lun && rec.lun !== NO_LUN;
     return scope === 'target';
   };
-  for (const task of [...w.outstanding]) {
-    if (covers(task)) {
-      t.fate[task] = TaskFate.Aborted;
-      w.outstanding.delete(task);
-    }
+  const done: number[] = [];
+  for (const task of w.outstanding) if (covers(task)) done.push(task);
+  for (const task of done) {
+    t.fate[task] = TaskFate.Aborted;
+    w.outstanding.delete(task);
   }
 }
 
 /** A NOP-Out with a TTT: the echo of a target ping (RFC 7143 §11.18.1). */
 function echo(
-  out: Omit<SessionModel, 'tasks' | 'latency' | 'sessions'>, w: Walk, conn: number, at: Moment, ttt: number, itt: number,
+  out: Building, w: Walk, conn: number, at: PduMoment, ttt: number, itt: number,
   lun: number, targetStreamWhole: boolean, end: ConnectionEndInfo, captureEnd: Moment,
 ): void {
   const index = w.targetPings.get(ttt);
@@ -481,6 +579,7 @@ function echo(
     p.echoLun = lun;
     const late = p.supersededBy !== undefined || !answeredInTime(p.request.frame, at.frame, end, captureEnd);
     p.fate = late ? 'answered-late' : 'answered';
+    answerRelation(out, p.relation, at.row, p.fate);
     if (itt !== RESERVED_TAG || lun !== p.lun) {
       out.strayEchoes.push({ conn, at, ttt, itt, lun, expectedTtt: ttt, ping: index });
     }

@@ -1,17 +1,6 @@
-import { fromHex, lunNumber, scsiOpcodeName } from '../codec/index.ts';
+import { scsiOpcodeName } from '../codec/index.ts';
+import { lunName } from '../iscsi/index.ts';
 import type { LatencyStats, TaskTable } from './types.ts';
-
-/** "LUN 1" for an index into Analysis.luns (the LUN's first level, as Wireshark numbers it). */
-export function lunName(luns: readonly string[], index: number): string {
-  return `LUN ${lunValue(luns, index)}`;
-}
-
-/** The LUN number for an index into Analysis.luns (-1 when unknown). */
-export function lunValue(luns: readonly string[], index: number): number {
-  const hex = luns[index];
-  const bytes = hex === undefined ? undefined : fromHex(hex);
-  return bytes === undefined || bytes.length < 2 ? -1 : lunNumber(bytes, 0);
-}
 
 /**
  * Latency of completed commands per LUN and per SCSI operation code: count, min, median, 95th

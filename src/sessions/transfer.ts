@@ -1,9 +1,13 @@
 import type { SessionModel } from './types.ts';
 
-/** The task table's buffers, for a postMessage transfer list (the rest of the model is small). */
+/** The model's typed arrays (task table, rows, row → task), for a postMessage transfer list; the rest is small. */
 export function modelBuffers(model: SessionModel): ArrayBuffer[] {
-  const t = model.tasks as unknown as Record<string, unknown>;
-  const out: ArrayBuffer[] = [];
-  for (const v of Object.values(t)) if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.push(v.buffer);
-  return out;
+  const out = new Set<ArrayBuffer>();
+  const add = (v: unknown): void => { if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.add(v.buffer); };
+  for (const v of Object.values(model.tasks as unknown as Record<string, unknown>)) add(v);
+  add(model.rows.rows);
+  add(model.rows.start);
+  add(model.rowTask);
+  add(model.opcodeCounts);
+  return [...out];
 }

@@ -5,7 +5,7 @@
  * bumps counters of its command.
  */
 
-import type { Side } from '../engine/types.ts';
+import type { Side } from '../iscsi/index.ts';
 
 /**
  * How a request's wait ended when no answer came in time (docs/findings.md `then`): the first FIN or
@@ -19,26 +19,66 @@ export interface Moment {
   time: number;
 }
 
+/** A PDU of the connection: its row in the PDU table, frame and time. */
+export interface PduMoment extends Moment {
+  row: number;
+}
+
+/**
+ * Where something on a connection's ladder is: a PDU (its row), a TCP control event (its index in
+ * the connection's ConnectionSummary.control), or the end of the capture.
+ */
+export type Endpoint = { row: number } | { control: number } | { captureEnd: true };
+
+/** How a request's wait ended. */
+export type Fate = 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
+
+/**
+ * A relation between PDUs that the model decided (request ↔ answer, or the moment the wait ended):
+ * what the ladder draws. `from` is the PDU that opened it; `to` the answering PDU when it came in
+ * time, else where the wait ended (the FIN/RST that gave up, the target's next ping, the capture's
+ * end). `answer` is the answering PDU's row even when it came too late (-1: none came).
+ */
+export interface Relation {
+  kind: RelationKind;
+  conn: number;
+  from: number;
+  to: Endpoint;
+  answer: number;
+  fate: Fate;
+}
+
+/**
+ * ping: NOP-Out ping → its NOP-In; target-ping: target NOP-In → the NOP-Out echoing its TTT;
+ * tmf: TMF request → its response; tmf-task: the command a TMF names (or the oldest it covers) → the
+ * TMF request; login: first Login Request → the Login Response that ended the login; logout: Logout
+ * Request → Response; text: Text Request → Response (SendTargets).
+ */
+export type RelationKind = 'ping' | 'target-ping' | 'tmf' | 'tmf-task' | 'login' | 'logout' | 'text';
+
 /** The login phase of one connection (RFC 7143 §6.3, §11.12-11.13). */
 export interface LoginInfo {
-  /** First Login Request. */
-  request: Moment;
+  /** First Login Request (row -1 when only the response was captured). */
+  request: PduMoment;
   /** The Login Response that ended the login: the final one (T=1, NSG=3) or the first that failed. */
-  response: Moment | undefined;
+  response: PduMoment | undefined;
   /** Status of that response (class 0 = success). */
   statusClass: number | undefined;
   statusDetail: number | undefined;
   /** The connection reached Full Feature Phase. */
   fullFeature: boolean;
+  /** Index into SessionModel.relations. */
+  relation: number;
 }
 
 export interface LogoutInfo {
-  request: Moment;
+  request: PduMoment;
   /** Logout Request reason (byte 1 & 0x7f): 0 close session, 1 close connection, 2 remove for recovery. */
   reason: number;
-  response: Moment | undefined;
+  response: PduMoment | undefined;
   /** Logout Response byte 2: 0 success. */
   responseCode: number | undefined;
+  relation: number;
 }
 
 /** How a connection ended on the wire. */
@@ -49,6 +89,8 @@ export interface ConnectionEndInfo {
   /** Frame/time of that FIN or RST; for 'open', the capture's last frame and time. */
   frame: number;
   time: number;
+  /** Its index in ConnectionSummary.control (-1 for 'open'). */
+  control: number;
   /** The same as the `then` of an unanswered request waiting at this point. */
   event: EndEvent;
   /** A Logout Request and its Response were exchanged before it. */
@@ -56,7 +98,7 @@ export interface ConnectionEndInfo {
   /** Requests still waiting for their answer at this point (commands, NOP-Out pings, TMFs, target pings). */
   outstanding: { commands: number; pings: number; tmfs: number; targetPings: number };
   /** Later FIN/RST events (e.g. the RST a closed socket sends when late data arrives). */
-  later: Array<{ kind: 'FIN' | 'RST'; by: Side; frame: number; time: number }>;
+  later: Array<{ kind: 'FIN' | 'RST'; by: Side; frame: number; time: number; control: number }>;
 }
 
 export interface ConnectionModel {
@@ -95,6 +137,8 @@ export interface ConnectionModel {
   commands: number;
   /** Text Request / Response exchanges (SendTargets in a discovery session). */
   textRequests: number;
+  /** This connection's relations: SessionModel.relations[relations[0] .. relations[1]). */
+  relations: [number, number];
 }
 
 export interface SessionInfo {
@@ -166,7 +210,7 @@ export interface TaskTable {
 export interface TmfRecord {
   conn: number;
   itt: number;
-  request: Moment;
+  request: PduMoment;
   /** Byte 1 & 0x7f: 1 ABORT TASK … 8 TASK REASSIGN. */
   fn: number;
   lun: number;
@@ -175,20 +219,24 @@ export interface TmfRecord {
   /** Index into the task table of the command it names (ABORT TASK, TASK REASSIGN) or, for a
    *  LUN- or target-wide function, of the oldest command it found outstanding there; -1 if none. */
   task: number;
-  response: Moment | undefined;
+  response: PduMoment | undefined;
   responseCode: number | undefined;
-  fate: 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
+  fate: Fate;
   /** The next TMF the initiator sent on the connection while this one waited (escalation). */
   next: number;
+  /** Index into SessionModel.relations of request → response (and of task → request, when `task` ≥ 0). */
+  relation: number;
+  taskRelation: number;
 }
 
 /** An initiator NOP-Out ping (ITT ≠ 0xffffffff) and its NOP-In (RFC 7143 §11.18). */
 export interface PingRecord {
   conn: number;
   itt: number;
-  request: Moment;
-  answer: Moment | undefined;
-  fate: 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
+  request: PduMoment;
+  answer: PduMoment | undefined;
+  fate: Fate;
+  relation: number;
 }
 
 /** A target NOP-In ping (TTT ≠ 0xffffffff) and the NOP-Out echoing its TTT (RFC 7143 §11.19). */
@@ -196,20 +244,21 @@ export interface TargetPingRecord {
   conn: number;
   ttt: number;
   lun: number;
-  request: Moment;
-  echo: Moment | undefined;
+  request: PduMoment;
+  echo: PduMoment | undefined;
   /** The echo's ITT and LUN index (the echo must carry ITT 0xffffffff and the ping's LUN). */
   echoItt: number | undefined;
   echoLun: number | undefined;
   /** The next target ping on the connection, when it came before any echo. */
-  supersededBy: Moment | undefined;
-  fate: 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
+  supersededBy: PduMoment | undefined;
+  fate: Fate;
+  relation: number;
 }
 
 /** A NOP-Out carrying a TTT that no outstanding target ping offered. */
 export interface StrayEcho {
   conn: number;
-  at: Moment;
+  at: PduMoment;
   ttt: number;
   itt: number;
   lun: number;
@@ -236,6 +285,12 @@ export interface LatencyStats {
   maxMs: number;
 }
 
+/** Each connection's PDU rows in frame order: connection c's are rows[start[c] .. start[c + 1]). */
+export interface ConnRows {
+  rows: Uint32Array;
+  start: Uint32Array;
+}
+
 export interface SessionModel {
   connections: ConnectionModel[];
   sessions: SessionInfo[];
@@ -245,4 +300,12 @@ export interface SessionModel {
   targetPings: TargetPingRecord[];
   strayEchoes: StrayEcho[];
   latency: { byLun: LatencyStats[]; byOpcode: LatencyStats[] };
+  /** Every relation the model decided, connection by connection (ConnectionModel.relations). */
+  relations: Relation[];
+  rows: ConnRows;
+  /** The task (index into `tasks`) each PDU row belongs to: its SCSI Command, R2Ts, Data-In/Out and
+   *  status; -1 for PDUs of no SCSI task. */
+  rowTask: Int32Array;
+  /** PDUs by 6-bit opcode. */
+  opcodeCounts: Uint32Array;
 }
