@@ -1,6 +1,7 @@
 /** One measurement in its own process (so its peak RSS is its own): `floor FILE` or `engine FILE`. */
 import { openSync, readSync, closeSync } from 'node:fs';
-import { Analyzer, bytesPerPdu } from '../src/engine/index.ts';
+import { Analyzer } from '../src/engine/index.ts';
+import { bytesPerPdu } from '../src/iscsi/index.ts';
 
 const CHUNK = 4 << 20;
 

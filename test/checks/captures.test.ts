@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { analyzeSessions } from '../../src/checks/index.ts';
 import type { Finding } from '../../src/engine/types.ts';
 import { analyzeFile } from '../support/analyze.ts';
 import { CAPTURES, sharedCaptures } from '../support/shared.ts';
@@ -24,7 +23,7 @@ function findingsOf(name: string): Finding[] {
   let f = cache.get(name);
   if (f === undefined) {
     const { analysis } = analyzeFile(join(CAPTURES, name));
-    f = analyzeSessions(analysis).findings;
+    f = analysis.findings;
     cache.set(name, f);
   }
   return f;

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { analyzeSessions } from '../../src/checks/index.ts';
 import type { PduInput } from '../../src/codec/index.ts';
 import type { Finding } from '../../src/engine/types.ts';
 import { HOSTILE_STRINGS, hostileCapture } from '../../src/synth/index.ts';
@@ -23,7 +22,7 @@ function wellFormed(findings: Finding[], frames: number): void {
 describe('checks never throw and stay well-formed', () => {
   test('hostile strings stay on one line in messages', () => {
     const { analysis } = analyzeBytes(hostileCapture());
-    const { findings, model } = analyzeSessions(analysis);
+    const { findings, model } = analysis;
     wellFormed(findings, analysis.capture.packets);
     expect(model.connections[0].initiatorName).toBe(HOSTILE_STRINGS.initiatorName);
     expect(() => structuredClone(model)).not.toThrow();

@@ -1,7 +1,6 @@
 import { SynthCapture, loginKeys } from '../../src/synth/index.ts';
 import type { SynthConnection } from '../../src/synth/index.ts';
 import type { PduInput } from '../../src/codec/index.ts';
-import { analyzeSessions } from '../../src/checks/index.ts';
 import type { CheckOptions } from '../../src/checks/index.ts';
 import type { Finding } from '../../src/engine/types.ts';
 import { analyzeBytes } from '../support/analyze.ts';
@@ -230,9 +229,8 @@ export function bytesOf(cap: SynthCapture): Uint8Array {
 
 /** Analyse a synthetic capture: the Analysis, the model and the findings. */
 export function check(cap: SynthCapture, options: Partial<CheckOptions> = {}) {
-  const { analysis, pdus } = analyzeBytes(bytesOf(cap));
-  const { model, findings } = analyzeSessions(analysis, options);
-  return { analysis, pdus, model, findings };
+  const { analysis, pdus } = analyzeBytes(bytesOf(cap), 1 << 20, { checks: options });
+  return { analysis, pdus, model: analysis.model, findings: analysis.findings };
 }
 
 export function kinds(findings: readonly Finding[]): Record<string, number> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Analyzer } from '../../src/engine/index.ts';
 import type { Analysis, AnalyzerOptions } from '../../src/engine/index.ts';
-import { decodeKept, pduRecord } from '../../src/engine/pdu-record.ts';
+import { decodeKept, pduRecord } from '../../src/iscsi/index.ts';
 
 export type PduRow = Record<string, unknown> & { frame: number; opcode: number; conn: number };
 

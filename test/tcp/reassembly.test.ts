@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { encodePdu } from '../../src/codec/index.ts';
 import type { PduInput } from '../../src/codec/index.ts';
-import { PduState } from '../../src/engine/index.ts';
+import { PduState } from '../../src/iscsi/index.ts';
 import { SynthCapture } from '../../src/synth/index.ts';
 import type { SynthConnection } from '../../src/synth/index.ts';
 import { analyzeBytes } from '../support/analyze.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { buildModel } from '../../src/checks/index.ts';
+import { buildModel } from '../../src/sessions/index.ts';
 import { TaskFate } from '../../src/sessions/index.ts';
-import { Conv, SynthCapture, check } from './synth.ts';
+import { Conv, SynthCapture, check } from '../checks/synth.ts';
 
 describe('the session model', () => {
   test('logins, names, sessions, ends; plain data that survives structured clone', () => {
