@@ -1,13 +1,15 @@
-// The page's analysis worker: reads the dropped File in Blob.slice chunks, runs the engine, derives
-// the per-connection row lists once, and hands everything back with the typed arrays transferred
-// (moved, not copied). The page never parses.
+// The page's worker: reads the dropped File in Blob.slice chunks, runs the engine, and hands the
+// complete Analysis back with its typed arrays transferred (moved, not copied). It then stays with
+// the File, so the PDU detail view can ask it to re-read and decode one PDU. The page never parses.
 
 import * as Comlink from 'comlink';
 import { blobChunks } from '../src/capture/index.ts';
-import { analyze, pduBuffers } from '../src/engine/index.ts';
+import { analysisBuffers, analyze } from '../src/engine/index.ts';
 import type { Analysis } from '../src/engine/index.ts';
-import { buildIndex, indexBuffers } from '../src/ui/lib/capture-index.ts';
-import type { CaptureIndex } from '../src/ui/lib/capture-index.ts';
+import { GzipHeaderStore, readPdu, useGzipHeaders } from './pdu-detail.ts';
+import type { PduDetailData, PduDetailRequest } from './pdu-detail.ts';
+
+export type { PduDetailData, PduDetailRequest, HeaderSource, DigestState } from './pdu-detail.ts';
 
 export interface WorkerProgress {
   fileBytes: number;
@@ -18,44 +20,51 @@ export interface WorkerProgress {
 
 export interface WorkerResult {
   analysis: Analysis;
-  index: CaptureIndex;
-  /** Milliseconds spent in analyze() and in building the index. */
+  /** Milliseconds spent in analyze(). */
   analyzeMs: number;
-  indexMs: number;
 }
 
 /** Thrown (across the worker boundary, as its message) when memory ran out. */
 const OOM_PREFIX = 'OUT_OF_MEMORY: ';
 
+let file: Blob | undefined;
+
 const api = {
-  async analyze(file: Blob, ports: number[], onProgress: (p: WorkerProgress) => void, chunkSize = 4 << 20): Promise<WorkerResult> {
+  async analyze(blob: Blob, ports: number[], onProgress: (p: WorkerProgress) => void, chunkSize = 4 << 20): Promise<WorkerResult> {
     const t0 = performance.now();
     let last = 0;
     let analysis: Analysis;
+    const head = new Uint8Array(await blob.slice(0, 2).arrayBuffer());
+    const gzip = head[0] === 0x1f && head[1] === 0x8b ? new GzipHeaderStore() : undefined;
     try {
-      analysis = await analyze(blobChunks(file, chunkSize), {
-        totalBytes: file.size,
+      analysis = await analyze(blobChunks(blob, chunkSize), {
+        totalBytes: blob.size,
         ports,
+        onPdu: gzip ? (p) => gzip.add(p) : undefined,
         onProgress: (p) => {
           const now = performance.now();
-          if (now - last < 80 && p.fileBytes < file.size) return;
+          if (now - last < 80 && p.fileBytes < blob.size) return;
           last = now;
-          void onProgress({ fileBytes: p.fileBytes, totalBytes: file.size, packets: p.packets, pdus: p.pdus });
+          void onProgress({ fileBytes: p.fileBytes, totalBytes: blob.size, packets: p.packets, pdus: p.pdus });
         },
       });
     } catch (e) {
       throw asWorkerError(e);
     }
-    const t1 = performance.now();
-    let index: CaptureIndex;
+    file = blob;
+    gzip?.finish();
+    useGzipHeaders(gzip);
+    const result: WorkerResult = { analysis, analyzeMs: performance.now() - t0 };
+    return Comlink.transfer(result, analysisBuffers(analysis));
+  },
+
+  /** Re-read and decode one PDU of the analysed file for the detail view. */
+  async pduDetail(request: PduDetailRequest): Promise<PduDetailData> {
     try {
-      index = buildIndex(analysis);
+      return await readPdu(file, request);
     } catch (e) {
       throw asWorkerError(e);
     }
-    const t2 = performance.now();
-    const result: WorkerResult = { analysis, index, analyzeMs: t1 - t0, indexMs: t2 - t1 };
-    return Comlink.transfer(result, [...pduBuffers(analysis.pdus), ...indexBuffers(index)]);
   },
 };
 

@@ -40,7 +40,7 @@ export function checkAsyncMessages(ctx: CheckContext): Finding[] {
           message += ` on LUN ${lunValue(ctx.framed.luns, lunIndexOf(c, i))}: ${senseKeyName(s.senseKey)}, ${ascAscqName(s.asc, s.ascq)}`;
         }
       }
-      out.push(finding('async-message', 'warning', { conn: conn.conn, frame: c.frame[i], field: 'asyncEvent' }, c.time[i], frameList([c.frame[i]]), message,
+      out.push(finding('async-message', 'warning', { conn: conn.conn, frame: c.frame[i], row: i, field: 'asyncEvent' }, c.time[i], frameList([c.frame[i]]), message,
         { asyncEvent, eventText, parameter1: asyncParameter1(c, i), ...sense }));
     }
   }

@@ -48,7 +48,7 @@ export function checkCapture(ctx: CheckContext): Finding[] {
       if (holes > 0) message += `, and ${holes} stretch${holes === 1 ? '' : 'es'} of the streams held no readable header, so some PDUs are missing altogether`;
       message += ' — capture again with tcpdump -s 0 to see everything';
     }
-    out.push(finding('snaplen-truncated', 'info', { conns }, first >= 0 ? pdus.time[first] : cap.firstTime ?? 0,
+    out.push(finding('snaplen-truncated', 'info', { conns, row: first }, first >= 0 ? pdus.time[first] : cap.firstTime ?? 0,
       frameList([first >= 0 ? pdus.frame[first] : undefined]), message, { snaplen, pdusTruncated }));
   }
   return out;

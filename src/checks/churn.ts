@@ -79,7 +79,7 @@ function burst(list: ConnectionModel[]): Finding {
   message += discoveryLogins > 0
     ? ' — a rediscovery loop: something keeps re-running SendTargets discovery (e.g. a stale device path in a multipath cache)'
     : ' — a login loop: the initiator keeps reconnecting; look at why its sessions end';
-  return finding('login-churn', 'warning', { conns: list.map((c) => c.conn), frame: list[0].login?.request.frame }, first,
+  return finding('login-churn', 'warning', { conns: list.map((c) => c.conn), frame: list[0].login?.request.frame, row: list[0].login?.request.row }, first,
     frameList(list.map((c) => c.login?.request.frame)), message,
     { logins, discoveryLogins, windowMs, medianIntervalMs, initiator, target });
 }

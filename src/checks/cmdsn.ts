@@ -36,7 +36,7 @@ export function checkCmdSN(ctx: CheckContext): Finding[] {
     let exp = 0;
     let max = 0;
     let advertFrame = 0;
-    let closed: { frame: number; time: number; conn: number; exp: number; max: number } | undefined;
+    let closed: { row: number; frame: number; time: number; conn: number; exp: number; max: number } | undefined;
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
       const op = op_(c, i);
@@ -51,7 +51,7 @@ export function checkCmdSN(ctx: CheckContext): Finding[] {
         known = true;
         advertFrame = frameCol[i];
         const isClosed = add(max, 1) === exp;
-        if (isClosed && closed === undefined) closed = { frame: frameCol[i], time: timeCol[i], conn: connCol[i], exp, max };
+        if (isClosed && closed === undefined) closed = { row: i, frame: frameCol[i], time: timeCol[i], conn: connCol[i], exp, max };
         else if (!isClosed && closed !== undefined) {
           const f = windowClosed(ctx, closed, { frame: frameCol[i], time: timeCol[i] }, false);
           if (f) out.push(f);
@@ -60,7 +60,7 @@ export function checkCmdSN(ctx: CheckContext): Finding[] {
       } else if (known && commands[op] === 1 && !imm_(c, i) && blind[i] === 0) {
         const sn = sn_(c, i);
         if (!inWindow(sn, exp, max)) {
-          out.push(finding('cmdsn-out-of-window', 'warning', { conn: connCol[i], frame: frameCol[i], field: 'cmdSN' }, timeCol[i],
+          out.push(finding('cmdsn-out-of-window', 'warning', { conn: connCol[i], frame: frameCol[i], row: i, field: 'cmdSN' }, timeCol[i],
             frameList([advertFrame, frameCol[i]]),
             `${opcodeName(op)} (ITT ${hexTag(itt(c, i))}) carries CmdSN ${sn} outside the window [${exp}, ${max}] the target last advertised (frame ${advertFrame}) — ${lt(sn, exp) ? 'an old CmdSN the target has already used: it' : 'beyond MaxCmdSN: the target'} will drop the command without an answer`,
             { cmdSN: sn, expCmdSN: exp, maxCmdSN: max }));
@@ -82,11 +82,11 @@ export function checkCmdSN(ctx: CheckContext): Finding[] {
   return out;
 }
 
-function windowClosed(ctx: CheckContext, from: { frame: number; time: number; conn: number; exp: number; max: number },
+function windowClosed(ctx: CheckContext, from: { row: number; frame: number; time: number; conn: number; exp: number; max: number },
   to: { frame: number; time: number }, atEnd: boolean): Finding | undefined {
   const durationMs = msBetween(from.time, to.time);
   if (durationMs <= ctx.options.windowClosedMs) return undefined;
-  return finding('command-window-closed', 'warning', { conn: from.conn, frame: from.frame, field: 'maxCmdSN' }, from.time,
+  return finding('command-window-closed', 'warning', { conn: from.conn, frame: from.frame, row: from.row, field: 'maxCmdSN' }, from.time,
     frameList([from.frame, atEnd ? undefined : to.frame]),
     `The target held the command window closed (MaxCmdSN ${from.max} = ExpCmdSN ${from.exp} − 1) for ${formatMs(durationMs)}${atEnd ? ', until the session ended' : ''}: the initiator could send no new command — the target is out of resources or stalled`,
     { durationMs });

@@ -33,7 +33,7 @@ export function checkCommands(ctx: CheckContext): Finding[] {
     const base = { itt: t.itt[i], scsiOpcode: t.scsiOpcode[i], scsiOpcodeName: name, lun };
     const tmf = tmfOf.get(i);
     const tmfText = tmf === undefined ? '' : tmfWords(ctx, tmf);
-    const where = { conn: t.conn[i], frame: t.frame[i] };
+    const where = { conn: t.conn[i], frame: t.frame[i], row: t.row[i] };
     if (fate === TaskFate.Completed) {
       const latencyMs = msBetween(t.time[i], t.statusTime[i]);
       out.push(finding('slow-command', 'warning', where, t.time[i], frameList([t.frame[i], t.statusFrame[i]]),

@@ -19,7 +19,7 @@ export function checkConnectionEnds(ctx: CheckContext): Finding[] {
     if (lo?.response !== undefined) {
       const reason = lo.reason;
       const response = lo.responseCode as number;
-      out.push(finding('logout', 'info', { conn: c.conn, frame: lo.request.frame, relation: lo.relation }, lo.request.time, frameList([lo.request.frame, lo.response.frame]),
+      out.push(finding('logout', 'info', { conn: c.conn, frame: lo.request.frame, row: lo.request.row, relation: lo.relation }, lo.request.time, frameList([lo.request.frame, lo.response.frame]),
         `Logout "${logoutReasonName(reason)}" answered "${logoutResponseName(response)}"${response === 0 ? '' : ' — the logout failed'}`,
         { reason, reasonText: logoutReasonName(reason), response, responseText: logoutResponseName(response) }));
     }

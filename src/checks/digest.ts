@@ -19,7 +19,7 @@ export function checkDigests(ctx: CheckContext): Finding[] {
     for (const which of ['header', 'data'] as const) {
       const check = which === 'header' ? headerDigestCheck(c, i) : dataDigestCheck(c, i);
       if (check !== DigestState.Bad) continue;
-      out.push(finding('digest-error', 'error', { conn: c.conn[i], frame: c.frame[i] }, c.time[i], frameList([c.frame[i]]),
+      out.push(finding('digest-error', 'error', { conn: c.conn[i], frame: c.frame[i], row: i }, c.time[i], frameList([c.frame[i]]),
         `The ${which} digest of a ${opcodeName(opcode(c, i))} (ITT ${hexTag(itt(c, i))}) does not match its CRC32C — corruption between the peers' iSCSI layers (NIC offload, memory, a middlebox); a Linux initiator reports ${linuxError(which === 'header' ? 1014 : 1015)}`,
         { which }));
     }

@@ -48,12 +48,15 @@ export interface FindingPlace {
   frame?: number;
   /** The one wrong field of that PDU, by its key in `pdus` output. */
   field?: string;
-  /** The model relation the finding reports (SessionModel.relations index). */
-  relation?: number;
+  /** The PDU table row of the PDU at fault (absent when it is a TCP segment or nothing). */
+  row?: number;
+  /** The model relations the finding reports (SessionModel.relations indices). */
+  relation?: number | readonly number[];
 }
 
-/** Which model relation each finding reports: read by the runner once the findings are sorted. */
-export const relationOf = new WeakMap<Finding, number>();
+/** Which model relations each finding reports, and the row at fault: read by the runner once the findings are sorted. */
+export const relationOf = new WeakMap<Finding, readonly number[]>();
+export const rowOf = new WeakMap<Finding, number>();
 
 /** A finding with the common keys first, then the kind's details (undefined ones left out). */
 export function finding(
@@ -70,6 +73,10 @@ export function finding(
   if (where.field !== undefined) f.field = where.field;
   f.message = message;
   for (const [k, v] of Object.entries(details)) if (v !== undefined) f[k] = v;
-  if (where.relation !== undefined && where.relation >= 0) relationOf.set(f, where.relation);
+  if (where.relation !== undefined) {
+    const list = (typeof where.relation === 'number' ? [where.relation] : where.relation).filter((r) => r >= 0);
+    if (list.length) relationOf.set(f, list);
+  }
+  if (where.row !== undefined && where.row >= 0) rowOf.set(f, where.row);
   return f;
 }

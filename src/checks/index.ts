@@ -11,7 +11,7 @@ import { checkCommands } from './commands.ts';
 import { checkConnectionEnds } from './connection-end.ts';
 import type { CheckContext } from './context.ts';
 import { checkDigests } from './digest.ts';
-import { relationOf } from './format.ts';
+import { relationOf, rowOf } from './format.ts';
 import { checkLoginFailures } from './login.ts';
 import { checkNopPings } from './nop-ping.ts';
 import { checkOptions } from './options.ts';
@@ -43,6 +43,8 @@ export interface CheckResult {
   findings: Finding[];
   /** For each model relation, the index in `findings` of the finding that reports it (-1: none). */
   relationFindings: Int32Array;
+  /** For each finding, the PDU table row of the PDU at fault (-1: a TCP segment, or none). */
+  findingRows: Int32Array;
 }
 
 /** The findings of a framed capture and its model. Throws RangeError for an option that is not a number ≥ 0. */
@@ -52,11 +54,12 @@ export function runChecks(framed: FramedCapture, model: SessionModel, options: P
   for (const check of CHECKS) for (const f of check(ctx)) findings.push(f);
   sortFindings(findings);
   const relationFindings = new Int32Array(model.relations.length).fill(-1);
+  const findingRows = new Int32Array(findings.length).fill(-1);
   findings.forEach((f, k) => {
-    const r = relationOf.get(f);
-    if (r !== undefined && relationFindings[r] < 0) relationFindings[r] = k;
+    for (const r of relationOf.get(f) ?? []) if (relationFindings[r] < 0) relationFindings[r] = k;
+    findingRows[k] = rowOf.get(f) ?? -1;
   });
-  return { findings, relationFindings };
+  return { findings, relationFindings, findingRows };
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {

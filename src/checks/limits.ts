@@ -48,7 +48,7 @@ export function checkDataSegmentLimits(ctx: CheckContext): Finding[] {
         if (target_(c, r) === fromTarget && dsl_(c, r) > (isLogin(op_(c, r)) ? DEFAULT_MAX_RECV : limit)) count++;
       }
       const receiver = fromTarget ? 'initiator' : 'target';
-      out.push(finding('data-segment-over-limit', 'warning', { conn: summary.conn, frame: c.frame[i], field: 'dataSegmentLength' }, c.time[i], frameList([c.frame[i]]),
+      out.push(finding('data-segment-over-limit', 'warning', { conn: summary.conn, frame: c.frame[i], row: i, field: 'dataSegmentLength' }, c.time[i], frameList([c.frame[i]]),
         `${opcodeName(op)} carries a ${fmtInt(dsl)}-byte data segment but the ${receiver} declared MaxRecvDataSegmentLength ${fmtInt(limit)}${login ? ' (the login limit)' : ''}`
           + `${count > 1 ? ` (${count} PDUs on this connection)` : ''} — a receiver may drop the connection over it (Linux: ISCSI_ERR_DATALEN, 1006)`,
         { dataSegmentLength: dsl, maxRecvDataSegmentLength: limit, dir: fromTarget ? 'T>I' : 'I>T', occurrences: count }));

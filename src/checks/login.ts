@@ -18,7 +18,7 @@ export function checkLoginFailures(ctx: CheckContext): Finding[] {
     const hint = statusClass === 1 ? 'the target redirects the initiator to another portal (see TargetAddress)'
       : statusClass === 2 ? 'the initiator must change its request (name, ACL, CHAP, keys) before retrying'
       : 'the target failed to serve the login; retrying later may work';
-    out.push(finding('login-failure', 'error', { conn: c.conn, frame: l.response.frame, field: 'loginStatusClass', relation: l.relation }, l.response.time,
+    out.push(finding('login-failure', 'error', { conn: c.conn, frame: l.response.frame, row: l.response.row, field: 'loginStatusClass', relation: l.relation }, l.response.time,
       frameList([l.request.frame, l.response.frame]),
       `Login of ${who} to ${to} refused: "${statusText}" (status ${hex(statusClass)}${hex(statusDetail).slice(2)}) — ${hint}`,
       { statusClass, statusDetail, statusText }));

@@ -24,7 +24,7 @@ export function checkNopPings(ctx: CheckContext): Finding[] {
 function answered(p: PingRecord): Finding {
   const answer = p.answer as { frame: number; time: number };
   const rttMs = msBetween(p.request.time, answer.time);
-  return finding('nop-ping', 'info', { conn: p.conn, frame: p.request.frame, relation: p.relation }, p.request.time,
+  return finding('nop-ping', 'info', { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation }, p.request.time,
     frameList([p.request.frame, answer.frame]),
     `NOP-Out ping ITT ${hexTag(p.itt)} answered by the target's NOP-In in ${formatMs(rttMs)}`,
     { itt: p.itt, rttMs });
@@ -42,7 +42,7 @@ function unanswered(ctx: CheckContext, p: PingRecord): Finding {
   if (answeredLateMs !== undefined) {
     message += `; the NOP-In came only ${formatMs(answeredLateMs)} after the ping (frame ${p.answer?.frame}), after the initiator had given up`;
   }
-  return finding('nop-ping-unanswered', 'error', { conn: p.conn, frame: p.request.frame, relation: p.relation }, p.request.time,
+  return finding('nop-ping-unanswered', 'error', { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation }, p.request.time,
     frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame]),
     message, { itt: p.itt, waitedMs, then: d.event, answeredLateMs });
 }

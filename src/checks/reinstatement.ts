@@ -104,7 +104,7 @@ function report(ctx: CheckContext, p: ConnectionModel, c: ConnectionModel, sameI
   }
   // A new ISID makes a new session: not a reinstatement by RFC 7143 §6.3.5, but the same story of a
   // connection lost and a re-login, which the reviewer must see; its own kind keeps the two apart.
-  return finding(sameIsid ? 'session-reinstatement' : 'relogin', 'warning', { conn: c.conn, conns: [p.conn, c.conn], frame: login.request.frame }, login.request.time,
+  return finding(sameIsid ? 'session-reinstatement' : 'relogin', 'warning', { conn: c.conn, conns: [p.conn, c.conn], frame: login.request.frame, row: login.request.row }, login.request.time,
     frameList([ended ? p.end.frame : undefined, login.request.frame, login.response?.frame]), message,
     { isid: c.isid, previousConn: p.conn, gapMs, previousIsid: p.isid, sameIsid, tsih: c.tsih, loginMs });
 }

@@ -36,7 +36,7 @@ export function checkRejects(ctx: CheckContext): Finding[] {
       }
       const what = rejectedOpcode === undefined ? 'a PDU (its header is not in the capture)'
         : `a ${opcodeName(rejectedOpcode)}${rejectedItt !== undefined ? ` (ITT ${hexTag(rejectedItt)}${rejectedFrame ? `, frame ${rejectedFrame}` : ''})` : ''}`;
-      out.push(finding('reject', 'error', { conn: conn.conn, frame: c.frame[i], field: 'rejectReason' }, c.time[i], frameList([rejectedFrame, c.frame[i]]),
+      out.push(finding('reject', 'error', { conn: conn.conn, frame: c.frame[i], row: i, field: 'rejectReason' }, c.time[i], frameList([rejectedFrame, c.frame[i]]),
         `The target rejected ${what}: "${rejectReasonName(reason)}" (reason ${hex(reason)})`,
         { reason, reasonText: rejectReasonName(reason), rejectedOpcode, rejectedItt, rejectedFrame }));
     }

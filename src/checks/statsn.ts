@@ -59,7 +59,7 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
         const consumes = rule === StatSNRule.Consumes || (rule === StatSNRule.ConsumesIfAnswer && itt_(c, i) !== RESERVED_TAG)
           || (rule === StatSNRule.ConsumesIfStatus && status_(c, i));
         if (consumes) {
-          if (known && sn !== expected) out.push(gap(conn.conn, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn));
+          if (known && sn !== expected) out.push(gap(conn.conn, i, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn));
           expected = add(sn, 1);
           known = true;
           lastFrame = frameCol[i];
@@ -79,7 +79,7 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
             if (e !== undefined) e.count++;
             else {
               episodes.set(cause, {
-                count: 1, time: timeCol[i], frame: frameCol[i], frames: frameList([lastFrame, counted ? carrierFrame : undefined, frameCol[i]]),
+                count: 1, time: timeCol[i], frame: frameCol[i], row: i, frames: frameList([lastFrame, counted ? carrierFrame : undefined, frameCol[i]]),
                 op, esn, last: serialAdd(expected, -1), carrierFrame: counted ? carrierFrame : 0,
               });
             }
@@ -105,6 +105,7 @@ interface Episode {
   time: number;
   /** The first initiator PDU ahead: the one at fault. */
   frame: number;
+  row: number;
   frames: number[];
   op: number;
   esn: number;
@@ -112,11 +113,11 @@ interface Episode {
   carrierFrame: number;
 }
 
-function gap(conn: number, time: number, prevFrame: number, frame: number, op: number, itt: number, expected: number, got: number): Finding {
+function gap(conn: number, row: number, time: number, prevFrame: number, frame: number, op: number, itt: number, expected: number, got: number): Finding {
   const d = serialDiff(expected, got);
   const what = d > 0 ? `${d} StatSN${d === 1 ? '' : 's'} skipped: status the target never sent, or the capture missed`
     : 'StatSN went backwards: the target repeated or reordered status';
-  return finding('statsn-gap', 'warning', { conn, frame, field: 'statSN' }, time, frameList([prevFrame, frame]),
+  return finding('statsn-gap', 'warning', { conn, frame, row, field: 'statSN' }, time, frameList([prevFrame, frame]),
     `${opcodeName(op)} (ITT ${hexTag(itt)}) carries StatSN ${got}, expected ${expected} (the previous + 1) — ${what}`,
     { expected, got });
 }
@@ -133,6 +134,6 @@ function aheadFinding(conn: number, cause: Cause, e: Episode, recovery: boolean)
     message += ' — it acknowledges status it cannot have received';
   }
   if (e.count > 1) message += ` (${e.count} times on this connection)`;
-  return finding('expstatsn-ahead', cause === 'r2t' && !recovery ? 'warning' : 'error', { conn, frame: e.frame, field: 'expStatSN' }, e.time, e.frames, message,
+  return finding('expstatsn-ahead', cause === 'r2t' && !recovery ? 'warning' : 'error', { conn, frame: e.frame, row: e.row, field: 'expStatSN' }, e.time, e.frames, message,
     { expStatSN: e.esn, lastStatSN: e.last, counted: cause === 'unknown' ? undefined : cause === 'r2t' ? 'R2T' : 'NOP-In', occurrences: e.count });
 }

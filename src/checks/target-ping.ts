@@ -28,7 +28,7 @@ function judge(ctx: CheckContext, p: TargetPingRecord): Finding {
   const conn = ctx.model.connections[p.conn];
   const d = deadline(conn.end, p.request.frame, ctx.captureEnd);
   const superseded = p.supersededBy !== undefined && (p.echo === undefined || p.echo.frame > p.supersededBy.frame);
-  const where = { conn: p.conn, frame: p.request.frame, relation: p.relation };
+  const where = { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation };
   if (p.echo !== undefined && !superseded && p.echo.frame <= d.frame) {
     const rttMs = msBetween(p.request.time, p.echo.time);
     return finding('target-ping', 'info', where, p.request.time, frameList([p.request.frame, p.echo.frame]),
@@ -70,6 +70,6 @@ function mismatch(ctx: CheckContext, e: StrayEcho): Finding {
     field = 'ttt';
     message = `NOP-Out carries TTT ${hexTag(e.ttt)} that no target NOP-In offered; the waiting target ping has TTT ${hexTag(e.expectedTtt)}`;
   }
-  return finding('ttt-echo-mismatch', 'error', { conn: e.conn, frame: e.at.frame, field }, e.at.time, frameList([ping?.request.frame, e.at.frame]), message,
+  return finding('ttt-echo-mismatch', 'error', { conn: e.conn, frame: e.at.frame, row: e.at.row, field }, e.at.time, frameList([ping?.request.frame, e.at.frame]), message,
     { ttt: e.ttt, expectedTtt: e.expectedTtt, itt: e.itt });
 }

@@ -58,7 +58,7 @@ function answered(ctx: CheckContext, r: TmfRecord): Finding {
   let message = `${tmfFunctionName(r.fn)}${ref.text} answered "${tmfResponseName(response)}" in ${formatMs(responseMs)}`;
   if (response === 1 && ref.referencedFrame !== undefined) message += ' — the command had completed before the abort reached the target';
   else if (response !== 0) message += ' — the task management function did not succeed';
-  return finding('tmf', 'warning', { conn: r.conn, frame: r.request.frame, relation: r.relation }, r.request.time,
+  return finding('tmf', 'warning', { conn: r.conn, frame: r.request.frame, row: r.request.row, relation: [r.relation, r.taskRelation] }, r.request.time,
     frameList([ref.referencedFrame, r.request.frame, rsp.frame]), message, {
       tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
       referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, response, responseText: tmfResponseName(response),
@@ -86,7 +86,7 @@ function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
       : ` — a TMF that never completes is what makes open-iscsi drop the session: ${linuxError(1021)}`;
   }
   if (r.response !== undefined) message += `; the response came only ${formatMs(msBetween(r.request.time, r.response.time))} after the request`;
-  return finding('tmf-unanswered', 'error', { conn: r.conn, frame: r.request.frame, relation: r.relation }, r.request.time,
+  return finding('tmf-unanswered', 'error', { conn: r.conn, frame: r.request.frame, row: r.request.row, relation: [r.relation, r.taskRelation] }, r.request.time,
     frameList([ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame]), message, {
       tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
       referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, waitedMs, then: d.event,

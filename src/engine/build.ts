@@ -7,6 +7,6 @@ import type { Analysis } from './types.ts';
 /** The one place an Analysis is made, complete: the model from the framed capture, then the findings. */
 export function buildAnalysis(framed: FramedCapture, checks: Partial<CheckOptions> = {}): Analysis {
   const model = buildModel(framed);
-  const { findings, relationFindings } = runChecks(framed, model, checks);
-  return { ...framed, model, findings, relationFindings };
+  const { findings, relationFindings, findingRows } = runChecks(framed, model, checks);
+  return { ...framed, model, findings, relationFindings, findingRows };
 }

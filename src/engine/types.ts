@@ -12,6 +12,8 @@ export interface Analysis extends FramedCapture {
   model: SessionModel;
   findings: Finding[];
   relationFindings: Int32Array;
+  /** For each finding, the PDU table row of the PDU at fault (its `frame`); -1 when that is a TCP segment or nothing. */
+  findingRows: Int32Array;
 }
 
 export type { Finding, Severity } from '../checks/index.ts';

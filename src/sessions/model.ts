@@ -1,7 +1,7 @@
 import {
   OP_DATA_IN, OP_DATA_OUT, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_NOP_IN,
   OP_NOP_OUT, OP_R2T, OP_SCSI_COMMAND, OP_SCSI_RESPONSE, OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST,
-  OP_TEXT_RESPONSE, RESERVED_TAG, TARGET_OPCODE_BIT, tmfEndsTasks, tmfScope,
+  OP_TEXT_RESPONSE, RESERVED_TAG, TARGET_OPCODE_BIT, parseSense, tmfEndsTasks, tmfScope,
 } from '../codec/index.ts';
 import {
   NO_LUN, cdbByte1, cmdSN, dataInHasStatus, endsLoginPhase, expectedDataTransferLength, isImmediate, isRead,
@@ -19,7 +19,7 @@ import type {
   RelationKind, SessionModel, TmfRecord,
 } from './types.ts';
 
-type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts'>;
+type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts' | 'senses'>;
 
 /**
  * Builds the connection / session model from a framed capture: one pass over each connection's PDUs
@@ -40,8 +40,23 @@ export function buildModel(framed: FramedCapture): SessionModel {
   const sessions = groupSessions(out.connections);
   return {
     ...out, sessions, tasks: table, latency: latencyStats(table, framed.luns), rows, rowTask,
-    opcodeCounts: countOpcodes(framed.pdus),
+    opcodeCounts: countOpcodes(framed.pdus), senses: sensesOf(framed),
   };
+}
+
+/** CHECK CONDITION status, RFC 7143 §11.4.2 / SAM: the response carries sense data. */
+const CHECK_CONDITION = 0x02;
+
+function sensesOf(framed: FramedCapture): SessionModel['senses'] {
+  const out: SessionModel['senses'] = new Map();
+  const c = framed.pdus;
+  for (const [row, d] of framed.details) {
+    if (d.opcode !== OP_SCSI_RESPONSE || scsiStatus(c, row) !== CHECK_CONDITION || d.data.length < 2) continue;
+    // The data segment starts with SenseLength (2 bytes), then the sense bytes.
+    const s = parseSense(d.data, 2, Math.min((d.data[0] << 8) | d.data[1], d.data.length - 2));
+    if (s !== undefined) out.set(row, { senseKey: s.senseKey, asc: s.asc, ascq: s.ascq });
+  }
+  return out;
 }
 
 function countOpcodes(c: PduColumns): Uint32Array {

@@ -308,4 +308,6 @@ export interface SessionModel {
   rowTask: Int32Array;
   /** PDUs by 6-bit opcode. */
   opcodeCounts: Uint32Array;
+  /** Sense data of the SCSI Responses that carry CHECK CONDITION, by PDU row. */
+  senses: Map<number, { senseKey: number; asc: number; ascq: number }>;
 }

@@ -66,6 +66,34 @@ export function formatMs(ms: number, resolution = MICROSECOND): string {
   return formatDuration(ms / 1000, resolution);
 }
 
+/** Seconds since a start, fixed 6 decimals: "+12.345678". */
+export function fmtRel(seconds: number): string {
+  return `${seconds < 0 ? '-' : '+'}${Math.abs(seconds).toFixed(6)}`;
+}
+
+/** Wall-clock time of an epoch-seconds value in UTC, with microseconds: "2026-11-22 20:30:01.123456 UTC". */
+export function fmtClock(epochSeconds: number): string {
+  if (!Number.isFinite(epochSeconds)) return '–';
+  const whole = Math.floor(epochSeconds);
+  const d = new Date(whole * 1000);
+  const micro = Math.min(999_999, Math.round((epochSeconds - whole) * 1e6));
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(micro, 6)} UTC`;
+}
+
+/** Bytes in human units: "366 KB", "1.2 GB" (decimal, as disks and MB/s are counted). */
+export function fmtBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v >= 100 ? Math.round(v) : trimZeros(v.toPrecision(3))} ${units[u]}`;
+}
+
 /** A 32-bit tag: "0x1a2b3c4d" (the reserved tag reads "0xffffffff"). */
 export function hexTag(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;

@@ -1,12 +1,12 @@
-// The page's state (Svelte 5 runes). Big data (the Analysis, its typed arrays, the index) is held
-// raw — never deep-proxied — and replaced whole.
+// The page's state (Svelte 5 runes). Big data (the Analysis and its typed arrays) is held raw —
+// never deep-proxied — and replaced whole.
 
 import type { Analysis, Finding } from '../engine/index.ts';
-import type { CaptureIndex } from './lib/capture-index.ts';
-import { positionsOfFrames, rowsOf, lowerBoundFrame } from './lib/capture-index.ts';
-import { findingConns, SEVERITY_RANK } from './lib/overview.ts';
+import { lowerBoundFrame } from '../sessions/index.ts';
+import type { CaptureWorker } from './lib/loader.ts';
 import type { Selection } from './lib/hash.ts';
 import type { LadderMode } from './lib/ladder-model.ts';
+import { connRows, findingConns, findingsByConn, positionOf, positionsOfFrames, worstConnection } from './lib/view.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -22,12 +22,13 @@ export interface ProgressView {
 
 export interface Loaded {
   analysis: Analysis;
-  index: CaptureIndex;
-  file: Blob | undefined;
   fileName: string;
+  fileSize: number;
   gzip: boolean;
-  /** Findings by connection (session findings under each of their connections). */
-  findingsByConn: Map<number, Finding[]>;
+  /** The worker that read the capture: it re-reads PDUs for the detail view (absent for a preloaded Analysis). */
+  worker: CaptureWorker | undefined;
+  /** Findings by connection (session findings under each of their connections), with their index. */
+  findingsByConn: Map<number, Array<{ f: Finding; index: number }>>;
   /** Milliseconds from choosing the file to the results. */
   loadMs: number;
 }
@@ -44,6 +45,10 @@ export interface ScrollRequest {
   seq: number;
 }
 
+export function makeLoaded(analysis: Analysis, fileName: string, fileSize: number, gzip: boolean, worker: CaptureWorker | undefined, loadMs: number): Loaded {
+  return { analysis, fileName, fileSize, gzip, worker, findingsByConn: findingsByConn(analysis.findings), loadMs };
+}
+
 class AppState {
   status = $state<Status>('idle');
   loaded = $state.raw<Loaded | undefined>(undefined);
@@ -51,16 +56,20 @@ class AppState {
   progress = $state.raw<ProgressView | undefined>(undefined);
   /** Shown in role="alert". */
   error = $state<string | undefined>(undefined);
-  /** A note that is not an error (e.g. "cancelled"). */
+  /** A note that is not an error (e.g. "cancelled", "this link belongs to another capture"). */
   notice = $state<string | undefined>(undefined);
 
   conn = $state(-1);
   /** Selected PDUs: positions in the selected connection's rows (sorted). */
   positions = $state.raw<number[]>([]);
+  /** PDUs the selected finding also names (drawn as related, not selected). */
+  related = $state.raw<number[]>([]);
   /** Selected TCP control events of the connection (indices in its control list). */
   ctls = $state.raw<number[]>([]);
   /** The PDU in the detail view (position), -1 none. */
   focus = $state(-1);
+  /** The field the selected finding says is wrong in the focused PDU (a `pdus` key), if any. */
+  field = $state<string | undefined>(undefined);
   /** Selected finding (index in analysis.findings), -1 none. */
   finding = $state(-1);
   scroll = $state.raw<ScrollRequest | undefined>(undefined);
@@ -82,19 +91,25 @@ class AppState {
 
   rows(conn = this.conn): Uint32Array {
     const l = this.loaded;
-    return l ? rowsOf(l.index, conn) : new Uint32Array(0);
+    return l ? connRows(l.analysis, conn) : new Uint32Array(0);
   }
 
   private requestScroll(pos: number | undefined, ctl?: number, how: ScrollRequest['how'] = 'center'): void {
     this.scroll = { pos, ctl, how, seq: (this.scroll?.seq ?? 0) + 1 };
   }
 
+  private clearSelection(): void {
+    this.positions = [];
+    this.related = [];
+    this.ctls = [];
+    this.focus = -1;
+    this.field = undefined;
+  }
+
   selectConn(conn: number, keepFinding = false): void {
     if (conn === this.conn && keepFinding) return;
     this.conn = conn;
-    this.positions = [];
-    this.ctls = [];
-    this.focus = -1;
+    this.clearSelection();
     this.pxPerSec = undefined;
     this.collapse = undefined;
     if (!keepFinding) this.finding = -1;
@@ -105,8 +120,8 @@ class AppState {
   selectPdu(pos: number, scroll: ScrollRequest['how'] | false = 'center'): void {
     const rows = this.rows();
     if (pos < 0 || pos >= rows.length) return;
+    this.clearSelection();
     this.positions = [pos];
-    this.ctls = [];
     this.focus = pos;
     this.finding = -1;
     this.rightTab = 'detail';
@@ -114,44 +129,59 @@ class AppState {
   }
 
   selectControl(ctl: number): void {
-    this.positions = [];
+    this.clearSelection();
     this.ctls = [ctl];
-    this.focus = -1;
     this.finding = -1;
   }
 
-  /** Select a finding: its connection, its PDUs (and control events), scroll to the first. */
+  /**
+   * Select a finding: its connection, the PDU (or TCP segment) at fault — its `frame` — selected,
+   * in view and in the detail view with its wrong field marked; the finding's other frames drawn as
+   * related.
+   */
   selectFinding(i: number): void {
     const l = this.loaded;
     if (!l) return;
     const f = l.analysis.findings[i];
     if (!f) return;
+    const a = l.analysis;
+    const at = f.frame ?? f.frames[0];
+    const row = a.findingRows[i] ?? -1;
     const conns = findingConns(f);
-    // A session-level finding: the first of its connections that holds one of its frames.
-    let conn = conns[0];
-    for (const k of conns) {
-      if (positionsOfFrames(l.analysis.pdus, this.rows(k), f.frames).length > 0) {
-        conn = k;
-        break;
-      }
-    }
+    // The connection of the PDU at fault, else the one whose TCP segment it is, else the first holding a frame.
+    const conn = (row >= 0 ? a.pdus.conn[row] : undefined)
+      ?? conns.find((k) => at !== undefined && a.connections[k]?.control.some((e) => e.frame === at))
+      ?? conns.find((k) => positionsOfFrames(a, this.rows(k), f.frames).length > 0)
+      ?? conns[0];
     if (conn === undefined) {
       this.finding = i;
       return;
     }
     if (conn !== this.conn) this.selectConn(conn, true);
+    this.clearSelection();
     this.finding = i;
     const rows = this.rows(conn);
-    const positions = positionsOfFrames(l.analysis.pdus, rows, f.frames);
-    const summary = l.analysis.connections[conn];
-    const frameSet = new Set(f.frames);
+    const fault = row >= 0 ? positionOf(rows, row) : -1;
+    const focus = fault >= 0 ? [fault] : [];
+    const others = positionsOfFrames(a, rows, f.frames).filter((p) => !focus.includes(p));
+    const summary = a.connections[conn];
     const ctls: number[] = [];
-    summary?.control.forEach((e, k) => { if (frameSet.has(e.frame) && e.kind !== 'SYN') ctls.push(k); });
-    this.positions = positions;
-    this.ctls = ctls;
-    this.focus = positions[0] ?? -1;
-    if (positions.length) this.requestScroll(positions[0]);
-    else if (ctls.length) this.requestScroll(undefined, ctls[0]);
+    summary?.control.forEach((e, k) => { if (e.kind !== 'SYN' && e.frame === at) ctls.push(k); });
+    if (focus.length) {
+      this.positions = [focus[0]];
+      this.focus = focus[0];
+      this.field = f.field;
+      this.related = others;
+      this.rightTab = 'detail';
+      this.requestScroll(focus[0]);
+    } else if (ctls.length) {
+      this.ctls = ctls;
+      this.related = others;
+      this.requestScroll(undefined, ctls[0]);
+    } else {
+      this.related = others;
+      if (others.length) this.requestScroll(others[0]);
+    }
   }
 
   /** j / k: the next or previous PDU of the connection. */
@@ -163,12 +193,11 @@ class AppState {
     this.selectPdu(next, 'nearest');
   }
 
-  /** The selection as the URL hash names it. */
+  /** The selection as the URL hash names it (with the capture it belongs to). */
   toSelection(): Selection {
-    const s: Selection = {};
     const l = this.loaded;
-    if (!l || this.conn < 0) return s;
-    s.conn = this.conn;
+    if (!l || this.conn < 0) return {};
+    const s: Selection = { capture: l.fileName, size: l.fileSize, conn: this.conn };
     if (this.finding >= 0) s.finding = this.finding;
     if (this.focus >= 0 && this.finding < 0) {
       const rows = this.rows();
@@ -184,10 +213,11 @@ class AppState {
     return s;
   }
 
-  /** Apply a hash selection; false if it names nothing in this capture. */
+  /** Apply a hash selection; false if it names nothing in this capture (or another capture). */
   applySelection(s: Selection): boolean {
     const l = this.loaded;
     if (!l) return false;
+    if (s.capture !== undefined && (s.capture !== l.fileName || (s.size !== undefined && s.size !== l.fileSize))) return false;
     if (s.finding !== undefined && l.analysis.findings[s.finding]) {
       this.selectFinding(s.finding);
       return true;
@@ -204,24 +234,18 @@ class AppState {
     return true;
   }
 
-  /** Where a first look should go: the connection of the first error (else warning) finding, else the first connection. */
+  /** Where a first look should go: the connection with the most severe findings. */
   defaultConn(): number {
     const l = this.loaded;
-    if (!l || l.analysis.connections.length === 0) return -1;
-    let best: Finding | undefined;
-    for (const f of l.analysis.findings) {
-      if (findingConns(f).length === 0) continue;
-      if (!best || SEVERITY_RANK[f.severity] > SEVERITY_RANK[best.severity]) best = f;
-    }
-    return best ? findingConns(best)[0] : 0;
+    return l ? worstConnection(l.analysis) : -1;
   }
 
+  /** Forget the shown capture (its worker included). */
   reset(): void {
+    this.loaded?.worker?.close();
     this.loaded = undefined;
     this.conn = -1;
-    this.positions = [];
-    this.ctls = [];
-    this.focus = -1;
+    this.clearSelection();
     this.finding = -1;
     this.error = undefined;
     this.notice = undefined;
@@ -230,15 +254,3 @@ class AppState {
 }
 
 export const app = new AppState();
-
-export function groupFindings(findings: readonly Finding[]): Map<number, Finding[]> {
-  const m = new Map<number, Finding[]>();
-  for (const f of findings) {
-    for (const c of findingConns(f)) {
-      let l = m.get(c);
-      if (!l) m.set(c, (l = []));
-      l.push(f);
-    }
-  }
-  return m;
-}

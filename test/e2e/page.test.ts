@@ -138,6 +138,35 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
 
   const byFrame = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
 
+  /** Is the element inside the browser window and inside the ladder's visible area? */
+  async function inView(page: Page, selector: string): Promise<boolean> {
+    return page.$eval(selector, (el) => {
+      const r = el.getBoundingClientRect();
+      const sc = document.querySelector('.ladder .scroller')!.getBoundingClientRect();
+      return r.top >= Math.max(0, sc.top) - 1 && r.bottom <= Math.min(window.innerHeight, sc.bottom) + 1 && r.height > 0;
+    });
+  }
+
+  /**
+   * After a click on a finding: its connection is the one shown, the PDU at fault (its `frame`) —
+   * or the TCP segment, for a FIN/RST — is the one selected, and it is in view.
+   */
+  async function expectFaultSelected(page: Page, f: Finding, conn: number, pduFrames: Set<number>): Promise<void> {
+    await page.waitForSelector(`[data-conn="${conn}"][aria-selected="true"]`);
+    if (f.frame === undefined) return;
+    expect(f.frames).toContain(f.frame);
+    if (pduFrames.has(f.frame)) {
+      const sel = `[data-opcode][data-frame="${f.frame}"][aria-selected="true"]`;
+      await page.waitForSelector(sel);
+      expect(await selectedFrames(page), `${f.kind}: the PDU at fault alone is selected`).toEqual([f.frame]);
+      expect(await inView(page, sel), `${f.kind}: frame ${f.frame} in view`).toBe(true);
+    } else {
+      const sel = `[data-control-frame="${f.frame}"][aria-selected="true"]`;
+      await page.waitForSelector(sel);
+      expect(await inView(page, sel), `${f.kind}: TCP segment ${f.frame} in view`).toBe(true);
+    }
+  }
+
   test('starts idle, with the file input and the samples', async () => {
     const page = await newPage();
     expect(await page.evaluate(() => document.body.dataset.state)).toBe('idle');
@@ -227,18 +256,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
           expect(inDom + collapsed).toBe(big.pdus);
         }
       }
-      // clicking a finding selects its connection and its PDUs
+      // clicking a finding selects the PDU at fault on its connection, in view; data-frame names it
+      const shownFrames = await page.$$eval('[data-kind]', (els) => els.map((e) => (e as HTMLElement).dataset.frame));
+      expect(shownFrames).toEqual(v.findings.map((f) => (f.frame === undefined ? undefined : String(f.frame))));
       for (const [i, f] of v.findings.slice(0, 6).entries()) {
         await page.locator('[data-kind]').nth(i).click();
         const conns = f.conn !== undefined ? [f.conn] : f.conns ?? [];
-        const conn = conns.find((k) => f.frames.some((fr) => v.pdus.some((p) => p.conn === k && p.frame === fr))) ?? conns[0];
+        const conn = conns.find((k) => f.frame !== undefined && v.pdus.some((p) => p.conn === k && p.frame === f.frame))
+          ?? conns.find((k) => v.connections[k]?.control.some((e) => e.frame === f.frame)) ?? conns[0];
         if (conn === undefined) continue;
-        await page.waitForSelector(`[data-conn="${conn}"][aria-selected="true"]`);
-        const pduFrames = new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame));
-        const expected = [...new Set(f.frames.filter((fr) => pduFrames.has(fr)))].sort((a, b) => a - b);
-        const sel = [...new Set(await selectedFrames(page))].sort((a, b) => a - b);
-        if (v.connections[conn].pdus <= SMALL) expect(sel, `${f.kind} frames`).toEqual(expected);
-        else for (const fr of sel) expect(expected).toContain(fr);
+        await expectFaultSelected(page, f, conn, new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame)));
       }
       await page.close();
     });
@@ -392,15 +419,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     for (const [i, f] of analysis.findings.entries()) {
       await items.nth(i).click();
       const conns = f.conn !== undefined ? [f.conn] : f.conns!;
-      const conn = conns.find((k) => f.frames.some((fr) => framesOf(k).has(fr))) ?? conns[0];
-      await page.waitForSelector(`[data-conn="${conn}"][aria-selected="true"]`);
-      const pduFrames = framesOf(conn);
-      const expected = [...new Set(f.frames.filter((fr) => pduFrames.has(fr)))].sort((a, b) => a - b);
-      const sel = [...new Set(await selectedFrames(page))].sort((a, b) => a - b);
-      expect(sel, `${f.kind}`).toEqual(expected);
+      const conn = conns.find((k) => f.frame !== undefined && framesOf(k).has(f.frame)) ?? conns[0];
+      await expectFaultSelected(page, f, conn, framesOf(conn));
       expect(await items.nth(i).getAttribute('aria-selected')).toBe('true');
       expect(new URL(page.url()).hash).toContain(`finding=${i}`);
+      expect(new URL(page.url()).hash).toContain('capture=synthetic.pcap');
     }
+    // the wrong field is marked on the arrow and in the detail view: the StatSN that jumped
+    const gap = analysis.findings.findIndex((f) => f.kind === 'statsn-gap');
+    await items.nth(gap).click();
+    expect(await page.locator(`[data-frame="${analysis.findings[gap].frame}"] .fields .bad`).textContent()).toMatch(/^StatSN \d+/);
     // n / p step through the findings
     await items.nth(0).click();
     await page.keyboard.press('n');
@@ -414,7 +442,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.keyboard.press('j');
     const second = (await selectedFrames(page))[0];
     expect(second).toBeGreaterThan(first);
-    expect(new URL(page.url()).hash).toBe(`#conn=0&frame=${second}`);
+    expect(new URL(page.url()).hash).toBe(`#capture=synthetic.pcap&size=${analysis.capture.bytes}&conn=0&frame=${second}`);
     await page.keyboard.press('k');
     expect((await selectedFrames(page))[0]).toBe(first);
     // '/' focuses the findings filter
@@ -429,11 +457,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     expect(await page.locator('[data-severity="info"]').count()).toBe(0);
     await page.click('.chip.info');
     // a link names a moment: open the page at a hash
-    const p2 = await newPage('test/ui/harness.html#conn=1&frame=19');
+    const p2 = await newPage(`test/ui/harness.html#capture=synthetic.pcap&size=${analysis.capture.bytes}&conn=1&frame=19`);
     await p2.waitForSelector('body[data-state="ready"]');
     await p2.waitForSelector('[data-conn="1"][aria-selected="true"]');
     expect(await selectedFrames(p2)).toEqual([19]);
     await p2.close();
+    // a link to another capture is not applied to this one, and says which file it belongs to
+    const p3 = await newPage('test/ui/harness.html#capture=other.pcap&size=99&conn=1&frame=19');
+    await p3.waitForSelector('body[data-state="ready"]');
+    expect(await p3.locator('[role="status"]').textContent()).toContain('other.pcap');
+    expect(await selectedFrames(p3)).toEqual([]);
+    await p3.close();
     // collapsing routine I/O: one element per band with its PDU count; a click expands it
     await page.click('[data-conn="1"]');
     await page.waitForSelector('section.ladder[aria-label="Ladder diagram of connection 1"]');

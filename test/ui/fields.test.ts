@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { join } from 'node:path';
 import { analyzeFile } from '../support/analyze.ts';
 import { CAPTURES } from '../support/shared.ts';
-import { arrowLabel, carriesStatus, lunNumber } from '../../src/ui/lib/fields.ts';
+import { arrowLabel, fieldsText } from '../../src/ui/lib/fields.ts';
+import { advancesStatSN, pduLun } from '../../src/iscsi/index.ts';
 import { senseKeyName, scsiOpcodeName } from '../../src/codec/index.ts';
 import { bhsLineLabel } from '../../src/ui/lib/bhs-layout.ts';
 
@@ -13,19 +14,20 @@ describe('arrow labels from the columns agree with the decoded records', () => {
     let checked = 0;
     for (let r = 0; r < c.count; r++) {
       const rec = pdus[r];
-      const lab = arrowLabel(c, analysis.luns, r, analysis.details);
+      const label = arrowLabel(c, analysis.luns, r, analysis.model.senses);
+      const lab = { title: label.title, fields: fieldsText(label) };
       if (rec.itt !== undefined && rec.opcode !== 0x32 && rec.opcode !== 0x3f) expect(lab.fields).toContain(`ITT 0x${(rec.itt as number).toString(16).padStart(8, '0')}`);
       if (typeof rec.cmdSN === 'number' && rec.opcode !== 0x05) expect(lab.fields).toContain(`CmdSN ${rec.cmdSN}`);
       if (typeof rec.statSN === 'number' && rec.opcode !== 0x25 && rec.opcode !== 0x31) expect(lab.fields).toContain(`StatSN ${rec.statSN}`);
       if (rec.opcode === 0x01) expect(lab.title).toContain(scsiOpcodeName(rec.scsiOpcode as number));
-      if (typeof rec.lun === 'number' && rec.opcode === 0x01) expect(lunNumber(c, analysis.luns, r)).toBe(rec.lun);
+      if (typeof rec.lun === 'number' && rec.opcode === 0x01) expect(pduLun(c, analysis.luns, r)).toBe(rec.lun);
       if (rec.opcode === 0x21 && rec.status === 2 && typeof rec.senseKey === 'number') {
         expect(lab.title).toContain(senseKeyName(rec.senseKey));
         checked++;
       }
       // StatSN-carrying PDUs as iscsi-reference.md lists them
-      if (rec.opcode === 0x21 || rec.opcode === 0x23 || rec.opcode === 0x26) expect(carriesStatus(c, r)).toBe(true);
-      if (rec.opcode === 0x25) expect(carriesStatus(c, r)).toBe(rec.statusPresent === true);
+      if (rec.opcode === 0x21 || rec.opcode === 0x23 || rec.opcode === 0x26) expect(advancesStatSN(c, r)).toBe(true);
+      if (rec.opcode === 0x25) expect(advancesStatSN(c, r)).toBe(rec.statusPresent === true);
     }
     if (file === 'test-suite.pcap') expect(checked).toBeGreaterThan(100);
   });

@@ -4,7 +4,6 @@ import { formatHash, parseHash } from '../../src/ui/lib/hash.ts';
 import { csvCell, findingsCsv, findingsJson, parseCsv } from '../../src/ui/lib/export.ts';
 import type { Finding } from '../../src/engine/index.ts';
 import { wrap, clip } from '../../src/ui/lib/text.ts';
-import { fmtDuration, fmtInt, hexTag } from '../../src/ui/lib/format.ts';
 import { linuxView } from '../../src/ui/lib/explain-finding.ts';
 
 describe('the selection in the URL hash', () => {
@@ -26,6 +25,12 @@ describe('the selection in the URL hash', () => {
     expect(parseHash('#conn=3&frame=0')).toEqual({ conn: 3 });
     expect(formatHash({})).toBe('');
     expect(formatHash({ conn: 2, frame: 10, n: 0 })).toBe('#conn=2&frame=10');
+  });
+
+  test('a link names its capture: name (any characters) and size survive the round trip', () => {
+    const s = { capture: 'ring #3 & co.pcap', size: 1234567, conn: 2, frame: 10, n: 1 };
+    expect(parseHash(formatHash(s))).toEqual(s);
+    expect(parseHash('#capture=&size=x&conn=1')).toEqual({ conn: 1 });
   });
 });
 
@@ -64,14 +69,6 @@ describe('text helpers', () => {
     expect(wrap('one two three four five', 9, 2)).toEqual(['one two', 'three fo…']);
     expect(wrap('short', 20, 3)).toEqual(['short']);
     expect(clip('abcdef', 4)).toBe('abc…');
-  });
-
-  test('numbers', () => {
-    expect(fmtInt(12408)).toBe('12,408');
-    expect(fmtDuration(2.3)).toBe('2.30 s');
-    expect(fmtDuration(0.0000121)).toBe('12.1 µs');
-    expect(fmtDuration(125)).toBe('2 min 5 s');
-    expect(hexTag(0x1a)).toBe('0x0000001a');
   });
 
   test('what Linux logs for a finding', () => {

@@ -2,35 +2,33 @@ import { describe, expect, test } from 'vitest';
 import { join } from 'node:path';
 import { analyzeFile } from '../support/analyze.ts';
 import { CAPTURES } from '../support/shared.ts';
-import { buildIndex, rowsOf } from '../../src/ui/lib/capture-index.ts';
+import { rowsOf } from '../../src/sessions/index.ts';
+import { encodeHeaderInto } from '../../src/codec/index.ts';
+import { PduTableBuilder } from '../../src/iscsi/index.ts';
 import {
   assignLanes, BAND_H, buildItems, CTRL_H, findBands, GAP_H, GAP_S, ItemKind, isRoutine, layoutItems, MAX_SCROLL_PX, ROW_H,
   scrollToVirtual, virtualToScroll, visibleRange, bandSummary,
 } from '../../src/ui/lib/ladder-model.ts';
-import type { PduColumns } from '../../src/engine/index.ts';
+import type { PduColumns } from '../../src/iscsi/index.ts';
 
-/** Columns of n routine PDUs (command / Data-In pairs) 1 ms apart, with a 2 s pause at `pauseAt`. */
+/** Columns of n routine PDUs (READ(10) command / Data-In with status pairs) 1 ms apart, with a 2 s pause at `pauseAt`. */
 function routine(n: number, pauseAt = -1): PduColumns {
-  const mk = <T extends Uint8Array | Uint32Array | Float64Array | Uint16Array>(T: new (n: number) => T) => new T(n);
-  const c = {
-    count: n, time: mk(Float64Array), fileOffset: mk(Float64Array), frame: mk(Uint32Array), firstFrame: mk(Uint32Array),
-    conn: mk(Uint32Array), b0: mk(Uint8Array), b1: mk(Uint8Array), b2: mk(Uint8Array), b3: mk(Uint8Array), state: mk(Uint8Array),
-    lun: mk(Uint16Array), w4: mk(Uint32Array), itt: mk(Uint32Array), w20: mk(Uint32Array), w24: mk(Uint32Array), w28: mk(Uint32Array),
-    w32: mk(Uint32Array), w36: mk(Uint32Array),
-  } satisfies PduColumns;
+  const b = new PduTableBuilder(n);
+  const h = new Uint8Array(48);
   let t = 1000;
   for (let i = 0; i < n; i++) {
     if (i === pauseAt) t += 2;
     t += 0.001;
-    c.time[i] = t;
-    c.frame[i] = c.firstFrame[i] = i + 1;
-    c.b0[i] = i % 2 === 0 ? 0x01 : 0x25;
-    c.b1[i] = i % 2 === 0 ? 0xc0 : 0x81;
-    c.itt[i] = i >> 1;
-    c.w32[i] = 0x28000000;
-    c.w4[i] = i % 2 === 0 ? 0 : 4096;
+    h.fill(0);
+    const itt = i >> 1;
+    if (i % 2 === 0) {
+      encodeHeaderInto({ opcode: 0x01, final: true, read: true, itt, lun: 0, cmdSN: itt, expStatSN: itt, expectedDataTransferLength: 4096, cdb: new Uint8Array([0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0]), dataSegmentLength: 0 }, h, 0);
+    } else {
+      encodeHeaderInto({ opcode: 0x25, final: true, statusPresent: true, status: 0, itt, ttt: 0xffffffff, statSN: itt, expCmdSN: itt + 1, maxCmdSN: itt + 64, dataSN: 0, bufferOffset: 0, dataSegmentLength: 4096 }, h, 0);
+    }
+    b.add(h, { time: t, fileOffset: 0, frame: i + 1, firstFrame: i + 1, conn: 0, state: 0, lun: 0 });
   }
-  return c;
+  return b.finish().columns;
 }
 
 const ident = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
@@ -162,9 +160,8 @@ describe('the virtual window', () => {
 describe('on a real capture', () => {
   test('every PDU of every connection is drawn once', () => {
     const { analysis } = analyzeFile(join(CAPTURES, 'basic-io.pcap'));
-    const index = buildIndex(analysis);
     for (const conn of analysis.connections) {
-      const rows = rowsOf(index, conn.conn);
+      const rows = rowsOf(analysis.model.rows, conn.conn);
       const bands = findBands(analysis.pdus, rows, undefined);
       const items = buildItems(analysis.pdus, rows, conn.control, bands, () => true);
       let covered = 0;

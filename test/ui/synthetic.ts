@@ -1,10 +1,10 @@
-// A synthetic Analysis with findings, for component tests (the page's findings → ladder behaviour
-// does not wait for the protocol checks): a real capture written by src/synth, analysed by the
-// engine, plus hand-written findings naming its frames. Runs in Node and in the browser.
+// A synthetic Analysis for component tests: a capture written by src/synth (so every frame below is
+// known) with a slow command, a skipped StatSN, unanswered pings and a re-login, analysed by the
+// engine — findings included. Runs in Node and in the browser.
 
 import { SynthCapture, loginKeys } from '../../src/synth/index.ts';
 import { Analyzer } from '../../src/engine/index.ts';
-import type { Analysis, Finding } from '../../src/engine/index.ts';
+import type { Analysis } from '../../src/engine/index.ts';
 
 export interface SyntheticCase {
   analysis: Analysis;
@@ -65,23 +65,5 @@ export function syntheticCase(): SyntheticCase {
   const analyzer = new Analyzer();
   analyzer.push(cap.bytes());
   const analysis = analyzer.finish();
-  const t = (frame: number) => {
-    const c = analysis.pdus;
-    for (let i = 0; i < c.count; i++) if (c.frame[i] === frame) return c.time[i];
-    return analysis.capture.lastTime ?? 0;
-  };
-  const findings: Finding[] = [
-    { kind: 'slow-command', severity: 'warning', conn: 0, time: t(frames.tur[1]), frames: [...frames.tur], message: 'TEST UNIT READY took 1.5 s to get its status (ITT 0x00000002)', itt: 2, scsiOpcode: 0, latencyMs: 1500 },
-    { kind: 'statsn-gap', severity: 'warning', conn: 0, time: t(frames.tur[1]), frames: [frames.tur[1]], message: 'StatSN jumped from 100 to 102 (expected 101)', expected: 101, got: 102 },
-    ...frames.pings.map((f, i): Finding => ({
-      kind: 'nop-ping-unanswered', severity: 'error', conn: 0, time: t(f), frames: [f, frames.fin[0]],
-      message: `NOP-Out ping ITT 0x${(0x10 + i).toString(16).padStart(8, '0')} got no NOP-In before the initiator closed the connection: what open-iscsi reports as ISCSI_ERR_NOP_TIMEDOUT (1022)`,
-      itt: 0x10 + i, waitedMs: 1000 * (7 - i), then: 'initiator-fin',
-    })),
-    { kind: 'session-reinstatement', severity: 'warning', conns: [0, 1], time: t(frames.reads[0]) - 0.001, frames: [frames.reads[0] - 2], message: 'A Login with ISID 80:12:34:56:00:00 whose earlier connection (conn 0) ended without Logout', isid: '801234560000', previousConn: 0, gapMs: 2000 },
-    { kind: 'logout', severity: 'info', conn: 1, time: analysis.capture.lastTime ?? 0, frames: [], message: 'Logout (close the session): success', reason: 0, response: 0 },
-  ];
-  findings.sort((x, y) => x.time - y.time);
-  analysis.findings = findings;
   return { analysis, frames };
 }

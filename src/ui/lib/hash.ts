@@ -1,9 +1,13 @@
-// The selection in the URL hash, so a link names a moment in a capture: "#conn=3&frame=1207"
-// (the PDU in frame 1207 of connection 3; "&n=1" for the second PDU of that connection in that
-// frame), "#conn=3" for a connection, "&finding=12" for a selected finding (its index in the
-// findings list, which is sorted by time).
+// The selection in the URL hash, so a link names a moment in a capture:
+// "#capture=big.pcap&size=1048576&conn=3&frame=1207" (the PDU in frame 1207 of connection 3; "&n=1"
+// for the second PDU of that connection in that frame), "&finding=12" for a selected finding (its
+// index in the findings list). The capture's name and size keep a link from being applied to
+// another file.
 
 export interface Selection {
+  /** The capture's file name and size in bytes. */
+  capture?: string;
+  size?: number;
   conn?: number;
   frame?: number;
   /** Which of the connection's PDUs in `frame` (0-based); omitted for the first. */
@@ -12,7 +16,7 @@ export interface Selection {
 }
 
 function nat(v: string | null): number | undefined {
-  if (v === null || !/^\d{1,10}$/.test(v)) return undefined;
+  if (v === null || !/^\d{1,16}$/.test(v)) return undefined;
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : undefined;
 }
@@ -21,6 +25,10 @@ export function parseHash(hash: string): Selection {
   const h = hash.startsWith('#') ? hash.slice(1) : hash;
   const q = new URLSearchParams(h);
   const s: Selection = {};
+  const capture = q.get('capture');
+  if (capture !== null && capture !== '' && capture.length <= 1024) s.capture = capture;
+  const size = nat(q.get('size'));
+  if (size !== undefined) s.size = size;
   const conn = nat(q.get('conn'));
   if (conn !== undefined) s.conn = conn;
   const frame = nat(q.get('frame'));
@@ -33,10 +41,18 @@ export function parseHash(hash: string): Selection {
 }
 
 export function formatHash(s: Selection): string {
-  const parts: string[] = [];
-  if (s.conn !== undefined) parts.push(`conn=${s.conn}`);
-  if (s.frame !== undefined) parts.push(`frame=${s.frame}`);
-  if (s.frame !== undefined && s.n) parts.push(`n=${s.n}`);
-  if (s.finding !== undefined) parts.push(`finding=${s.finding}`);
-  return parts.length ? `#${parts.join('&')}` : '';
+  const q = new URLSearchParams();
+  if (s.capture !== undefined) q.set('capture', s.capture);
+  if (s.size !== undefined) q.set('size', String(s.size));
+  if (s.conn !== undefined) q.set('conn', String(s.conn));
+  if (s.frame !== undefined) q.set('frame', String(s.frame));
+  if (s.frame !== undefined && s.n) q.set('n', String(s.n));
+  if (s.finding !== undefined) q.set('finding', String(s.finding));
+  const text = q.toString();
+  return text ? `#${text}` : '';
+}
+
+/** Whether a hash selection names a moment at all (beyond the capture). */
+export function namesMoment(s: Selection): boolean {
+  return s.conn !== undefined || s.finding !== undefined;
 }

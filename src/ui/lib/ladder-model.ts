@@ -6,8 +6,9 @@
 //    least a row apart) or compact mode (one row per item, a small marker for idle gaps);
 //  - window: the items a viewport shows (binary search), so the DOM holds only those.
 
-import type { ConnectionSummary, PduColumns } from '../../engine/index.ts';
-import { Op, opcode, dataInHasStatus } from './fields.ts';
+import { OP_DATA_IN, OP_DATA_OUT, OP_R2T, OP_SCSI_COMMAND, OP_SCSI_RESPONSE } from '../../codec/index.ts';
+import { dataInHasStatus, dataSegmentLength, opcode, response, scsiOpcode, scsiStatus } from '../../iscsi/index.ts';
+import type { ConnectionSummary, PduColumns } from '../../iscsi/index.ts';
 
 export const ItemKind = { Pdu: 0, Band: 1, Control: 2 } as const;
 export type ItemKindValue = (typeof ItemKind)[keyof typeof ItemKind];
@@ -30,14 +31,14 @@ export interface Bands {
 /** Is this PDU routine I/O (collapsible)? */
 export function isRoutine(c: PduColumns, r: number): boolean {
   switch (opcode(c, r)) {
-    case Op.ScsiCommand:
-    case Op.DataOut:
-    case Op.R2T:
+    case OP_SCSI_COMMAND:
+    case OP_DATA_OUT:
+    case OP_R2T:
       return true;
-    case Op.DataIn:
-      return !dataInHasStatus(c, r) || c.b3[r] === 0;
-    case Op.ScsiResponse:
-      return c.b2[r] === 0 && c.b3[r] === 0;
+    case OP_DATA_IN:
+      return !dataInHasStatus(c, r) || scsiStatus(c, r) === 0;
+    case OP_SCSI_RESPONSE:
+      return response(c, r) === 0 && scsiStatus(c, r) === 0;
     default:
       return false;
   }
@@ -242,12 +243,12 @@ export function bandSummary(c: PduColumns, rows: Uint32Array, bands: Bands, b: n
   let bytes = 0;
   for (let p = s; p < e; p++) {
     const r = rows[p];
-    const op = c.b0[r] & 0x3f;
-    if (op === Op.ScsiCommand) {
-      const so = c.w32[r] >>> 24;
+    const op = opcode(c, r);
+    if (op === OP_SCSI_COMMAND) {
+      const so = scsiOpcode(c, r);
       commands.set(so, (commands.get(so) ?? 0) + 1);
-    } else if (op === Op.DataIn || op === Op.DataOut) {
-      bytes += c.w4[r] & 0xffffff;
+    } else if (op === OP_DATA_IN || op === OP_DATA_OUT) {
+      bytes += dataSegmentLength(c, r);
     }
   }
   return { pdus: e - s, seconds: c.time[rows[e - 1]] - c.time[rows[s]], commands, bytes };

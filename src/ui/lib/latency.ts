@@ -1,69 +1,46 @@
-// Command latency of one connection: each SCSI Command paired with its status (a SCSI Response,
-// or a Data-In with the S bit) by ITT; latency = status time − command time. Typed arrays, one
-// entry per answered command.
+// Command latency of one connection, from the model's task table (command ↔ status paired there):
+// the answered commands' latencies grouped for the histogram. Typed arrays, no object per command.
 
-import type { PduColumns } from '../../engine/index.ts';
-import { Op, lunNumber, opcode, scsiOpcode, dataInHasStatus } from './fields.ts';
+import type { Analysis } from '../../engine/index.ts';
+import { lunValue } from '../../iscsi/index.ts';
+import { TaskFate } from '../../sessions/index.ts';
 
 export interface Latencies {
   count: number;
   /** Seconds. */
   latency: Float64Array;
-  /** Positions (in the connection's rows) of the command and of its status. */
-  cmdPos: Uint32Array;
-  respPos: Uint32Array;
+  /** Task index of each (into model.tasks). */
+  task: Uint32Array;
   /** LUN number (-1 unknown). */
   lun: Int32Array;
   scsiOp: Uint8Array;
-  /** Commands with no status by the end of the capture (positions). */
-  unanswered: Uint32Array;
+  /** Commands that got no status before their connection ended (or the capture did). */
+  unanswered: number;
 }
 
-export function commandLatencies(c: PduColumns, luns: readonly string[], rows: Uint32Array): Latencies {
-  const outstanding = new Map<number, number>();
-  let cap = 64;
-  let latency = new Float64Array(cap);
-  let cmdPos = new Uint32Array(cap);
-  let respPos = new Uint32Array(cap);
+export function connectionLatencies(a: Analysis, conn: number): Latencies {
+  const t = a.model.tasks;
   let n = 0;
-  for (let p = 0; p < rows.length; p++) {
-    const r = rows[p];
-    const op = opcode(c, r);
-    if (op === Op.ScsiCommand) {
-      outstanding.set(c.itt[r], p);
-    } else if (op === Op.ScsiResponse || (op === Op.DataIn && dataInHasStatus(c, r))) {
-      const q = outstanding.get(c.itt[r]);
-      if (q === undefined) continue;
-      outstanding.delete(c.itt[r]);
-      if (n === cap) {
-        cap *= 2;
-        latency = grow(latency, cap);
-        cmdPos = grow(cmdPos, cap);
-        respPos = grow(respPos, cap);
-      }
-      latency[n] = c.time[r] - c.time[rows[q]];
-      cmdPos[n] = q;
-      respPos[n] = p;
-      n++;
-    }
+  let unanswered = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.conn[i] !== conn) continue;
+    if (t.statusRow[i] >= 0) n++;
+    else if (t.fate[i] === TaskFate.Unanswered || t.fate[i] === TaskFate.OutstandingAtCaptureEnd) unanswered++;
   }
+  const latency = new Float64Array(n);
+  const task = new Uint32Array(n);
   const lun = new Int32Array(n);
   const scsiOp = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rows[cmdPos[i]];
-    lun[i] = lunNumber(c, luns, r) ?? -1;
-    scsiOp[i] = scsiOpcode(c, r);
+  let k = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.conn[i] !== conn || t.statusRow[i] < 0) continue;
+    latency[k] = t.latencyMs[i] / 1000;
+    task[k] = i;
+    lun[k] = lunValue(a.luns, t.lun[i]);
+    scsiOp[k] = t.scsiOpcode[i];
+    k++;
   }
-  return {
-    count: n, latency: latency.subarray(0, n), cmdPos: cmdPos.subarray(0, n), respPos: respPos.subarray(0, n), lun, scsiOp,
-    unanswered: Uint32Array.from([...outstanding.values()].sort((a, b) => a - b)),
-  };
-}
-
-function grow<T extends Float64Array | Uint32Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
+  return { count: n, latency, task, lun, scsiOp, unanswered };
 }
 
 export type GroupBy = 'all' | 'op' | 'lun';
@@ -87,9 +64,7 @@ export function groupLatencies(l: Latencies, by: GroupBy, opName: (op: number) =
   }
   const groups: LatencyGroup[] = [];
   for (const [key, m] of keys) {
-    const members = Uint32Array.from(m);
-    const sorted = Float64Array.from(m, (i) => l.latency[i]).sort();
-    groups.push({ key, members, sorted });
+    groups.push({ key, members: Uint32Array.from(m), sorted: Float64Array.from(m, (i) => l.latency[i]).sort() });
   }
   groups.sort((a, b) => b.members.length - a.members.length || a.key.localeCompare(b.key));
   return groups;

@@ -1,11 +1,12 @@
-// Runs one analysis in a fresh Web Worker. Cancel terminates the worker (immediate, frees its
-// memory); a worker that dies, or runs out of memory, rejects with a LoadError saying so, and the
-// page stays usable.
+// Runs one analysis in a fresh Web Worker, which then stays with the capture to re-read PDUs for the
+// detail view. Cancel terminates a running analysis (immediate, frees its memory); a worker that
+// dies, or runs out of memory, rejects with a LoadError saying so, and the page stays usable.
 
 import * as Comlink from 'comlink';
-import type { WorkerApi, WorkerProgress, WorkerResult } from '../../../workers/analyze.worker.ts';
+import type { PduDetailData, PduDetailRequest, WorkerApi, WorkerProgress, WorkerResult } from '../../../workers/analyze.worker.ts';
 
-export type { WorkerProgress, WorkerResult };
+export type { PduDetailData, PduDetailRequest, WorkerProgress, WorkerResult };
+export type { DigestState, HeaderSource } from '../../../workers/analyze.worker.ts';
 
 export type LoadErrorKind = 'cancelled' | 'worker-died' | 'out-of-memory' | 'failed';
 
@@ -22,11 +23,30 @@ export interface LoadOptions {
   onProgress?: (p: WorkerProgress) => void;
 }
 
+/** The worker of an analysed capture: it holds the File and answers detail requests. */
+export class CaptureWorker {
+  private closed = false;
+
+  constructor(private readonly worker: Worker, private readonly remote: Comlink.Remote<WorkerApi>) {}
+
+  async pduDetail(request: PduDetailRequest): Promise<PduDetailData> {
+    if (this.closed) throw new Error('the capture was closed');
+    return this.remote.pduDetail(request);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.remote[Comlink.releaseProxy]();
+    this.worker.terminate();
+  }
+}
+
 export class Loader {
   private current: { worker: Worker; abort: (e: LoadError) => void } | undefined;
 
-  /** Analyse `file`; a running analysis is cancelled first. */
-  async load(file: Blob, options: LoadOptions = {}): Promise<WorkerResult> {
+  /** Analyse `file`; a running analysis is cancelled first. The caller owns the returned worker. */
+  async load(file: Blob, options: LoadOptions = {}): Promise<{ result: WorkerResult; worker: CaptureWorker }> {
     this.cancel();
     const worker = new Worker(new URL('../../../workers/analyze.worker.ts', import.meta.url), { type: 'module', name: 'iscsi-analysis' });
     let abort!: (e: LoadError) => void;
@@ -42,10 +62,13 @@ export class Loader {
     });
     worker.addEventListener('messageerror', () => abort(new LoadError('worker-died', 'The analysis worker sent a message the page could not read.')));
     const remote = Comlink.wrap<WorkerApi>(worker);
+    const progress = Comlink.proxy((p: WorkerProgress) => { if (this.current === current) options.onProgress?.(p); });
     try {
-      const progress = Comlink.proxy((p: WorkerProgress) => { if (this.current === current) options.onProgress?.(p); });
-      return await Promise.race([remote.analyze(file, options.ports ?? [], progress, options.chunkSize), stopped]);
+      const result = await Promise.race([remote.analyze(file, options.ports ?? [], progress, options.chunkSize), stopped]);
+      return { result, worker: new CaptureWorker(worker, remote) };
     } catch (e) {
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
       if (e instanceof LoadError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       if (msg.startsWith('OUT_OF_MEMORY: ')) {
@@ -54,8 +77,6 @@ export class Loader {
       throw new LoadError('failed', `The analysis failed: ${msg}`);
     } finally {
       if (this.current === current) this.current = undefined;
-      remote[Comlink.releaseProxy]();
-      worker.terminate();
     }
   }
 
