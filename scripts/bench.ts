@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       floorRuns.push(await measure(node, ['--import', 'tsx', worker, 'floor', file]));
       engineRuns.push(await measure(node, ['--import', 'tsx', worker, 'engine', file]));
     }
+    const modelRun = JSON.parse((await measure(node, ['--import', 'tsx', worker, 'model'])).output) as { pdus: number; seconds: number };
     const floor = best(floorRuns);
     const engine = best(engineRuns);
     const floorInfo = JSON.parse(floor.output) as { packets: number; seconds: number };
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
       enginePeakRssMB: round(engine.peakRssMB),
       floorPeakRssMB: round(floor.peakRssMB),
       bytesPerPdu: round(engineInfo.retainedBytes / Math.max(1, engineInfo.pdus)),
+      modelAndChecksMsPerMillionPdus: round((modelRun.seconds * 1000 * 1e6) / modelRun.pdus),
       tsharkMBps: null,
       engineToTshark: null,
       tsharkPeakRssMB: null,

@@ -1,9 +1,14 @@
-import { OP_ASYNC_MESSAGE, ascAscqName, asyncEventName, parseSense, senseKeyName } from '../codec/index.ts';
-import { asyncEvent as asyncEventOf, asyncParameter1, lunIndexOf, lunValue, opcode } from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
 import type { Finding } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { OP_ASYNC_MESSAGE, ascAscqName, asyncEventName, parseSense, senseKeyName } = codec;
+const { asyncEvent: asyncEventOf, asyncParameter1, lunIndexOf, lunValue, opcode } = iscsi;
 
 /** What each AsyncEvent asks of the initiator (RFC 7143 §11.9.1). */
 function consequence(event: number): string {

@@ -1,7 +1,11 @@
-import { fromTarget, isResynced } from '../iscsi/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import type { FramedCapture } from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
 import type { ConnRows } from '../sessions/index.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { fromTarget, isResynced } = iscsi;
 
 /**
  * Initiator PDUs sent while the capture was losing the target's bytes: between the last target PDU

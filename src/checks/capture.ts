@@ -1,9 +1,13 @@
-import { isTruncated } from '../iscsi/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
 import { fmtInt } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
 import type { Finding } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { isTruncated } = iscsi;
 
 /**
  * What the capture itself lacks. Bytes missing from a TCP stream (capture loss) make every check

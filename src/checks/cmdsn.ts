@@ -1,5 +1,5 @@
-import { CARRIES_CMD_WINDOW, NUMBERED_BY_CMDSN, OP_LOGIN_RESPONSE, opcodeName } from '../codec/index.ts';
-import { cmdSN, expCmdSN, fromTarget, isImmediate, itt, loginStatusClass, maxCmdSN, opcode } from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import { mergeRows, rowsOf } from '../sessions/index.ts';
 import { formatMs, hexTag } from '../text/index.ts';
 import { blindRows } from './blind.ts';
@@ -7,6 +7,11 @@ import type { CheckContext } from './context.ts';
 import { finding, frameList, msBetween } from './format.ts';
 import { serialAdd, serialInWindow, serialLt, serialMax } from './serial.ts';
 import type { Finding } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { CARRIES_CMD_WINDOW, NUMBERED_BY_CMDSN, OP_LOGIN_RESPONSE, opcodeName } = codec;
+const { cmdSN, expCmdSN, fromTarget, isImmediate, itt, loginStatusClass, maxCmdSN, opcode } = iscsi;
 
 /**
  * The command window, per session (RFC 7143 §4.2.2.1): a non-immediate command must carry a CmdSN in

@@ -1,9 +1,14 @@
-import { opcodeName } from '../codec/index.ts';
-import { DigestState, dataDigestCheck, digestChecked, headerDigestCheck, itt, opcode } from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import { hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList, linuxError } from './format.ts';
 import type { Finding } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { opcodeName } = codec;
+const { DigestState, dataDigestCheck, digestChecked, headerDigestCheck, itt, opcode } = iscsi;
 
 /**
  * Digests the framer checked and found wrong (RFC 7143 §13.1, CRC32C). A bad header digest means the

@@ -1,10 +1,15 @@
-import { OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, opcodeName } from '../codec/index.ts';
-import { dataSegmentLength, fromTarget, opcode } from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
 import { fmtInt } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
 import type { Finding } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, opcodeName } = codec;
+const { dataSegmentLength, fromTarget, opcode } = iscsi;
 
 /** During login, and where a side declared nothing, a receiver takes 8192 bytes (RFC 7143 §13.12). */
 const DEFAULT_MAX_RECV = 8192;

@@ -1,10 +1,15 @@
-import { OP_REJECT, opcodeName, opcodeOf, rejectReasonName, u32 } from '../codec/index.ts';
-import { fromTarget, itt, opcode, rejectReason } from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
 import { hex, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
 import type { Finding } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { OP_REJECT, opcodeName, opcodeOf, rejectReasonName, u32 } = codec;
+const { fromTarget, itt, opcode, rejectReason } = iscsi;
 
 /** How far back to look for the PDU a Reject names. */
 const LOOK_BACK = 4096;

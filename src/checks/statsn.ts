@@ -1,5 +1,5 @@
-import { CARRIES_EXPSTATSN, OP_LOGIN_RESPONSE, OP_R2T, RESERVED_TAG, STATSN_RULE, StatSNRule, opcodeName } from '../codec/index.ts';
-import { dataInHasStatus, expStatSN, fromTarget, isResynced, itt as ittOf, loginStatusClass, opcode, statSN } from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
 import { hexTag } from '../text/index.ts';
 import { blindRows } from './blind.ts';
@@ -7,6 +7,11 @@ import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
 import { serialAdd, serialDiff, serialGt } from './serial.ts';
 import type { Finding } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { CARRIES_EXPSTATSN, OP_LOGIN_RESPONSE, OP_R2T, RESERVED_TAG, STATSN_RULE, StatSNRule, opcodeName } = codec;
+const { dataInHasStatus, expStatSN, fromTarget, isResynced, itt: ittOf, loginStatusClass, opcode, statSN } = iscsi;
 
 /**
  * StatSN per connection (RFC 7143 §4.2.2.2). Each PDU that consumes a StatSN must carry the previous

@@ -229,6 +229,12 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
 
 /** One connection as `connections --json` reports it: addresses and names, its session, login,
  *  logout and how it ended, negotiated digests and what the capture missed. */
+/** The model's row, relation and control indices are its own: the output speaks in frames. */
+const MODEL_INDICES = new Set(['row', 'relation', 'taskRelation', 'control']);
+function withoutModelIndices(key: string, value: unknown): unknown {
+  return MODEL_INDICES.has(key) && typeof value === 'number' ? undefined : value;
+}
+
 function connectionReport(a: Analysis, i: number): Record<string, unknown> {
   const c = a.connections[i];
   const m = a.model.connections[i];
@@ -268,7 +274,7 @@ function connectionReport(a: Analysis, i: number): Record<string, unknown> {
 
 function printConnections(a: Analysis, args: CliArgs, out: Output): void {
   if (args.json) {
-    out.line(JSON.stringify(a.connections.map((_, i) => connectionReport(a, i)), null, 2));
+    out.line(JSON.stringify(a.connections.map((_, i) => connectionReport(a, i)), withoutModelIndices, 2));
     return;
   }
   for (let i = 0; i < a.connections.length; i++) {

@@ -3,11 +3,21 @@
 // means depends on the opcode (RFC 7143 §11) — and every reader above goes through the accessors
 // below, which name them as the RFC does. Nothing else reads a raw column word.
 
-import {
-  CARRIES_CMD_WINDOW, CARRIES_EXPSTATSN, DATA_IN_STATUS_BIT, NUMBERED_BY_CMDSN, OP_DATA_IN,
-  STATSN_RULE, StatSNRule, TARGET_OPCODE_BIT, BIT_IMMEDIATE, OPCODE_MASK, carriesNextStatSN, consumesStatSN, endsLogin,
-  fromHex, lunNumber, u32,
-} from '../codec/index.ts';
+import * as codec from '../codec/index.ts';
+
+// The codec's constants, bound here once: under the dev and test module loaders an imported binding
+// read per PDU costs a getter call, and these are read for every PDU.
+const OPCODE_MASK = codec.OPCODE_MASK;
+const TARGET_OPCODE_BIT = codec.TARGET_OPCODE_BIT;
+const BIT_IMMEDIATE = codec.BIT_IMMEDIATE;
+const DATA_IN_STATUS_BIT = codec.DATA_IN_STATUS_BIT;
+const OP_DATA_IN = codec.OP_DATA_IN;
+const STATSN_RULE = codec.STATSN_RULE;
+const NONE = codec.StatSNRule.None;
+const CARRIES_EXPSTATSN = codec.CARRIES_EXPSTATSN;
+const NUMBERED_BY_CMDSN = codec.NUMBERED_BY_CMDSN;
+const CARRIES_CMD_WINDOW = codec.CARRIES_CMD_WINDOW;
+const { carriesNextStatSN, consumesStatSN, endsLogin, fromHex, lunNumber, u32 } = codec;
 
 export interface PduColumns {
   count: number;
@@ -255,7 +265,7 @@ export function onlyCarriesStatSN(c: PduColumns, i: number): boolean { return ca
 /** Does this target PDU carry a StatSN at all (a Data-In without S carries none)? */
 export function carriesStatSN(c: PduColumns, i: number): boolean {
   const op = c.b0[i] & OPCODE_MASK;
-  return STATSN_RULE[op] !== StatSNRule.None && (op !== OP_DATA_IN || (c.b1[i] & DATA_IN_STATUS_BIT) !== 0);
+  return STATSN_RULE[op] !== NONE && (op !== OP_DATA_IN || (c.b1[i] & DATA_IN_STATUS_BIT) !== 0);
 }
 /** An initiator PDU with an ExpStatSN field. */
 export function carriesExpStatSN(c: PduColumns, i: number): boolean { return CARRIES_EXPSTATSN[c.b0[i] & OPCODE_MASK] === 1; }

@@ -1,10 +1,13 @@
-import {
-  OP_DATA_IN, OP_DATA_OUT, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_R2T, OP_SCSI_COMMAND, RESERVED_TAG,
-} from '../codec/index.ts';
-import { itt, opcode, ttt } from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import type { PduColumns } from '../iscsi/index.ts';
 import { rowsOf } from './rows.ts';
 import type { RelationKind, SessionModel } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const { OP_DATA_IN, OP_DATA_OUT, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_R2T, OP_SCSI_COMMAND, RESERVED_TAG, } = codec;
+const { itt, opcode, ttt } = iscsi;
 
 /** A PDU related to another, for the detail view's one-click jump. */
 export interface Counterpart {

@@ -1,13 +1,5 @@
-import {
-  OP_DATA_IN, OP_DATA_OUT, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_NOP_IN,
-  OP_NOP_OUT, OP_R2T, OP_SCSI_COMMAND, OP_SCSI_RESPONSE, OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST,
-  OP_TEXT_RESPONSE, RESERVED_TAG, TARGET_OPCODE_BIT, parseSense, tmfEndsTasks, tmfScope,
-} from '../codec/index.ts';
-import {
-  NO_LUN, cdbByte1, cmdSN, dataInHasStatus, endsLoginPhase, expectedDataTransferLength, isImmediate, isRead,
-  isResynced, isWrite, itt as ittOf, logoutReason, loginStatusClass, loginStatusDetail, lunIndexOf, opcode as opcodeOf,
-  refCmdSN, referencedTaskTag, response as responseOf, scsiOpcode, scsiStatus, tmfFunction, ttt as tttOf,
-} from '../iscsi/index.ts';
+import * as codec from '../codec/index.ts';
+import * as iscsi from '../iscsi/index.ts';
 import type { ConnectionSummary, FramedCapture, PduColumns, Side } from '../iscsi/index.ts';
 import { connRows, rowsOf } from './rows.ts';
 import { latencyStats } from './stats.ts';
@@ -18,6 +10,20 @@ import type {
   ConnectionEndInfo, ConnectionModel, EndEvent, Endpoint, Fate, LoginInfo, LogoutInfo, Moment, PduMoment,
   RelationKind, SessionModel, TmfRecord,
 } from './types.ts';
+
+// Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
+// imported binding read costs a getter call.
+const {
+  NO_LUN, cdbByte1, cmdSN, dataInHasStatus, endsLoginPhase, expectedDataTransferLength, isImmediate, isRead,
+  isResynced, isWrite, itt: ittOf, logoutReason, loginStatusClass, loginStatusDetail, lunIndexOf, opcode: opcodeOf,
+  refCmdSN, referencedTaskTag, response: responseOf, scsiOpcode, scsiStatus, tmfFunction, ttt: tttOf,
+} = iscsi;
+
+const {
+  OP_DATA_IN, OP_DATA_OUT, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_NOP_IN,
+  OP_NOP_OUT, OP_R2T, OP_SCSI_COMMAND, OP_SCSI_RESPONSE, OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST,
+  OP_TEXT_RESPONSE, RESERVED_TAG, TARGET_OPCODE_BIT, parseSense, tmfEndsTasks, tmfScope,
+} = codec;
 
 type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts' | 'senses'>;
 

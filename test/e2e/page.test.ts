@@ -138,6 +138,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
 
   const byFrame = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
 
+  /** The FIN/RST frames `connections --json` reports for a connection. */
+  function endFrames(c: unknown): number[] {
+    const end = (c as { end?: { frame?: number; later?: Array<{ frame: number }> } } | undefined)?.end;
+    return end?.frame !== undefined ? [end.frame, ...(end.later ?? []).map((e) => e.frame)] : [];
+  }
+
   /** Is the element inside the browser window and inside the ladder's visible area? */
   async function inView(page: Page, selector: string): Promise<boolean> {
     return page.$eval(selector, (el) => {
@@ -206,6 +212,23 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
       const state = await open(page, join(CAPTURES, name));
       const v = await viewOf(name);
       expect(state).toBe('ready');
+      // it opens on the connection with the most severe findings (severity first, then how many)
+      const score = new Map<number, [number, number]>();
+      const rank = { info: 0, warning: 1, error: 2 } as const;
+      for (const f of v.findings) {
+        for (const k of new Set([...(f.conn !== undefined ? [f.conn] : []), ...(f.conns ?? [])])) {
+          const [r, n] = score.get(k) ?? [-1, 0];
+          const fr = rank[f.severity];
+          score.set(k, fr > r ? [fr, 1] : fr === r ? [r, n + 1] : [r, n]);
+        }
+      }
+      let worst = 0;
+      for (const c of v.connections) {
+        const [r, n] = score.get(c.conn) ?? [-1, 0];
+        const [wr, wn] = score.get(worst) ?? [-1, 0];
+        if (r > wr || (r === wr && n > wn)) worst = c.conn;
+      }
+      await page.waitForSelector(`[data-conn="${worst}"][aria-selected="true"]`);
       // the capture summary
       const stats = await page.$$eval('[data-stat]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.stat, (e as HTMLElement).dataset.value])));
       expect(Number(stats.packets)).toBe(v.summary.packets);
@@ -263,7 +286,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
         await page.locator('[data-kind]').nth(i).click();
         const conns = f.conn !== undefined ? [f.conn] : f.conns ?? [];
         const conn = conns.find((k) => f.frame !== undefined && v.pdus.some((p) => p.conn === k && p.frame === f.frame))
-          ?? conns.find((k) => v.connections[k]?.control.some((e) => e.frame === f.frame)) ?? conns[0];
+          ?? conns.find((k) => endFrames(v.connections[k]).includes(f.frame ?? -1)) ?? conns[0];
         if (conn === undefined) continue;
         await expectFaultSelected(page, f, conn, new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame)));
       }
