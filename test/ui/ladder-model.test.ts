@@ -134,10 +134,8 @@ describe('the virtual window', () => {
     const c = routine(n);
     const rows = ident(n);
     const none = { count: 0, start: new Uint32Array(0), end: new Uint32Array(0) };
-    const t0 = performance.now();
     const items = buildItems(c, rows, [], none, () => false);
     const lay = layoutItems(c, rows, [], none, items, 'compact', 100);
-    const ms = performance.now() - t0;
     expect(items.count).toBe(n);
     const total = lay.top[n];
     expect(total).toBe(n * ROW_H);
@@ -149,7 +147,6 @@ describe('the virtual window', () => {
     const y = scrollToVirtual(MAX_SCROLL_PX / 2, total, vh);
     const [a, b] = visibleRange(lay.top, n, y, y + vh);
     expect(b - a).toBeLessThanOrEqual(Math.ceil(vh / ROW_H) + 1);
-    expect(ms).toBeLessThan(2000);
   });
 
   test('brackets that overlap get different lanes', () => {
