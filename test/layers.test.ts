@@ -11,7 +11,7 @@ const REPO = normalize(join(dirname(fileURLToPath(import.meta.url)), '..'));
 
 /** Lowest first. Entries in one inner array are peers: neither may import the other. */
 const LAYERS: ReadonlyArray<readonly string[]> = [
-  ['text'], ['capture'], ['net'], ['tcp'], ['codec'], ['logs'], ['iscsi'], ['sessions'], ['checks'], ['engine'],
+  ['text'], ['capture'], ['net'], ['tcp'], ['codec'], ['logs'], ['iscsi'], ['sessions'], ['checks'], ['incidents'], ['engine'],
   ['cli', 'workers', 'synth'], ['ui'],
 ];
 

@@ -67,19 +67,41 @@ function burst(list: ConnectionModel[]): Finding {
   for (let k = 1; k < logins; k++) gaps[k - 1] = loginTime(list[k]) - loginTime(list[k - 1]);
   gaps.sort();
   const m = gaps.length;
-  const medianIntervalMs = m === 0 ? 0 : msBetween(0, m % 2 ? gaps[(m - 1) / 2] : (gaps[m / 2 - 1] + gaps[m / 2]) / 2);
+  const median = m === 0 ? 0 : m % 2 ? gaps[(m - 1) / 2] : (gaps[m / 2 - 1] + gaps[m / 2]) / 2;
+  const medianIntervalMs = msBetween(0, median);
+  const periodMs = msBetween(0, loopPeriod(list, median));
   const initiator = list[0].initiatorName ?? list[0].initiatorAddress;
   const target = list[0].portal;
   const failures = list.filter((c) => c.login?.statusClass !== undefined && c.login.statusClass !== 0).length;
   const sendTargets = list.reduce((n, c) => n + (c.sessionType === 'Discovery' && c.textRequests > 0 ? 1 : 0), 0);
   let message = `${printable(initiator, NAME_MAX)} logged in to ${target} ${logins} times in ${formatMs(windowMs)}`;
   message += discoveryLogins ? ` (${discoveryLogins} discovery logins${sendTargets ? `, ${sendTargets} with SendTargets` : ''})` : '';
-  message += `, median ${formatMs(medianIntervalMs)} apart`;
+  message += periodMs > medianIntervalMs * 2 ? `, once every ${formatMs(periodMs)} (logins within one round ${formatMs(medianIntervalMs)} apart)` : `, once every ${formatMs(periodMs)}`;
   message += failures ? `; ${failures} of the logins failed` : '';
   message += discoveryLogins > 0
     ? ' — a rediscovery loop: something keeps re-running SendTargets discovery (e.g. a stale device path in a multipath cache)'
     : ' — a login loop: the initiator keeps reconnecting; look at why its sessions end';
   return finding('login-churn', 'warning', { conns: list.map((c) => c.conn), frame: list[0].login?.request.frame, row: list[0].login?.request.row }, first,
     frameList(list.map((c) => c.login?.request.frame)), message,
-    { logins, discoveryLogins, windowMs, medianIntervalMs, initiator, target });
+    { logins, discoveryLogins, windowMs, medianIntervalMs, periodMs, initiator, target });
+}
+
+/**
+ * The loop's period: how often a round starts. A rediscovery round is a discovery login and the
+ * target logins it leads to, microseconds apart; rounds are seconds apart. Logins closer than four
+ * times the median interval belong to one round, and the period is the median time between rounds
+ * (for a loop of single logins, that is the median interval itself).
+ */
+function loopPeriod(list: ConnectionModel[], median: number): number {
+  const starts: number[] = [];
+  const within = Math.max(0.001, median * 4);
+  for (let k = 0; k < list.length; k++) {
+    if (k === 0 || loginTime(list[k]) - loginTime(list[k - 1]) > within) starts.push(loginTime(list[k]));
+  }
+  if (starts.length < 2) return median;
+  const gaps = new Float64Array(starts.length - 1);
+  for (let k = 1; k < starts.length; k++) gaps[k - 1] = starts[k] - starts[k - 1];
+  gaps.sort();
+  const n = gaps.length;
+  return n % 2 ? gaps[(n - 1) / 2] : (gaps[n / 2 - 1] + gaps[n / 2]) / 2;
 }

@@ -30,6 +30,7 @@ export type { CheckContext } from './context.ts';
 export * from './serial.ts';
 export { FINDING_KINDS } from './kinds.ts';
 export type { Finding, Severity } from './types.ts';
+export { endWords, linuxError } from './format.ts';
 
 /** Every check, in no particular order: the findings are sorted afterwards. */
 export const CHECKS: ReadonlyArray<(ctx: CheckContext) => Finding[]> = [

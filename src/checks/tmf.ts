@@ -66,6 +66,14 @@ function answered(ctx: CheckContext, r: TmfRecord): Finding {
     });
 }
 
+/** The first later TMF of the escalation chain answered "function complete", if any. */
+function escalationSucceeded(ctx: CheckContext, r: TmfRecord): TmfRecord | undefined {
+  for (let k = r.next, n = 0; k >= 0 && n < 16; k = ctx.model.tmfs[k].next, n++) {
+    if (ctx.model.tmfs[k].responseCode === 0) return ctx.model.tmfs[k];
+  }
+  return undefined;
+}
+
 function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
   const ref = referenced(ctx, r);
   const conn = ctx.model.connections[r.conn];
@@ -77,7 +85,10 @@ function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
     message += `; the initiator escalated to ${tmfFunctionName(next.fn)} ${formatMs(msBetween(r.request.time, next.request.time))} later (frame ${next.request.frame})`;
   }
   const loggedOutFirst = conn.logout?.response !== undefined && conn.logout.request.frame > r.request.frame && conn.logout.response.frame <= d.frame;
-  if (d.event === 'capture-end') message += '; the capture ended with it still waiting';
+  // An escalation that completed ends the error handling: the session is not reset over this one.
+  const recovered = escalationSucceeded(ctx, r);
+  if (recovered !== undefined) message += `; the ${tmfFunctionName(recovered.fn)} that followed succeeded, so a Linux initiator recovers without resetting the session`;
+  else if (d.event === 'capture-end') message += '; the capture ended with it still waiting';
   else if (loggedOutFirst) message += `; the target never answered it: the connection was logged out, then ${endWords(d.event)}`;
   else {
     message += `; ${endWords(d.event)}`;

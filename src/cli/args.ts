@@ -15,7 +15,7 @@ export interface CliArgs {
   help: boolean;
 }
 
-const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'explain'];
+const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'incidents', 'explain'];
 
 export const USAGE = `usage:
   iscsi-inspect summary     <capture> [--json]
@@ -24,6 +24,8 @@ export const USAGE = `usage:
   iscsi-inspect pdus        <capture> [--format jsonl|tsv]
   iscsi-inspect findings    <capture> [--json] [--min-severity info|warning|error]
                                       [--slow-ms N] [--churn-logins N] [--churn-window-s N]
+  iscsi-inspect incidents   <capture> [--json]   (the findings grouped into what happened, worst first;
+                                      the same thresholds as findings)
   iscsi-inspect explain     "<kernel or iscsid log line>" [--json]
 options:
   --port N   also treat TCP port N as iSCSI (repeatable); 3260 always is, and a connection whose

@@ -130,6 +130,7 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
     case 'summary': printSummary(analysis, path, args, out); break;
     case 'connections': printConnections(analysis, args, out); break;
     case 'findings': printFindings(analysis, args, out); break;
+    case 'incidents': printIncidents(analysis, args, out); break;
   }
   await out.flush();
   if (analysis.error) {
@@ -296,6 +297,25 @@ function connsText(f: Finding): string {
 }
 
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
+
+/** Incidents as docs/findings.md "incidents" names their keys; `findings` index `findings --json`. */
+function printIncidents(a: Analysis, args: CliArgs, out: Output): void {
+  if (args.json) {
+    out.line(JSON.stringify(a.incidents, null, 2));
+    return;
+  }
+  if (a.incidents.length === 0) {
+    out.line(a.findings.length ? `no incidents (${a.findings.length} findings, none part of a failure)` : 'no incidents, no findings');
+    return;
+  }
+  const t0 = a.capture.firstTime ?? 0;
+  const rel = (t: number): string => `+${(t - t0).toFixed(6)}`;
+  for (const i of a.incidents) {
+    out.line(`${i.severity.padEnd(7)} ${i.kind.padEnd(20)} conn ${i.conns.join(', ')}  ${rel(i.start)} … ${rel(i.end)}  (${i.findings.length} finding${i.findings.length === 1 ? '' : 's'})`);
+    out.line(`  ${printable(i.headline)}`);
+    for (const s of i.chain) out.line(`    ${rel(s.time)}  frame ${String(s.frame).padEnd(7)} conn ${String(s.conn).padEnd(3)} ${printable(s.what)}`);
+  }
+}
 
 function printFindings(a: Analysis, args: CliArgs, out: Output): void {
   const min = SEVERITY_RANK[args.minSeverity];

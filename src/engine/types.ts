@@ -1,4 +1,5 @@
 import type { Finding } from '../checks/index.ts';
+import type { Incident } from '../incidents/index.ts';
 import type { FramedCapture } from '../iscsi/index.ts';
 import type { SessionModel } from '../sessions/index.ts';
 
@@ -14,7 +15,10 @@ export interface Analysis extends FramedCapture {
   relationFindings: Int32Array;
   /** For each finding, the PDU table row of the PDU at fault (its `frame`); -1 when that is a TCP segment or nothing. */
   findingRows: Int32Array;
+  /** The findings grouped into what happened, worst first. */
+  incidents: Incident[];
 }
 
 export type { Finding, Severity } from '../checks/index.ts';
+export type { Incident, IncidentKind, IncidentStep } from '../incidents/index.ts';
 export type { CaptureSummary, ConnectionEnd, ConnectionSummary, ControlEvent, FramedCapture, GapRecord, PduDetail, Side } from '../iscsi/index.ts';

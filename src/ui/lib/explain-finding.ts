@@ -17,7 +17,6 @@ export function linuxCode(f: Finding): number | undefined {
   if (m) return Number(m[1]);
   switch (f.kind) {
     case 'nop-ping-unanswered': return 1022;
-    case 'tmf-unanswered': return 1021;
     case 'connection-reset':
     case 'closed-without-logout':
       return f.by === 'target' ? 1020 : undefined;

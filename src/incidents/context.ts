@@ -1,0 +1,83 @@
+import type { Finding, Severity } from '../checks/index.ts';
+import type { FramedCapture } from '../iscsi/index.ts';
+import type { SessionModel } from '../sessions/index.ts';
+import { formatDuration } from '../text/index.ts';
+import type { Incident, IncidentKind, IncidentStep } from './types.ts';
+
+/** What every incident builder reads, and the findings already claimed (each belongs to one incident at most). */
+export class IncidentContext {
+  readonly claimed = new Set<number>();
+  /** Finding indices by kind. */
+  private readonly byKind = new Map<string, number[]>();
+
+  constructor(
+    readonly framed: FramedCapture,
+    readonly model: SessionModel,
+    readonly findings: readonly Finding[],
+  ) {
+    findings.forEach((f, i) => {
+      const l = this.byKind.get(f.kind);
+      if (l) l.push(i);
+      else this.byKind.set(f.kind, [i]);
+    });
+  }
+
+  /** Unclaimed findings of these kinds, in time order. */
+  open(...kinds: string[]): number[] {
+    const out: number[] = [];
+    for (const k of kinds) for (const i of this.byKind.get(k) ?? []) if (!this.claimed.has(i)) out.push(i);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Unclaimed findings of these kinds on a connection. */
+  openOn(conn: number, ...kinds: string[]): number[] {
+    return this.open(...kinds).filter((i) => this.findings[i].conn === conn);
+  }
+
+  /** The capture's start: what "+3.01 s" counts from. */
+  get t0(): number {
+    return this.framed.capture.firstTime ?? 0;
+  }
+
+  /** "+3.01 s" */
+  at(time: number): string {
+    return `+${formatDuration(Math.max(0, time - this.t0)).replace(/^0 s$/, '0 s')}`;
+  }
+
+  /** An incident from its findings (claimed here) and its chain. */
+  make(kind: IncidentKind, findings: number[], chain: IncidentStep[], headline: string): Incident {
+    const list = [...new Set(findings)].sort((a, b) => a - b);
+    for (const i of list) this.claimed.add(i);
+    const conns = new Set<number>();
+    let severity: Severity = 'info';
+    let start = Infinity;
+    let end = -Infinity;
+    for (const i of list) {
+      const f = this.findings[i];
+      if (RANK[f.severity] > RANK[severity]) severity = f.severity;
+      if (f.conn !== undefined) conns.add(f.conn);
+      for (const c of f.conns ?? []) conns.add(c);
+      start = Math.min(start, f.time);
+      end = Math.max(end, f.time);
+    }
+    chain.sort((a, b) => a.time - b.time || a.frame - b.frame);
+    for (const s of chain) {
+      conns.add(s.conn);
+      start = Math.min(start, s.time);
+      end = Math.max(end, s.time);
+    }
+    return { kind, severity, conns: [...conns].sort((a, b) => a - b), start, end, headline, chain, findings: list };
+  }
+}
+
+export const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+/** "conn 3" */
+export function connName(conn: number): string {
+  return `conn ${conn}`;
+}
+
+/** Milliseconds in words. */
+export function ms(v: unknown): string {
+  return typeof v === 'number' ? formatDuration(v / 1000) : '?';
+}

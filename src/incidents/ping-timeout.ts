@@ -1,0 +1,57 @@
+import { linuxError } from '../checks/index.ts';
+import { hexTag, plural } from '../text/index.ts';
+import type { IncidentContext } from './context.ts';
+import { connName, ms } from './context.ts';
+import { followUp } from './follow-up.ts';
+import type { Incident, IncidentStep } from './types.ts';
+
+/**
+ * An initiator's NOP-Out pings went unanswered and it dropped the connection (Linux 1022): the pings,
+ * the give-up, and what followed — the re-login, how long the target took to answer it, and a late
+ * NOP-In that shows when the target came back.
+ */
+export function pingTimeouts(ctx: IncidentContext): Incident[] {
+  const out: Incident[] = [];
+  const byConn = new Map<number, number[]>();
+  for (const i of ctx.open('nop-ping-unanswered')) {
+    const conn = ctx.findings[i].conn as number;
+    byConn.set(conn, [...(byConn.get(conn) ?? []), i]);
+  }
+  for (const [conn, pings] of byConn) {
+    const first = ctx.findings[pings[0]];
+    const then = String(first.then);
+    const m = ctx.model.connections[conn];
+    const chain: IncidentStep[] = [];
+    const findings = [...pings];
+    chain.push({ time: first.time, frame: first.frame as number, conn, what: `NOP-Out ping ITT ${hexTag(first.itt as number)} sent; the target never answered it in time` });
+    if (pings.length > 1) {
+      const last = ctx.findings[pings[pings.length - 1]];
+      chain.push({ time: last.time, frame: last.frame as number, conn, what: `${plural(pings.length - 1, 'more ping')} unanswered, the last at ${ctx.at(last.time)}` });
+    }
+    const late = pings.map((i) => ctx.findings[i]).find((f) => typeof f.answeredLateMs === 'number');
+    const gaveUp = then === 'initiator-fin' || then === 'initiator-reset';
+    let headline: string;
+    const waited = ms(first.waitedMs);
+    if (gaveUp) {
+      const how = then === 'initiator-fin' ? 'closed the connection' : 'reset the connection';
+      chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the initiator gave up after ${waited} (what Linux reports as ${linuxError(1022)}) and ${how}` });
+      headline = `The target stopped answering NOP-Out pings on ${connName(conn)} at ${ctx.at(first.time)}; the initiator gave up after ${waited} (Linux 1022) and ${how}`;
+    } else if (then === 'capture-end') {
+      headline = `The target stopped answering NOP-Out pings on ${connName(conn)} at ${ctx.at(first.time)}; ${plural(pings.length, 'ping')} still waited when the capture ended`;
+    } else {
+      chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the target ${then === 'target-fin' ? 'closed' : 'reset'} the connection with the pings unanswered` });
+      headline = `NOP-Out pings on ${connName(conn)} went unanswered from ${ctx.at(first.time)} until the target ${then === 'target-fin' ? 'closed' : 'reset'} the connection`;
+    }
+    const answer = late !== undefined ? ctx.model.pings.find((p) => p.conn === conn && p.request.frame === late.frame)?.answer : undefined;
+    if (late !== undefined && answer !== undefined) {
+      chain.push({ time: answer.time, frame: answer.frame, conn, what: `the NOP-In for ping ITT ${hexTag(late.itt as number)} came only ${ms(late.answeredLateMs)} after it, after the initiator had given up: the target was back` });
+    }
+    findings.push(...ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
+    findings.push(...ctx.openOn(conn, 'command-unanswered').filter((i) => ctx.findings[i].then === then));
+    const next = followUp(ctx, conn, chain, findings);
+    if (next) headline += `; ${next}`;
+    out.push(ctx.make('ping-timeout', findings, chain, `${headline}.`));
+  }
+  return out;
+}
+

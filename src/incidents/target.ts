@@ -1,0 +1,66 @@
+import { linuxError } from '../checks/index.ts';
+import { hexTag, plural } from '../text/index.ts';
+import type { IncidentContext } from './context.ts';
+import { connName } from './context.ts';
+import { followUp } from './follow-up.ts';
+import type { Incident, IncidentStep } from './types.ts';
+
+/** The target's NOP-In pings went unanswered (the initiator stopped reading, or ignores them) and the target closed the connection. */
+export function targetPingTimeouts(ctx: IncidentContext): Incident[] {
+  const out: Incident[] = [];
+  const byConn = new Map<number, number[]>();
+  for (const i of ctx.open('target-ping-unanswered', 'ttt-echo-mismatch')) {
+    const f = ctx.findings[i];
+    if (f.kind === 'ttt-echo-mismatch' && !byConn.has(f.conn as number)) continue;
+    byConn.set(f.conn as number, [...(byConn.get(f.conn as number) ?? []), i]);
+  }
+  for (const [conn, list] of byConn) {
+    const pings = list.filter((i) => ctx.findings[i].kind === 'target-ping-unanswered');
+    const first = ctx.findings[pings[0]];
+    const chain: IncidentStep[] = [{ time: first.time, frame: first.frame as number, conn, what: `target NOP-In ping TTT ${hexTag(first.ttt as number)} sent; the initiator never echoed it` }];
+    if (pings.length > 1) {
+      const last = ctx.findings[pings[pings.length - 1]];
+      chain.push({ time: last.time, frame: last.frame as number, conn, what: `${plural(pings.length - 1, 'more target ping')} unanswered` });
+    }
+    const findings = [...list];
+    const m = ctx.model.connections[conn];
+    let headline = `The initiator stopped answering the target's NOP-In pings on ${connName(conn)} at ${ctx.at(first.time)} (${plural(pings.length, 'ping')} unanswered)`;
+    if (m.end.kind !== 'open' && m.end.by === 'target') {
+      findings.push(...ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
+      findings.push(...ctx.openOn(conn, 'command-unanswered'));
+      chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the target gave up and ${m.end.kind === 'fin' ? 'closed' : 'reset'} the connection (a Linux initiator reports ${linuxError(1020)})` });
+      headline += `; the target gave up and ${m.end.kind === 'fin' ? 'closed' : 'reset'} the connection — the initiator is not reading the connection (stalled host or process) or ignores target pings`;
+    } else {
+      headline += ' — the initiator is not reading the connection or ignores target pings';
+    }
+    const next = followUp(ctx, conn, chain, findings);
+    if (next) headline += `; ${next}`;
+    out.push(ctx.make('target-ping-timeout', findings, chain, `${headline}.`));
+  }
+  return out;
+}
+
+/** The target reset or closed a connection that was in use (commands outstanding), and what came after. */
+export function targetDowns(ctx: IncidentContext): Incident[] {
+  const out: Incident[] = [];
+  for (const i of ctx.open('connection-reset', 'closed-without-logout')) {
+    const f = ctx.findings[i];
+    if (f.by !== 'target' || ctx.claimed.has(i)) continue;
+    const conn = f.conn as number;
+    const m = ctx.model.connections[conn];
+    const o = m.end.outstanding;
+    if (f.kind === 'closed-without-logout' && o.commands + o.tmfs === 0) continue;
+    const findings = [i, ...ctx.openOn(conn, 'command-unanswered', 'nop-ping-unanswered')];
+    const how = f.kind === 'connection-reset' ? 'reset' : 'closed';
+    const chain: IncidentStep[] = [{ time: f.time, frame: f.frame as number, conn, what: `the target ${how} the connection (${f.kind === 'connection-reset' ? 'RST' : 'FIN'}) — what Linux reports as ${linuxError(1020)}` }];
+    const cmds = findings.map((k) => ctx.findings[k]).filter((x) => x.kind === 'command-unanswered');
+    if (cmds.length) {
+      chain.unshift({ time: cmds[0].time, frame: cmds[0].frame as number, conn, what: `${plural(cmds.length, 'command')} sent that never got a status, the first at ${ctx.at(cmds[0].time)}` });
+    }
+    let headline = `The target ${how} ${connName(conn)} at ${ctx.at(f.time)}${o.commands ? ` with ${plural(o.commands, 'command')} outstanding` : ''}`;
+    const next = followUp(ctx, conn, chain, findings);
+    headline += next ? `; ${next}` : ' and the initiator did not log in again in the capture';
+    out.push(ctx.make('target-down', findings, chain, `${headline}.`));
+  }
+  return out;
+}
