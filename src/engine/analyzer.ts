@@ -412,6 +412,7 @@ export class Analyzer implements PacketSink, StreamSink {
       truncatedPackets: this.truncatedPackets,
       snaplenCutSegments: this.snaplenCut,
       snaplen: smallestSnaplen(this.reader.info.interfaces.map((f) => f.snaplen)),
+      timeResolution: finestResolution(this.reader.info.interfaces.map((f) => f.timeUnitsPerSecond)),
       skipped: { ...this.skipped },
       tcpConnections: this.reassembler.count,
     };
@@ -435,6 +436,13 @@ function unreadableLinkTypes(c: CaptureSummary): { kind: string; message: string
     kind: 'unsupported-link-type',
     message: `This is a ${c.format ?? 'capture'} file with ${what}; no TCP found (readable link types: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback)`,
   };
+}
+
+/** Seconds per timestamp unit of the finest interface (µs when none says). */
+function finestResolution(unitsPerSecond: number[]): number {
+  let best = 1e6;
+  for (const u of unitsPerSecond) if (u > best && Number.isFinite(u)) best = u;
+  return 1 / best;
 }
 
 /** The capture's effective snaplen: the smallest one any interface set (0 means none). */

@@ -19,6 +19,8 @@ export interface CaptureSummary {
   /** TCP segments whose payload the snaplen cut. */
   snaplenCutSegments: number;
   snaplen: number | undefined;
+  /** The finest timestamp resolution of the capture's interfaces, in seconds (1e-6 for pcap, 1e-9 for nanosecond files). */
+  timeResolution: number;
   skipped: { notIp: number; notTcp: number; fragments: number; truncated: number; malformed: number; unsupportedLink: number };
   tcpConnections: number;
 }
