@@ -219,7 +219,7 @@ export function decodePdu(bytes: Uint8Array, off: number, len: number, opts?: De
     case OP_LOGIN_REQUEST:
     case OP_LOGIN_RESPONSE: {
       const keys = parseTextKeys(data, 0, data.length);
-      if (!truncated) problems.push(...textKeyProblems(data, 0, data.length));
+      if (!truncated) for (const pr of textKeyProblems(data, 0, data.length)) problems.push(pr);
       const transit = (flags & 0x80) !== 0;
       const cont = (flags & 0x40) !== 0;
       const csg = (flags >> 2) & 3;
@@ -241,7 +241,7 @@ export function decodePdu(bytes: Uint8Array, off: number, len: number, opts?: De
     case OP_TEXT_REQUEST:
     case OP_TEXT_RESPONSE: {
       const keys = parseTextKeys(data, 0, data.length);
-      if (!truncated) problems.push(...textKeyProblems(data, 0, data.length));
+      if (!truncated) for (const pr of textKeyProblems(data, 0, data.length)) problems.push(pr);
       const cont = (flags & 0x40) !== 0;
       if (op === OP_TEXT_REQUEST) {
         return finish<TextRequestPdu>(base, {

@@ -7,8 +7,9 @@ import type { Incident, IncidentKind, IncidentStep } from './types.ts';
 /** What every incident builder reads, and the findings already claimed (each belongs to one incident at most). */
 export class IncidentContext {
   readonly claimed = new Set<number>();
-  /** Finding indices by kind. */
+  /** Finding indices by kind, and by kind and connection (per-connection lookups stay linear overall). */
   private readonly byKind = new Map<string, number[]>();
+  private readonly byKindConn = new Map<string, number[]>();
 
   constructor(
     readonly framed: FramedCapture,
@@ -16,9 +17,9 @@ export class IncidentContext {
     readonly findings: readonly Finding[],
   ) {
     findings.forEach((f, i) => {
-      const l = this.byKind.get(f.kind);
-      if (l) l.push(i);
-      else this.byKind.set(f.kind, [i]);
+      append(this.byKind, f.kind, i);
+      if (f.conn !== undefined) append(this.byKindConn, `${f.kind}/${f.conn}`, i);
+      if (typeof f.previousConn === 'number') append(this.byKindConn, `${f.kind}<${f.previousConn}`, i);
     });
   }
 
@@ -31,7 +32,18 @@ export class IncidentContext {
 
   /** Unclaimed findings of these kinds on a connection. */
   openOn(conn: number, ...kinds: string[]): number[] {
-    return this.open(...kinds).filter((i) => this.findings[i].conn === conn);
+    return this.pick(kinds.map((k) => `${k}/${conn}`));
+  }
+
+  /** Unclaimed findings of these kinds whose previousConn is `conn` (the re-login after it). */
+  openAfter(conn: number, ...kinds: string[]): number[] {
+    return this.pick(kinds.map((k) => `${k}<${conn}`));
+  }
+
+  private pick(keys: string[]): number[] {
+    const out: number[] = [];
+    for (const key of keys) for (const i of this.byKindConn.get(key) ?? []) if (!this.claimed.has(i)) out.push(i);
+    return out.sort((a, b) => a - b);
   }
 
   /** The capture's start: what "+3.01 s" counts from. */
@@ -80,4 +92,16 @@ export function connName(conn: number): string {
 /** Milliseconds in words. */
 export function ms(v: unknown): string {
   return typeof v === 'number' ? formatDuration(v / 1000) : '?';
+}
+
+/** Append every element (a loop: spreading a long list into push() overflows the call stack). */
+export function pushAll<T>(out: T[], list: readonly T[]): void {
+  for (const x of list) out.push(x);
+}
+
+/** Add `value` to the list under `key`. */
+export function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const l = map.get(key);
+  if (l) l.push(value);
+  else map.set(key, [value]);
 }

@@ -8,7 +8,7 @@ import type { IncidentStep } from './types.ts';
  * the findings, and told in words ("logged in again on conn 1, answered 4.0 s later").
  */
 export function followUp(ctx: IncidentContext, conn: number, chain: IncidentStep[], findings: number[]): string | undefined {
-  const i = ctx.open('relogin', 'session-reinstatement').find((k) => ctx.findings[k].previousConn === conn);
+  const i = ctx.openAfter(conn, 'relogin', 'session-reinstatement')[0];
   if (i === undefined) return undefined;
   findings.push(i);
   const f = ctx.findings[i];

@@ -4,7 +4,7 @@
 import type { Finding } from '../checks/index.ts';
 import type { FramedCapture } from '../iscsi/index.ts';
 import type { SessionModel } from '../sessions/index.ts';
-import { IncidentContext, RANK } from './context.ts';
+import { IncidentContext, pushAll, RANK } from './context.ts';
 import { loginFailures, loginLoops } from './logins.ts';
 import { captureLoss, connectionsLost, digestErrors, protocolViolations, slowCommands, windowsClosed } from './other.ts';
 import { pingTimeouts } from './ping-timeout.ts';
@@ -25,6 +25,6 @@ const BUILDERS: ReadonlyArray<(ctx: IncidentContext) => Incident[]> = [
 export function buildIncidents(framed: FramedCapture, model: SessionModel, findings: readonly Finding[]): Incident[] {
   const ctx = new IncidentContext(framed, model, findings);
   const out: Incident[] = [];
-  for (const build of BUILDERS) out.push(...build(ctx));
+  for (const build of BUILDERS) pushAll(out, build(ctx));
   return out.sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.start - b.start);
 }

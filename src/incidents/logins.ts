@@ -1,6 +1,6 @@
 import { printable, plural } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
-import { ms } from './context.ts';
+import { append, ms, pushAll } from './context.ts';
 import type { Incident, IncidentStep } from './types.ts';
 
 /** Logins and logouts repeating (a rediscovery loop, a reconnect loop): the churn, the connections it made, their ends. */
@@ -10,7 +10,7 @@ export function loginLoops(ctx: IncidentContext): Incident[] {
     const f = ctx.findings[i];
     const conns = new Set(f.conns ?? []);
     const findings = [i];
-    findings.push(...ctx.open('closed-without-logout', 'relogin', 'session-reinstatement', 'login-failure').filter((k) => conns.has(ctx.findings[k].conn as number)));
+    for (const c of conns) pushAll(findings, ctx.openOn(c, 'closed-without-logout', 'relogin', 'session-reinstatement', 'login-failure'));
     const list = [...conns].sort((a, b) => a - b);
     const chain: IncidentStep[] = [];
     const firstConn = ctx.model.connections[list[0]];
@@ -32,7 +32,7 @@ export function loginFailures(ctx: IncidentContext): Incident[] {
   for (const i of ctx.open('login-failure')) {
     const c = ctx.model.connections[ctx.findings[i].conn as number];
     const key = `${c.initiatorName ?? c.initiatorAddress}\u0000${c.targetName ?? c.portal}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    append(groups, key, i);
   }
   const out: Incident[] = [];
   for (const list of groups.values()) {

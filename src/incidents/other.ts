@@ -1,7 +1,7 @@
 import { linuxError } from '../checks/index.ts';
 import { plural } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
-import { connName } from './context.ts';
+import { append, connName } from './context.ts';
 import { followUp } from './follow-up.ts';
 import type { Incident, IncidentStep } from './types.ts';
 
@@ -21,7 +21,7 @@ function perConn(ctx: IncidentContext, kinds: string[]): Map<number, number[]> {
   const m = new Map<number, number[]>();
   for (const i of ctx.open(...kinds)) {
     const c = ctx.findings[i].conn ?? ctx.findings[i].conns?.[0] ?? -1;
-    m.set(c, [...(m.get(c) ?? []), i]);
+    append(m, c, i);
   }
   return m;
 }

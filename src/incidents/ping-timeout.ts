@@ -1,7 +1,7 @@
 import { linuxError } from '../checks/index.ts';
 import { hexTag, plural } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
-import { connName, ms } from './context.ts';
+import { append, connName, ms, pushAll } from './context.ts';
 import { followUp } from './follow-up.ts';
 import type { Incident, IncidentStep } from './types.ts';
 
@@ -15,7 +15,7 @@ export function pingTimeouts(ctx: IncidentContext): Incident[] {
   const byConn = new Map<number, number[]>();
   for (const i of ctx.open('nop-ping-unanswered')) {
     const conn = ctx.findings[i].conn as number;
-    byConn.set(conn, [...(byConn.get(conn) ?? []), i]);
+    append(byConn, conn, i);
   }
   for (const [conn, pings] of byConn) {
     const first = ctx.findings[pings[0]];
@@ -46,8 +46,8 @@ export function pingTimeouts(ctx: IncidentContext): Incident[] {
     if (late !== undefined && answer !== undefined) {
       chain.push({ time: answer.time, frame: answer.frame, conn, what: `the NOP-In for ping ITT ${hexTag(late.itt as number)} came only ${ms(late.answeredLateMs)} after it, after the initiator had given up: the target was back` });
     }
-    findings.push(...ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
-    findings.push(...ctx.openOn(conn, 'command-unanswered').filter((i) => ctx.findings[i].then === then));
+    pushAll(findings, ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
+    pushAll(findings, ctx.openOn(conn, 'command-unanswered').filter((i) => ctx.findings[i].then === then));
     const next = followUp(ctx, conn, chain, findings);
     if (next) headline += `; ${next}`;
     out.push(ctx.make('ping-timeout', findings, chain, `${headline}.`));

@@ -1,6 +1,6 @@
 import { plural } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
-import { connName } from './context.ts';
+import { append, connName, pushAll } from './context.ts';
 import { followUp } from './follow-up.ts';
 import type { Incident, IncidentStep } from './types.ts';
 
@@ -15,7 +15,7 @@ export function sequenceDefects(ctx: IncidentContext): Incident[] {
   const gaps = new Map<number, number[]>();
   for (const i of ctx.open('statsn-gap')) {
     const c = ctx.findings[i].conn as number;
-    gaps.set(c, [...(gaps.get(c) ?? []), i]);
+    append(gaps, c, i);
   }
   for (const [conn, list] of gaps) {
     let run: number[] = [];
@@ -43,7 +43,7 @@ export function sequenceDefects(ctx: IncidentContext): Incident[] {
   const windows = new Map<number, number[]>();
   for (const i of ctx.open('cmdsn-out-of-window')) {
     const c = ctx.findings[i].conn as number;
-    windows.set(c, [...(windows.get(c) ?? []), i]);
+    append(windows, c, i);
   }
   for (const [conn, list] of windows) {
     const findings = [...list];
@@ -53,12 +53,12 @@ export function sequenceDefects(ctx: IncidentContext): Incident[] {
     });
     const frames = new Set(list.map((i) => ctx.findings[i].frame));
     const dropped = ctx.openOn(conn, 'command-unanswered').filter((i) => frames.has(ctx.findings[i].frame));
-    findings.push(...dropped);
+    pushAll(findings, dropped);
     let headline = `The initiator sent ${plural(list.length, 'command')} on ${connName(conn)} with a CmdSN outside the window the target advertised`;
     if (dropped.length) headline += `; the target dropped ${dropped.length === list.length ? 'them' : plural(dropped.length, 'of them', 'of them')} without an answer`;
     const m = ctx.model.connections[conn];
     if (dropped.length && m.end.kind !== 'open') {
-      findings.push(...ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
+      pushAll(findings, ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
       chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the ${m.end.by} ${m.end.kind === 'fin' ? 'closed' : 'reset'} the connection` });
       headline += ` and the ${m.end.by} ${m.end.kind === 'fin' ? 'closed' : 'reset'} the connection`;
       const next = followUp(ctx, conn, chain, findings);

@@ -1,7 +1,7 @@
 import { linuxError } from '../checks/index.ts';
 import { hexTag, plural } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
-import { connName } from './context.ts';
+import { append, connName, pushAll } from './context.ts';
 import { followUp } from './follow-up.ts';
 import type { Incident, IncidentStep } from './types.ts';
 
@@ -12,7 +12,7 @@ export function targetPingTimeouts(ctx: IncidentContext): Incident[] {
   for (const i of ctx.open('target-ping-unanswered', 'ttt-echo-mismatch')) {
     const f = ctx.findings[i];
     if (f.kind === 'ttt-echo-mismatch' && !byConn.has(f.conn as number)) continue;
-    byConn.set(f.conn as number, [...(byConn.get(f.conn as number) ?? []), i]);
+    append(byConn, f.conn as number, i);
   }
   for (const [conn, list] of byConn) {
     const pings = list.filter((i) => ctx.findings[i].kind === 'target-ping-unanswered');
@@ -26,8 +26,8 @@ export function targetPingTimeouts(ctx: IncidentContext): Incident[] {
     const m = ctx.model.connections[conn];
     let headline = `The initiator stopped answering the target's NOP-In pings on ${connName(conn)} at ${ctx.at(first.time)} (${plural(pings.length, 'ping')} unanswered)`;
     if (m.end.kind !== 'open' && m.end.by === 'target') {
-      findings.push(...ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
-      findings.push(...ctx.openOn(conn, 'command-unanswered'));
+      pushAll(findings, ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
+      pushAll(findings, ctx.openOn(conn, 'command-unanswered'));
       chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the target gave up and ${m.end.kind === 'fin' ? 'closed' : 'reset'} the connection (a Linux initiator reports ${linuxError(1020)})` });
       headline += `; the target gave up and ${m.end.kind === 'fin' ? 'closed' : 'reset'} the connection — the initiator is not reading the connection (stalled host or process) or ignores target pings`;
     } else {

@@ -4,7 +4,7 @@ import { TaskFate } from '../sessions/index.ts';
 import type { TmfRecord } from '../sessions/index.ts';
 import { formatMs, hexTag } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
-import { connName } from './context.ts';
+import { connName, pushAll } from './context.ts';
 import { followUp } from './follow-up.ts';
 import type { Incident, IncidentStep } from './types.ts';
 
@@ -18,11 +18,13 @@ export function taskAborts(ctx: IncidentContext): Incident[] {
   const { tmfs, tasks: t } = ctx.model;
   const escalated = new Set<number>();
   for (const r of tmfs) if (r.next >= 0) escalated.add(r.next);
+  const byRequest = new Map<string, number>();
+  tmfs.forEach((r, k) => byRequest.set(`${r.conn}/${r.request.frame}`, k));
   const tmfFinding = new Map<number, number>();
   for (const i of ctx.open('tmf', 'tmf-unanswered')) {
     const f = ctx.findings[i];
-    const k = tmfs.findIndex((r) => r.conn === f.conn && r.request.frame === f.frame);
-    if (k >= 0) tmfFinding.set(k, i);
+    const k = byRequest.get(`${f.conn}/${f.frame}`);
+    if (k !== undefined) tmfFinding.set(k, i);
   }
   tmfs.forEach((root, k) => {
     if (escalated.has(k) || !tmfFinding.has(k)) return;
@@ -36,7 +38,7 @@ export function taskAborts(ctx: IncidentContext): Incident[] {
     if (task >= 0) {
       what = `${scsiCommandName(Uint8Array.of(t.scsiOpcode[task], t.cdb1[task]))} ITT ${hexTag(t.itt[task])}`;
       chain.push({ time: t.time[task], frame: t.frame[task], conn, what: `${what} sent` });
-      findings.push(...ctx.openOn(conn, 'slow-command', 'command-unanswered').filter((i) => ctx.findings[i].frame === t.frame[task]));
+      pushAll(findings, ctx.openOn(conn, 'slow-command', 'command-unanswered').filter((i) => ctx.findings[i].frame === t.frame[task]));
     }
     const parts: string[] = [];
     let sessionDropped = false;
@@ -73,7 +75,7 @@ export function taskAborts(ctx: IncidentContext): Incident[] {
     const m = ctx.model.connections[conn];
     let outcome = '';
     if (sessionDropped && m.end.kind !== 'open') {
-      findings.push(...ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
+      pushAll(findings, ctx.openOn(conn, 'closed-without-logout', 'connection-reset'));
       chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the connection ended (${m.end.kind.toUpperCase()} by the ${m.end.by}) with the task management unanswered — what Linux reports as ${linuxError(1021)}` });
       outcome = `; the initiator dropped the session (Linux 1021)`;
       const next = followUp(ctx, conn, chain, findings);

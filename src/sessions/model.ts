@@ -174,7 +174,12 @@ interface Walk {
   tmfs: Map<number, number>;
   /** ITT → index in out.relations of a Text Request waiting for its response. */
   texts: Map<number, number>;
+  /** The newest target ping (index in out.targetPings), -1 none. */
+  lastTargetPing: number;
 }
+
+/** Target pings kept waiting for a late echo: a crafted capture can send millions nobody answers. */
+const MAX_WAITING_TARGET_PINGS = 64;
 
 function addRelation(out: Building, kind: RelationKind, conn: number, from: number): number {
   out.relations.push({ kind, conn, from, to: { row: from }, answer: -1, fate: 'unanswered' });
@@ -193,7 +198,9 @@ function walkConnection(
   out: Building, captureEnd: Moment,
 ): ConnectionModel {
   const end = endInfo(s, captureEnd);
-  const w: Walk = { ittTask: new Map(), outstanding: new Set(), pings: new Map(), targetPings: new Map(), tmfs: new Map(), texts: new Map() };
+  const w: Walk = {
+    ittTask: new Map(), outstanding: new Set(), pings: new Map(), targetPings: new Map(), tmfs: new Map(), texts: new Map(), lastTargetPing: -1,
+  };
   const conn = s.conn;
   const firstTask = tasks.t.count;
   const firstTmf = out.tmfs.length;
@@ -342,11 +349,14 @@ function walkConnection(
           p.fate = answeredInTime(p.request.frame, frameCol[i], end, captureEnd) ? 'answered' : 'answered-late';
           answerRelation(out, p.relation, i, p.fate);
         } else if (ttt !== RESERVED) {
-          // A target ping: an earlier one still waiting has now been given up on by the target.
-          for (const waiting of w.targetPings.values()) {
-            const p = out.targetPings[waiting];
-            if (p.supersededBy === undefined) p.supersededBy = at(i);
+          // A target ping: the one before it, if still waiting, has now been given up on by the target
+          // (only the newest can be unsuperseded: each new ping supersedes all before it).
+          if (w.lastTargetPing >= 0 && out.targetPings[w.lastTargetPing].echo === undefined && out.targetPings[w.lastTargetPing].supersededBy === undefined) {
+            out.targetPings[w.lastTargetPing].supersededBy = at(i);
           }
+          // A late echo can still name an older ping, but only the recent ones are worth remembering.
+          if (w.targetPings.size >= MAX_WAITING_TARGET_PINGS) w.targetPings.delete(w.targetPings.keys().next().value as number);
+          w.lastTargetPing = out.targetPings.length;
           w.targetPings.set(ttt, out.targetPings.length);
           out.targetPings.push({
             conn, ttt, lun: lunIndexOf(c, i), request: at(i), echo: undefined, echoItt: undefined, echoLun: undefined,
@@ -579,7 +589,12 @@ function abortCovered(t: SessionModel['tasks'], w: Walk, rec: TmfRecord): void {
     return scope === 'target';
   };
   const done: number[] = [];
-  for (const task of w.outstanding) if (covers(task)) done.push(task);
+  if (scope === 'task') {
+    const task = w.ittTask.get(rec.referencedTaskTag);
+    if (task !== undefined && w.outstanding.has(task) && covers(task)) done.push(task);
+  } else {
+    for (const task of w.outstanding) if (covers(task)) done.push(task);
+  }
   for (const task of done) {
     t.fate[task] = TaskFate.Aborted;
     w.outstanding.delete(task);
@@ -608,7 +623,6 @@ function echo(
   }
   // No waiting ping offered this TTT. Only say so when we saw everything the target sent.
   if (!targetStreamWhole) return;
-  let expected = RESERVED_TAG;
-  for (const waiting of w.targetPings.keys()) expected = waiting;
+  const expected = w.lastTargetPing >= 0 && w.targetPings.has(out.targetPings[w.lastTargetPing].ttt) ? out.targetPings[w.lastTargetPing].ttt : RESERVED_TAG;
   out.strayEchoes.push({ conn, at, ttt, itt, lun, expectedTtt: expected, ping: -1 });
 }
