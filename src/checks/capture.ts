@@ -1,6 +1,6 @@
 import * as iscsi from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
-import { fmtInt } from '../text/index.ts';
+import { fmtInt, formatMs } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList } from './format.ts';
 import type { Finding } from './types.ts';
@@ -32,6 +32,12 @@ export function checkCapture(ctx: CheckContext): Finding[] {
         `The capture lost ${fmtInt(g.bytesMissing)} bytes of the ${stream} stream (${g.dir}) after frame ${g.lossFrame}; ${resumed} — PDUs in those bytes are missing, so findings next to the gap are unsure (capture with a bigger buffer, or nearer the host)`,
         { bytesMissing: g.bytesMissing, resyncFrame: g.resyncFrame, lossFrame: g.lossFrame, dir: g.dir }));
     }
+  }
+  const back = cap.timeBackwards;
+  if (back) {
+    out.push(finding('time-backwards', 'warning', {}, cap.firstTime ?? 0, [back.frame],
+      `The capture's timestamps go backwards at frame ${back.frame} (by ${formatMs(back.byMs)})${back.count > 1 ? `, ${back.count} times in all` : ''} — its clock was stepped (NTP) or files were joined out of order; durations around it are measured from the earliest and latest times and are never negative`,
+      { byMs: back.byMs, occurrences: back.count }));
   }
   if (cut) {
     let pdusTruncated = 0;

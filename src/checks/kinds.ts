@@ -35,4 +35,6 @@ export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; ot
   { kind: 'digest-error', severity: 'error' },
   { kind: 'capture-gap', severity: 'warning' },
   { kind: 'snaplen-truncated', severity: 'info' },
+  /** New in this revision of the contract: timestamps go backwards (told once per capture). */
+  { kind: 'time-backwards', severity: 'warning' },
 ];

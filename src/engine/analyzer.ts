@@ -106,6 +106,10 @@ export class Analyzer implements PacketSink, StreamSink {
   private packets = 0;
   private firstTime = Number.NaN;
   private lastTime = Number.NaN;
+  /** The earliest and latest timestamps: a capture's clock can step back (NTP, merged files). */
+  private earliest = Number.NaN;
+  private latest = Number.NaN;
+  private backwards: { frame: number; byMs: number; count: number } | undefined;
   private truncatedPackets = 0;
   private snaplenCut = 0;
   private readonly linkTypes = new Map<number, number>();
@@ -211,7 +215,10 @@ export class Analyzer implements PacketSink, StreamSink {
     this.packets++;
     const time = p.hasTime ? p.tsSec + p.tsNsec * 1e-9 : this.lastTime;
     if (p.hasTime) {
-      if (Number.isNaN(this.firstTime)) this.firstTime = time;
+      if (Number.isNaN(this.firstTime)) this.firstTime = this.earliest = time;
+      else if (time < this.lastTime) this.timeWentBack(p.frame, time);
+      if (time < this.earliest) this.earliest = time;
+      if (!(time < this.latest)) this.latest = time;
       this.lastTime = time;
     }
     if (p.capLen < p.origLen) this.truncatedPackets++;
@@ -234,6 +241,11 @@ export class Analyzer implements PacketSink, StreamSink {
     ctx.dataOffset = p.dataOffset;
     if (s.payloadLength < s.payloadWireLength) this.snaplenCut++;
     this.reassembler.segment(s, p.data, ctx);
+  }
+
+  private timeWentBack(frame: number, time: number): void {
+    if (this.backwards) this.backwards.count++;
+    else this.backwards = { frame, byMs: Math.round((this.lastTime - time) * 1e6) / 1e3, count: 1 };
   }
 
   /** Packets are counted per link type in runs: a Map update per packet costs more than the rest of the count. */
@@ -406,8 +418,9 @@ export class Analyzer implements PacketSink, StreamSink {
       compression: this.reader.info.compression ?? undefined,
       bytes: this.reader.info.bytesConsumed,
       packets: this.packets,
-      firstTime: Number.isNaN(this.firstTime) ? undefined : this.firstTime,
-      lastTime: Number.isNaN(this.lastTime) ? undefined : this.lastTime,
+      firstTime: Number.isNaN(this.earliest) ? undefined : this.earliest,
+      lastTime: Number.isNaN(this.latest) ? undefined : this.latest,
+      timeBackwards: this.backwards,
       linkTypes: [...this.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets, supported: isSupportedLinkType(linkType) })),
       truncatedPackets: this.truncatedPackets,
       snaplenCutSegments: this.snaplenCut,

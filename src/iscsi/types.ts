@@ -11,8 +11,11 @@ export interface CaptureSummary {
   /** Bytes of the (decompressed) capture read. */
   bytes: number;
   packets: number;
+  /** The earliest and the latest timestamp (not the first and last record's: clocks can step back). */
   firstTime: number | undefined;
   lastTime: number | undefined;
+  /** Where timestamps first went backwards (frame, by how much) and how often they did. */
+  timeBackwards: { frame: number; byMs: number; count: number } | undefined;
   linkTypes: Array<{ linkType: number; name: string; packets: number; supported: boolean }>;
   /** Packets whose captured length is below their length on the wire. */
   truncatedPackets: number;

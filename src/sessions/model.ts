@@ -568,7 +568,8 @@ function status(
   t.statusTime[task] = time;
   t.status[task] = scsiStatusByte;
   t.response[task] = responseByte;
-  t.latencyMs[task] = (time - t.time[task]) * 1000;
+  // A clock that stepped back must not give a negative latency.
+  t.latencyMs[task] = Math.max(0, (time - t.time[task]) * 1000);
   t.fate[task] = answeredInTime(t.frame[task], frame, end, captureEnd) ? TaskFate.Completed : TaskFate.AnsweredLate;
 }
 

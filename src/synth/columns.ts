@@ -69,7 +69,7 @@ export function bulkFramedCapture(pdus: number): FramedCapture {
   }));
   return {
     capture: {
-      format: 'pcap', compression: undefined, bytes: 0, packets: frame, firstTime: START, lastTime: time, linkTypes: [], truncatedPackets: 0,
+      format: 'pcap', compression: undefined, bytes: 0, packets: frame, firstTime: START, lastTime: time, timeBackwards: undefined, linkTypes: [], truncatedPackets: 0,
       snaplenCutSegments: 0, snaplen: 262144, timeResolution: 1e-6, skipped: { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 },
       tcpConnections: conns,
     },
