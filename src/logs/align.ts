@@ -126,7 +126,7 @@ const RECOVERY_LAG = (x: Explanation): number => x.recoverySecs ?? 0;
 function rulesFor(x: Explanation): readonly Rule[] {
   const k: ExplanationKind = x.kind;
   switch (k) {
-    case 'ping-timeout': return [{ wire: 'ping-timeout', accept: pingAgrees }, closeBy('initiator', 1022)];
+    case 'ping-timeout': return [{ wire: 'ping-timeout', accept: pingAgrees }];
     case 'conn-error': return connErrorRules(x.code);
     case 'operational-now': case 'operational-after-recovery': case 'login-ok':
       return [{ wire: 'login-ok', accept: (_x, w) => w.kind === 'login-ok' && !w.discovery }];
@@ -433,9 +433,11 @@ export function alignLogs(
 }
 
 /** A line's moment on the capture clock under its file's offset, or undefined where it cannot be
- *  placed (no stamp, a stamp on another clock than the file's, no offset). */
+ *  placed (no stamp, a stamp on another clock than the file's, no offset). Logs truncate their
+ *  stamps, so a line happened within the stamp's resolution after it: it is placed in the middle
+ *  (which puts a matched line on its wire event, as the offset is estimated the same way). */
 export function placeLine(line: LogLine, offset: FileOffset | undefined, captureStart: number): number | undefined {
   if (offset === undefined || offset.seconds === undefined || line.stamp === undefined) return undefined;
   if (offset.clock !== undefined && clockOf(line.stamp.kind) !== offset.clock) return undefined;
-  return logClockSeconds(line.stamp, captureStart) - offset.seconds;
+  return logClockSeconds(line.stamp, captureStart) + line.stamp.resolution / 2 - offset.seconds;
 }

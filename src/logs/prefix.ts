@@ -99,37 +99,38 @@ function isoStamp(m: RegExpExecArray, zoneIndex: number): Stamp | undefined {
   return { kind: 'utc', value: v + frac - zm * 60, resolution: res, zoneMinutes: zm };
 }
 
+/** Every Prefix has the same shape (all keys, some undefined): one hidden class for the hot path. */
+function mk(
+  format: LogFormat, stamp: Stamp | undefined, message: string, host?: string, program?: string, pid?: number, bootSeconds?: number,
+): Prefix {
+  return { format, stamp, host, program, pid, bootSeconds, message };
+}
+
 /** Host, program, pid and the message after "host prog[pid]: "; the kernel's own "[secs]" too. */
-function splitHost(p: Prefix, rest: string): Prefix {
+function splitHost(format: LogFormat, stamp: Stamp | undefined, rest: string): Prefix {
   const m = RE_HOST_PROG.exec(rest);
   if (!m) {
     const sp = rest.indexOf(' ');
-    if (sp > 0) {
-      p.host = rest.slice(0, sp);
-      p.message = rest.slice(sp + 1);
-    } else p.message = rest;
-    return p;
+    return sp > 0 ? mk(format, stamp, rest.slice(sp + 1), rest.slice(0, sp)) : mk(format, stamp, rest);
   }
-  p.host = m[1];
-  p.program = m[2];
-  if (m[3] !== undefined) p.pid = Number(m[3]);
+  const pid = m[3] === undefined ? undefined : Number(m[3]);
   let msg = rest.slice(m[0].length);
-  if (p.program === 'kernel') {
+  let boot: number | undefined;
+  if (m[2] === 'kernel' && msg.charCodeAt(0) === 0x5b) {
     const b = RE_BRACKET.exec(msg);
     if (b) {
-      p.bootSeconds = Number(b[1]) + fraction(b[2]);
+      boot = Number(b[1]) + fraction(b[2]);
       msg = msg.slice(b[0].length);
     }
   }
-  p.message = msg;
-  return p;
+  return mk(format, stamp, msg, m[1], m[2], pid, boot);
 }
 
 type Reader = (line: string) => Prefix | undefined;
 
 function readSyslog(line: string): Prefix | undefined {
   let s = line;
-  const pri = RE_PRI.exec(s);
+  const pri = s.charCodeAt(0) === 0x3c ? RE_PRI.exec(s) : null;
   if (pri) s = s.slice(pri[0].length);
   const m = RE_SYSLOG.exec(s);
   if (!m) return undefined;
@@ -141,7 +142,7 @@ function readSyslog(line: string): Prefix | undefined {
   // Day 29 of February is valid here: without a year it may be a leap year.
   if (d < 1 || d > daysInMonth(2000, mo) || !validTime(h, mi, sec)) return undefined;
   const stamp: Stamp = { kind: 'wall-no-year', value: noYearValue(mo, d, h * 3600 + mi * 60 + sec + fraction(m[6])), resolution: resolution(m[6]) };
-  return splitHost({ format: 'syslog', stamp, message: '' }, s.slice(m[0].length));
+  return splitHost('syslog', stamp, s.slice(m[0].length));
 }
 
 function readIso(line: string): Prefix | undefined {
@@ -154,8 +155,8 @@ function readIso(line: string): Prefix | undefined {
   if (stamp === undefined) return undefined;
   const rest = s.slice(m[0].length);
   // util-linux dmesg --time-format iso writes a decimal comma and no host; RFC 3339 writers a dot.
-  if (m[7] === ',') return { format: 'dmesg-iso', stamp, message: rest };
-  return splitHost({ format: 'iso', stamp, message: '' }, rest);
+  if (m[7] === ',') return mk('dmesg-iso', stamp, rest);
+  return splitHost('iso', stamp, rest);
 }
 
 function readShortFull(line: string): Prefix | undefined {
@@ -169,29 +170,25 @@ function readShortFull(line: string): Prefix | undefined {
   const stamp: Stamp = m[8] === 'UTC' || m[8] === 'GMT'
     ? { kind: 'utc', value, resolution: res, zoneMinutes: 0 }
     : { kind: 'wall', value, resolution: res };
-  return splitHost({ format: 'short-full', stamp, message: '' }, line.slice(m[0].length));
+  return splitHost('short-full', stamp, line.slice(m[0].length));
 }
 
 function readUnix(line: string): Prefix | undefined {
   const m = RE_UNIX.exec(line);
   if (!m) return undefined;
   const stamp: Stamp = { kind: 'utc', value: Number(m[1]) + fraction(m[2]), resolution: resolution(m[2]), zoneMinutes: 0 };
-  return splitHost({ format: 'unix', stamp, message: '' }, line.slice(m[0].length));
+  return splitHost('unix', stamp, line.slice(m[0].length));
 }
 
 function readRfc5424(line: string): Prefix | undefined {
   const m = RE_5424.exec(line);
   if (!m) return undefined;
-  const p: Prefix = { format: 'rfc5424', message: '' };
+  let stamp: Stamp | undefined;
   if (m[2] !== '-') {
     const t = RE_ISO.exec(`${m[2]} `);
-    const stamp = t ? isoStamp(t, 9) : undefined;
+    stamp = t ? isoStamp(t, 9) : undefined;
     if (stamp === undefined) return undefined;
-    p.stamp = stamp;
   }
-  if (m[3] !== '-') p.host = m[3];
-  if (m[4] !== '-') p.program = m[4];
-  if (/^\d{1,10}$/.test(m[5])) p.pid = Number(m[5]);
   let i = m[0].length;
   // STRUCTURED-DATA: "-" or one or more "[id k="v" …]" elements, where "\]" does not end one.
   if (line[i] === '-') i++;
@@ -204,8 +201,8 @@ function readRfc5424(line: string): Prefix | undefined {
   }
   let msg = line.slice(line[i] === ' ' ? i + 1 : i);
   if (msg.charCodeAt(0) === 0xfeff) msg = msg.slice(1);
-  p.message = msg;
-  return p;
+  return mk('rfc5424', stamp, msg, m[3] === '-' ? undefined : m[3], m[4] === '-' ? undefined : m[4],
+    /^\d{1,10}$/.test(m[5]) ? Number(m[5]) : undefined);
 }
 
 function readBracket(line: string): Prefix | undefined {
@@ -219,7 +216,7 @@ function readBracket(line: string): Prefix | undefined {
   const m = RE_BRACKET.exec(s);
   if (!m) return undefined;
   const stamp: Stamp = { kind: 'boot', value: Number(m[1]) + fraction(m[2]), resolution: resolution(m[2]) };
-  return { format: 'dmesg', stamp, message: s.slice(m[0].length) };
+  return mk('dmesg', stamp, s.slice(m[0].length));
 }
 
 function readDmesgT(line: string): Prefix | undefined {
@@ -227,7 +224,7 @@ function readDmesgT(line: string): Prefix | undefined {
   if (!m) return undefined;
   const v = wallValue(Number(m[6]), MONTHS[m[1]], Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
   if (v === undefined) return undefined;
-  return { format: 'dmesg-T', stamp: { kind: 'wall', value: v, resolution: 1 }, message: line.slice(m[0].length) };
+  return mk('dmesg-T', { kind: 'wall', value: v, resolution: 1 }, line.slice(m[0].length));
 }
 
 const READERS: readonly Reader[] = [readSyslog, readIso, readBracket, readDmesgT, readShortFull, readUnix, readRfc5424];
@@ -235,10 +232,8 @@ const READERS: readonly Reader[] = [readSyslog, readIso, readBracket, readDmesgT
 /** A line that has no timestamp: "prog[pid]: msg" or a bare message. */
 function readPlain(line: string): Prefix {
   const m = RE_PROG.exec(line);
-  if (!m) return { format: 'plain', message: line };
-  const p: Prefix = { format: 'plain', program: m[1], message: line.slice(m[0].length) };
-  if (m[2] !== undefined) p.pid = Number(m[2]);
-  return p;
+  if (!m) return mk('plain', undefined, line);
+  return mk('plain', undefined, line.slice(m[0].length), undefined, m[1], m[2] === undefined ? undefined : Number(m[2]));
 }
 
 /**
@@ -276,9 +271,8 @@ export class PrefixReader {
       if (this.bracketLines >= JOURNAL_VOTES) this.journal = this.sameWord === this.bracketLines;
     }
     if (this.journal !== true) return p;
-    const j = splitHost({ format: 'journal-monotonic', message: '' }, p.message);
-    if (p.stamp !== undefined) j.stamp = p.stamp;
-    delete j.bootSeconds;
+    const j = splitHost('journal-monotonic', p.stamp, p.message);
+    j.bootSeconds = undefined;
     return j;
   }
 }

@@ -102,27 +102,24 @@ export class LogReader {
 
   private line(text: string, n: number, cut: boolean): void {
     const p = this.prefixes.read(text);
-    const l: LogLine = { file: this.file, line: n, text, cut, format: p.format, message: p.message };
+    const x = explainLogLine(p.message);
+    // One object shape for every line (absent fields are undefined), which keeps the hot path fast.
+    const l: LogLine = {
+      file: this.file, line: n, text, cut, format: p.format, stamp: p.stamp, bootSeconds: p.bootSeconds,
+      host: p.host, program: p.program, pid: p.pid, message: p.message, explanation: x,
+    };
     this.formats[p.format]++;
     if (cut) this.cut++;
-    if (p.stamp !== undefined) {
-      l.stamp = p.stamp;
-      const c = clockOf(p.stamp.kind);
+    if (x !== undefined) this.recognised++;
+    const st = p.stamp;
+    if (st !== undefined) {
+      const c = clockOf(st.kind);
       this.stamped[c]++;
-      if (p.stamp.resolution > this.resolutions[c]) this.resolutions[c] = p.stamp.resolution;
-      if (p.stamp.zoneMinutes !== undefined) {
-        if (this.zone === undefined) this.zone = p.stamp.zoneMinutes;
-        else if (this.zone !== p.stamp.zoneMinutes) this.mixedZones = true;
+      if (st.resolution > this.resolutions[c]) this.resolutions[c] = st.resolution;
+      if (st.zoneMinutes !== undefined) {
+        if (this.zone === undefined) this.zone = st.zoneMinutes;
+        else if (this.zone !== st.zoneMinutes) this.mixedZones = true;
       }
-    }
-    if (p.bootSeconds !== undefined) l.bootSeconds = p.bootSeconds;
-    if (p.host !== undefined) l.host = p.host;
-    if (p.program !== undefined) l.program = p.program;
-    if (p.pid !== undefined) l.pid = p.pid;
-    const x = explainLogLine(p.message);
-    if (x !== undefined) {
-      l.explanation = x;
-      this.recognised++;
     }
     this.onLine(l);
   }
