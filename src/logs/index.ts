@@ -19,3 +19,5 @@ export { alignLogs, placeLine, dominantClock, DEFAULT_TOLERANCE_S, DEFAULT_MAX_S
 export type { AlignOptions, Alignment, FileOffset, LineMatch } from './align.ts';
 export { timeline } from './timeline.ts';
 export type { PlacedLine, TieReason, TimelineOptions } from './timeline.ts';
+export { logsJson } from './report.ts';
+export type { Belongs, LogsJson, LogsJsonLine, LogsJsonOffset } from './report.ts';
