@@ -923,17 +923,26 @@ const RULES: readonly Rule[] = [
   (line) => {
     const m = RE_TGT_ABORT_SET.exec(line);
     if (!m) return undefined;
-    const all = m[2] !== '0';
-    const x = ex('abort-task', 'tgtd',
-      all ? 'tgtd is aborting every task of the I_T nexus (ABORT TASK SET or a reset).'
-        : 'tgtd received an ABORT TASK and looks for the command it names.',
-      all ? 'a Task Management Function Request with function 2 (ABORT TASK SET), 5 (LOGICAL UNIT RESET) or 6 (TARGET WARM RESET)'
-        : 'a Task Management Function Request with function 1 (ABORT TASK) whose Referenced Task Tag is that command\'s ITT',
-      ['tmf', 'tmf-unanswered', 'slow-command']);
-    if (!all) {
-      withTag(x, m[1], 16);
-      x.tmfFunction = 1;
+    // usr/target.c target_mgmt_request: ABORT TASK passes the Referenced Task Tag; ABORT TASK SET
+    // tag 0 and all 1; LOGICAL UNIT RESET and CLEAR TASK SET tag 0 with the LUN, all 0.
+    if (m[2] !== '0') {
+      const x = ex('abort-task', 'tgtd', 'tgtd is aborting every task of the I_T nexus (ABORT TASK SET).',
+        'a Task Management Function Request with function 2 (ABORT TASK SET)', ['tmf', 'tmf-unanswered', 'slow-command']);
+      x.tmfFunction = 2;
+      return x;
     }
+    if (/^0+$/.test(m[1])) {
+      const x = ex('lun-reset', 'tgtd',
+        'tgtd is aborting every task of a logical unit (a LOGICAL UNIT RESET or CLEAR TASK SET); tasks the backing store already has finish first.',
+        'a Task Management Function Request with function 5 (LOGICAL UNIT RESET) or 4 (CLEAR TASK SET), answered once the LU\'s tasks are gone',
+        ['tmf', 'tmf-unanswered', 'slow-command']);
+      x.tmfFunction = 5;
+      return x;
+    }
+    const x = withTag(ex('abort-task', 'tgtd', 'tgtd received an ABORT TASK and looks for the command it names.',
+      'a Task Management Function Request with function 1 (ABORT TASK) whose Referenced Task Tag is that command\'s ITT',
+      ['tmf', 'tmf-unanswered', 'slow-command']), m[1], 16);
+    x.tmfFunction = 1;
     return x;
   },
   (line) => {

@@ -76,6 +76,9 @@ interface Rule {
   /** Extra tolerance, seconds. */
   slack?: number;
   accept?: (x: Explanation, w: WireEvent) => boolean;
+  /** The line may come any time from the wire moment up to this one (a writer that logs when it
+   *  gets round to the request, before it answers). */
+  until?: (w: WireEvent) => number | undefined;
 }
 
 /** Seconds a writer takes from the event to the line: the kernel logs as it acts, daemons a moment
@@ -123,6 +126,11 @@ function tmfAgrees(fns: readonly number[], needResponse: boolean): (x: Explanati
 
 const RECOVERY_LAG = (x: Explanation): number => x.recoverySecs ?? 0;
 
+/** tgtd logs a task management request when it handles it: at once, or — when tgtd itself was
+ *  stalled — when it runs again, before it answers (a request never answered: within 30 s). */
+const UNTIL_ANSWERED = (w: WireEvent): number | undefined =>
+  w.kind === 'tmf' ? (w.responseTime ?? w.time + 30) : undefined;
+
 function rulesFor(x: Explanation): readonly Rule[] {
   const k: ExplanationKind = x.kind;
   switch (k) {
@@ -136,12 +144,17 @@ function rulesFor(x: Explanation): readonly Rule[] {
     case 'connect-failed': return [{ wire: 'connect-failed', slack: 1 }];
     case 'session-recovery-timeout':
       return [{ ...closeBy(undefined), lag: RECOVERY_LAG, slack: 1 }, { wire: 'ping-timeout', lag: RECOVERY_LAG, slack: 1 }];
-    case 'abort-task':
+    case 'abort-task': {
+      const until = x.source === 'tgtd' ? UNTIL_ANSWERED : undefined;
       return x.taskTagOnWire !== undefined
-        ? [{ wire: 'tmf', accept: tmfAgrees([1], false) }]
-        : [{ wire: 'tmf', accept: tmfAgrees([2, 5, 6], false) }];
+        ? [{ wire: 'tmf', accept: tmfAgrees([1], false), until }]
+        : [{ wire: 'tmf', accept: tmfAgrees([2], false), until }];
+    }
     case 'abort-task-done': return [{ wire: 'tmf', at: 'responseTime', accept: tmfAgrees([1], true) }];
-    case 'lun-reset': return [{ wire: 'tmf', accept: tmfAgrees([5], false) }];
+    case 'lun-reset':
+      return x.source === 'tgtd'
+        ? [{ wire: 'tmf', accept: tmfAgrees([4, 5], false), until: UNTIL_ANSWERED }]
+        : [{ wire: 'tmf', accept: tmfAgrees([5], false) }];
     case 'lun-reset-done': return [{ wire: 'tmf', at: 'responseTime', accept: tmfAgrees([5], true) }];
     case 'target-ping-timeout': return [{ wire: 'target-ping-timeout' }, closeBy('target')];
     case 'dataout-timeout': return [closeBy('target')];
@@ -175,9 +188,14 @@ interface Candidate {
   i: number;
   /** Index of the wire event. */
   j: number;
+  /** The offset the pair proposes (the middle of its range), and how far it may be off. */
   d: number;
   tol: number;
   res: number;
+  /** A range rather than a moment (`Rule.until`): it supports an offset but does not measure it. */
+  wide: boolean;
+  /** The rule's place in its list: between equally near pairs, the more specific rule wins. */
+  rank: number;
 }
 
 interface LogEvent {
@@ -214,7 +232,8 @@ function penaltyOf(clock: LogClock, x: number): number {
 
 /** One line to one wire event, and a wire event to at most one line of each group, nearest first. */
 function assign(cands: readonly Candidate[], events: readonly LogEvent[], x: number): Candidate[] {
-  const near = cands.filter((c) => Math.abs(c.d - x) <= c.tol).sort((a, b) => Math.abs(a.d - x) - Math.abs(b.d - x) || a.i - b.i || a.j - b.j);
+  const near = cands.filter((c) => Math.abs(c.d - x) <= c.tol)
+    .sort((a, b) => Math.abs(a.d - x) - Math.abs(b.d - x) || a.rank - b.rank || a.i - b.i || a.j - b.j);
   const lineUsed = new Set<number>();
   const wireUsed = new Set<string>();
   const out: Candidate[] = [];
@@ -228,9 +247,16 @@ function assign(cands: readonly Candidate[], events: readonly LogEvent[], x: num
   return out;
 }
 
+/** The pairs that measure the offset: those of a moment, where there are any. */
+function measuring(pairs: readonly Candidate[]): readonly Candidate[] {
+  const point = pairs.filter((p) => !p.wide);
+  return point.length ? point : pairs;
+}
+
 /** The offset the pairs say: where their truncation intervals [d, d + resolution) overlap, the
  *  middle of the overlap; else the median of their centres. */
-function estimate(pairs: readonly Candidate[]): number {
+function estimate(all: readonly Candidate[]): number {
+  const pairs = measuring(all);
   let lo = -Infinity;
   let hi = Infinity;
   for (const p of pairs) {
@@ -243,7 +269,8 @@ function estimate(pairs: readonly Candidate[]): number {
   return centres.length % 2 ? centres[m] : (centres[m - 1] + centres[m]) / 2;
 }
 
-function spreadOf(pairs: readonly Candidate[]): number {
+function spreadOf(all: readonly Candidate[]): number {
+  const pairs = measuring(all);
   let lo = Infinity;
   let hi = -Infinity;
   for (const p of pairs) {
@@ -334,7 +361,8 @@ function alignFile(
       events.push({ line, x, group: `${x.kind}/${x.source}` });
       const L = logClockSeconds(line.stamp, opts.captureStart);
       const res = line.stamp.resolution;
-      for (const r of rules) {
+      for (let rank = 0; rank < rules.length; rank++) {
+        const r = rules[rank];
         const tol = tolerance + res + SOURCE_SLACK[x.source] + (r.slack ?? 0);
         const lag = r.lag ? r.lag(x) : 0;
         for (let j = 0; j < wire.length; j++) {
@@ -342,8 +370,10 @@ function alignFile(
           if (w.kind !== r.wire || !namesAgree(x, w) || (r.accept && !r.accept(x, w))) continue;
           const t = wireMoment(w, r.at ?? 'time');
           if (t === undefined) continue;
-          const d = L - t - lag;
-          if (allowed(clock, d, maxSkew)) cands.push({ i, j, d, tol, res });
+          const t1 = r.until?.(w) ?? t;
+          const half = t1 > t ? (t1 - t) / 2 : 0;
+          const d = L - t - half - lag;
+          if (allowed(clock, d, maxSkew)) cands.push({ i, j, d, tol: tol + half, res, wide: half > 0, rank });
         }
       }
     }

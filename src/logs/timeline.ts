@@ -1,10 +1,11 @@
 // Every line on the capture's clock, in capture-time order, tied to the iSCSI connection it speaks
 // of where the alignment supports it: a matched line takes its wire event's connection; a line
-// naming "connectionS:C" takes the connection of the session that S's matched lines point at,
-// alive at its moment; a line naming a portal, target, initiator or ISID takes the one connection
-// alive then that carries those names.
+// about a task management request (a task tag, a reset) takes the one request it can be, between
+// the request and its answer; a line naming "connectionS:C" takes the connection of the session
+// that S's matched lines point at, alive at its moment; a line naming a portal, target, initiator
+// or ISID takes the one connection alive then that carries those names.
 
-import type { ExplanationKind } from '../codec/index.ts';
+import type { Explanation, ExplanationKind } from '../codec/index.ts';
 import { placeLine } from './align.ts';
 import type { Alignment, FileOffset } from './align.ts';
 import type { WireConn, WireEvent } from './events.ts';
@@ -18,7 +19,7 @@ export interface TimelineOptions {
   slackS?: number;
 }
 
-export type TieReason = 'match' | 'session' | 'names';
+export type TieReason = 'match' | 'session' | 'names' | 'task';
 
 export interface PlacedLine {
   file: number;
@@ -32,6 +33,23 @@ export interface PlacedLine {
   tie?: TieReason;
   /** The wire event (index) the line matched. */
   event?: number;
+}
+
+/** The one task management request a line about one can be: its tag (or, without one, its
+ *  function), the line's moment between the request and its answer (30 s for an unanswered one). */
+function taskEvent(x: Explanation, t: number, wire: readonly WireEvent[], slack: number): number | undefined {
+  const fns = x.tmfFunction === 5 ? [4, 5] : x.tmfFunction === undefined ? [] : [x.tmfFunction];
+  let found: number | undefined;
+  for (let j = 0; j < wire.length; j++) {
+    const w = wire[j];
+    if (w.kind !== 'tmf') continue;
+    const tagged = x.taskTagOnWire !== undefined;
+    if (tagged ? w.referencedTaskTag === undefined || !x.taskTagOnWire?.includes(w.referencedTaskTag) : !fns.includes(w.function)) continue;
+    if (t < w.time - slack || t > (w.responseTime ?? w.time + 30) + slack) continue;
+    if (found !== undefined) return undefined;
+    found = j;
+  }
+  return found;
 }
 
 function key(file: number, line: number): string {
@@ -99,6 +117,15 @@ export function timeline(lines: readonly LogLine[], a: Alignment, wire: readonly
       if (c !== undefined) {
         p.conn = c;
         p.tie = 'match';
+      }
+    } else if (x !== undefined && t !== undefined && (x.taskTagOnWire !== undefined || x.tmfFunction !== undefined) &&
+      taskEvent(x, t, wire, slack) !== undefined) {
+      const k = taskEvent(x, t, wire, slack) as number;
+      p.event = k;
+      const c = wire[k].conn;
+      if (c !== undefined) {
+        p.conn = c;
+        p.tie = 'task';
       }
     } else if (x !== undefined && t !== undefined && conns.length) {
       const s = x.sessionId === undefined ? undefined : sessionOf.get(key(l.file, x.sessionId));

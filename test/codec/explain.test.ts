@@ -262,7 +262,10 @@ describe('target messages: tgtd', () => {
     const a = explainLogLine('tgtd: abort_task_set(1349) found 8e504519 0');
     expect(a).toMatchObject({ kind: 'abort-task', source: 'tgtd', taskTag: 0x8e504519, tmfFunction: 1 });
     expect(a?.taskTagOnWire).toEqual([0x8e504519, 0x1945508e]);
+    expect(explainLogLine('tgtd: abort_task_set(1349) found 0 1')).toMatchObject({ kind: 'abort-task', tmfFunction: 2 });
     expect(explainLogLine('tgtd: abort_task_set(1349) found 0 1')?.taskTag).toBeUndefined();
+    // A real tgtd line of a LOGICAL UNIT RESET (test/fixtures/logs/tgtd-real.journal).
+    expect(explainLogLine('tgtd: abort_task_set(1349) found 0 0')).toMatchObject({ kind: 'lun-reset', source: 'tgtd', tmfFunction: 5 });
     expect(explainLogLine('tgtd: abort_cmd(1325) found 8e504519 6')).toMatchObject({ kind: 'task-aborted', taskTag: 0x8e504519 });
     expect(explainLogLine('tgtd: bs_rdwr_request(349) io error 0x55d0c0a0e2f0 28 -1 4096 1052672, Input/output error'))
       .toMatchObject({ kind: 'backstore-io-error', opcode: 0x28 });

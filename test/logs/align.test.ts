@@ -275,3 +275,46 @@ describe('the timeline', () => {
     expect(tl[2].time).toBeUndefined();
   });
 });
+
+describe('a real run: tgtd\'s own output and a capture of the same moments (lab-run.sh)', () => {
+  // tgtd -f's output stamped on receipt as journald does, in +05:30, on the capture's clock: the
+  // offset is the zone plus the ~0.1 ms from tgtd's write to the stamp. tshark times of the run:
+  const TFIN = 1796116084.018717; // frame 19: tgtd closes after 3 unanswered NOP-Ins
+  const ABORT = 1796116089.088172; // frame 68: ABORT TASK, Referenced Task Tag 0x45899e00, never answered
+  const LU_RESET = 1796116091.088451; // frame 70: LOGICAL UNIT RESET, answered at frame 73
+  const w = wireOf('tgtd-real', FIXTURES);
+  const lines = log('tgtd-real.journal');
+
+  test('the NOP timeout and the task management tgtd handled when it ran again agree on +05:30', () => {
+    expect(w.events.filter((e) => e.kind === 'tmf').map((e) => [e.time, e.kind === 'tmf' ? e.function : 0])).toEqual([[ABORT, 1], [LU_RESET, 5]]);
+    const a = alignLogs(lines, w.events, { captureStart: w.start });
+    const o = a.offsets[0];
+    expect(o).toMatchObject({ source: 'events', matches: 3, clock: 'wall', zone: '+05:30' });
+    expect(o.ambiguous).toBeUndefined();
+    expect(Math.abs((o.seconds as number) - 19800)).toBeLessThan(0.001);
+    expect(Math.abs(o.skewSeconds as number)).toBeLessThan(0.001);
+    const nop = lineAt(lines, 'failed NOP-OUT');
+    expect(Math.abs((placeLine(nop, o, w.start) as number) - TFIN)).toBeLessThan(0.001);
+    // tgtd was stopped: it logs the ABORT TASK 5 s after it arrived, when it runs again.
+    const abort = lineAt(lines, 'abort_task_set(1349) found 9e8945 0');
+    expect((placeLine(abort, o, w.start) as number) - ABORT).toBeCloseTo(5.0, 0);
+    const byLine = new Map(a.matches.map((m) => [m.line, w.events[m.event]]));
+    expect(byLine.get(abort.line)).toMatchObject({ kind: 'tmf', function: 1, referencedTaskTag: 0x45899e00 });
+    expect(byLine.get(lineAt(lines, 'found 0 0').line)).toMatchObject({ kind: 'tmf', function: 5, time: LU_RESET });
+    expect(byLine.get(nop.line)?.kind).toBe('target-ping-timeout');
+  });
+
+  test('the timeline ties the abort_cmd lines to the request they answer', () => {
+    const a = alignLogs(lines, w.events, { captureStart: w.start });
+    const tl = timeline(lines, a, w.events, { captureStart: w.start, conns: w.conns });
+    const cmd = tl.filter((p) => p.kind === 'task-aborted');
+    expect(cmd.length).toBe(2);
+    // The same tag 9e8945 both times: the ABORT TASK's command, once for the abort and once for the reset.
+    for (const p of cmd) {
+      expect(p).toMatchObject({ conn: 1, tie: 'task' });
+      expect(w.events[p.event as number]).toMatchObject({ kind: 'tmf', function: 1 });
+    }
+    // tgtd's start-up lines, before any session, are tied to nothing.
+    expect(tl.filter((p) => p.text.includes('bs_init')).map((p) => p.conn)).toEqual([undefined]);
+  });
+});

@@ -24,8 +24,9 @@ export interface CaptureWire {
   start: number;
 }
 
-export function wireOf(capture: string): CaptureWire {
-  const pdus = readTsv(join(CAPTURES, `${capture}.pcap.tshark.tsv`));
+/** `pduDir` holds X.pcap.tshark.tsv: the shared captures, or the fixtures for one made here. */
+export function wireOf(capture: string, pduDir = CAPTURES): CaptureWire {
+  const pdus = readTsv(join(pduDir, `${capture}.pcap.tshark.tsv`));
   const tcp = readTsv(join(FIXTURES, `${capture}.tcp.tsv`));
   const time = (r: TsvRow): number => Number(r['frame.time_epoch']);
   const streams = [...new Set(tcp.map((r) => Number(r['tcp.stream'])))].sort((a, b) => a - b);
