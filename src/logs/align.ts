@@ -11,7 +11,7 @@ import type { Explanation, ExplanationKind, LogSource } from '../codec/index.ts'
 import type { WireEvent, WireEventKind } from './events.ts';
 import type { LogLine } from './reader.ts';
 import { clockOf, logClockSeconds } from './stamp.ts';
-import type { LogClock } from './stamp.ts';
+import type { LogClock, Stamp } from './stamp.ts';
 
 export interface AlignOptions {
   /** Capture clock at the capture's first packet (seconds since the epoch): the year of year-less
@@ -214,11 +214,46 @@ interface Choice {
 
 /** Offsets a file's clock allows: a stated zone is skewed at most maxSkew; a wall clock is a
  *  zone (−12 h … +14 h) plus that; boot-relative stamps put the boot before the event. */
-function allowed(clock: LogClock, d: number, maxSkew: number): boolean {
-  if (clock === 'utc') return Math.abs(d) <= maxSkew;
-  if (clock === 'wall') return d >= -12 * 3600 - maxSkew && d <= 14 * 3600 + maxSkew;
-  return d < 0;
+function allowedRange(clock: LogClock, maxSkew: number): [number, number] {
+  if (clock === 'utc') return [-maxSkew, maxSkew];
+  if (clock === 'wall') return [-12 * 3600 - maxSkew, 14 * 3600 + maxSkew];
+  return [-Infinity, 0];
 }
+
+/** Most candidate pairs one file is searched with; past it every n-th line is paired (a log of
+ *  thousands of conn errors against a capture of thousands of closes). */
+export const MAX_CANDIDATES = 200_000;
+
+/** The wire events of one kind, sorted by one of their moments. */
+interface Moments {
+  t: Float64Array;
+  j: Int32Array;
+}
+
+function momentsOf(wire: readonly WireEvent[], kind: WireEventKind, at: At): Moments {
+  const list: [number, number][] = [];
+  for (let j = 0; j < wire.length; j++) {
+    if (wire[j].kind !== kind) continue;
+    const t = wireMoment(wire[j], at);
+    if (t !== undefined && Number.isFinite(t)) list.push([t, j]);
+  }
+  list.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return { t: Float64Array.from(list, (e) => e[0]), j: Int32Array.from(list, (e) => e[1]) };
+}
+
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (a[m] < v) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** tgtd's ranges reach 30 s past the request (UNTIL_ANSWERED); a range rule looks that far. */
+const RANGE_REACH = 30;
 
 function quarterHourDistance(d: number): number {
   return Math.abs(d - 900 * Math.round(d / 900));
@@ -230,19 +265,48 @@ function penaltyOf(clock: LogClock, x: number): number {
   return 0;
 }
 
+/** Candidates sorted by offset, with the widest tolerance: the ones around an offset are found by
+ *  bisection instead of a pass over all. */
+interface Sorted {
+  c: Candidate[];
+  maxTol: number;
+}
+
+function sortCandidates(c: Candidate[]): Sorted {
+  c.sort((a, b) => a.d - b.d);
+  let maxTol = 0;
+  for (const k of c) if (k.tol > maxTol) maxTol = k.tol;
+  return { c, maxTol };
+}
+
+function firstAtLeast(c: readonly Candidate[], d: number): number {
+  let lo = 0;
+  let hi = c.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (c[m].d < d) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
 /** One line to one wire event, and a wire event to at most one line of each group, nearest first. */
-function assign(cands: readonly Candidate[], events: readonly LogEvent[], x: number): Candidate[] {
-  const near = cands.filter((c) => Math.abs(c.d - x) <= c.tol)
-    .sort((a, b) => Math.abs(a.d - x) - Math.abs(b.d - x) || a.rank - b.rank || a.i - b.i || a.j - b.j);
+function assign(sorted: Sorted, events: readonly LogEvent[], x: number): Candidate[] {
+  const { c, maxTol } = sorted;
+  const near: Candidate[] = [];
+  for (let k = firstAtLeast(c, x - maxTol); k < c.length && c[k].d <= x + maxTol; k++) {
+    if (Math.abs(c[k].d - x) <= c[k].tol) near.push(c[k]);
+  }
+  near.sort((a, b) => Math.abs(a.d - x) - Math.abs(b.d - x) || a.rank - b.rank || a.i - b.i || a.j - b.j);
   const lineUsed = new Set<number>();
   const wireUsed = new Set<string>();
   const out: Candidate[] = [];
-  for (const c of near) {
-    const key = `${events[c.i].group}\u0000${c.j}`;
-    if (lineUsed.has(c.i) || wireUsed.has(key)) continue;
-    lineUsed.add(c.i);
+  for (const p of near) {
+    const key = `${events[p.i].group}\u0000${p.j}`;
+    if (lineUsed.has(p.i) || wireUsed.has(key)) continue;
+    lineUsed.add(p.i);
     wireUsed.add(key);
-    out.push(c);
+    out.push(p);
   }
   return out;
 }
@@ -280,35 +344,44 @@ function spreadOf(all: readonly Candidate[]): number {
   return pairs.length ? hi - lo : 0;
 }
 
-/** Points where the most distinct log events' intervals overlap (a sweep over the intervals). */
+/** Offsets where the most candidate intervals overlap (a sweep over their ends, in typed arrays:
+ *  a search can hold a few hundred thousand). Overlaps count pairs, not lines; assign() then
+ *  counts the lines. */
 function peaks(cands: readonly Candidate[], limit: number): number[] {
-  const edges: { at: number; open: boolean; i: number }[] = [];
-  for (const c of cands) {
-    edges.push({ at: c.d - c.tol, open: true, i: c.i });
-    edges.push({ at: c.d + c.tol, open: false, i: c.i });
+  const n = cands.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    starts[k] = cands[k].d - cands[k].tol;
+    ends[k] = cands[k].d + cands[k].tol;
   }
-  edges.sort((a, b) => a.at - b.at || (a.open === b.open ? 0 : a.open ? -1 : 1));
-  const count = new Map<number, number>();
-  let distinct = 0;
-  const found: { x: number; n: number }[] = [];
-  let openAt: number | undefined;
-  for (const e of edges) {
-    const c = count.get(e.i) ?? 0;
-    if (e.open) {
-      count.set(e.i, c + 1);
-      if (c === 0) distinct++;
-      openAt = e.at;
+  starts.sort();
+  ends.sort();
+  const xs: number[] = [];
+  const ns: number[] = [];
+  let open = 0;
+  let a = 0;
+  let b = 0;
+  let rising = false;
+  let at = 0;
+  while (a < n || b < n) {
+    if (a < n && starts[a] <= ends[b]) {
+      open++;
+      at = starts[a++];
+      rising = true;
     } else {
-      if (openAt !== undefined) {
-        found.push({ x: (openAt + e.at) / 2, n: distinct });
-        openAt = undefined;
+      // Closing after an opening: the overlap between the last start and this end is a peak.
+      if (rising) {
+        xs.push((at + ends[b]) / 2);
+        ns.push(open);
+        rising = false;
       }
-      count.set(e.i, c - 1);
-      if (c === 1) distinct--;
+      open--;
+      b++;
     }
   }
-  found.sort((a, b) => b.n - a.n || a.x - b.x);
-  return found.slice(0, limit).map((f) => f.x);
+  const order = xs.map((_, k) => k).sort((p, q) => ns[q] - ns[p] || xs[p] - xs[q]);
+  return order.slice(0, limit).map((k) => xs[k]);
 }
 
 interface FileResult {
@@ -342,77 +415,130 @@ export function dominantClock(lines: readonly LogLine[]): LogClock | undefined {
   return best;
 }
 
+interface Pending {
+  line: LogLine;
+  x: Explanation;
+  rules: readonly Rule[];
+  /** The stamp on the log's clock. */
+  L: number;
+}
+
+/** How far from an offset a pair can still be within its tolerance (a second's resolution, the
+ *  slack of the slowest writer, the base tolerance): the window of the final pass. */
+const FINAL_WINDOW = 5;
+
 function alignFile(
   file: number, lines: readonly LogLine[], clock: LogClock | undefined, wire: readonly WireEvent[], opts: AlignOptions,
 ): FileResult {
   const tolerance = opts.toleranceS ?? DEFAULT_TOLERANCE_S;
   const maxSkew = opts.maxSkewS ?? DEFAULT_MAX_SKEW_S;
   const offset: FileOffset = { file, source: 'none', matches: 0 };
-  if (clock !== undefined) offset.clock = clock;
-  const events: LogEvent[] = [];
-  const cands: Candidate[] = [];
-  if (clock !== undefined) {
-    for (const line of lines) {
-      const x = line.explanation;
-      if (x === undefined || line.stamp === undefined || clockOf(line.stamp.kind) !== clock) continue;
-      const rules = rulesFor(x);
-      if (rules.length === 0) continue;
-      const i = events.length;
-      events.push({ line, x, group: `${x.kind}/${x.source}` });
-      const L = logClockSeconds(line.stamp, opts.captureStart);
-      const res = line.stamp.resolution;
-      for (let rank = 0; rank < rules.length; rank++) {
-        const r = rules[rank];
-        const tol = tolerance + res + SOURCE_SLACK[x.source] + (r.slack ?? 0);
-        const lag = r.lag ? r.lag(x) : 0;
-        for (let j = 0; j < wire.length; j++) {
-          const w = wire[j];
-          if (w.kind !== r.wire || !namesAgree(x, w) || (r.accept && !r.accept(x, w))) continue;
-          const t = wireMoment(w, r.at ?? 'time');
-          if (t === undefined) continue;
-          const t1 = r.until?.(w) ?? t;
-          const half = t1 > t ? (t1 - t) / 2 : 0;
-          const d = L - t - half - lag;
-          if (allowed(clock, d, maxSkew)) cands.push({ i, j, d, tol: tol + half, res, wide: half > 0, rank });
-        }
+  if (clock === undefined) return { offset, pairs: [], events: [] };
+  offset.clock = clock;
+  const [dMin, dMax] = allowedRange(clock, maxSkew);
+  const index = new Map<string, Moments>();
+  const moments = (kind: WireEventKind, at: At): Moments => {
+    const k = `${kind}/${at}`;
+    let m = index.get(k);
+    if (m === undefined) index.set(k, (m = momentsOf(wire, kind, at)));
+    return m;
+  };
+
+  const pending: Pending[] = [];
+  for (const line of lines) {
+    const x = line.explanation;
+    if (x === undefined || line.stamp === undefined || clockOf(line.stamp.kind) !== clock) continue;
+    const rules = rulesFor(x);
+    if (rules.length === 0) continue;
+    const L = logClockSeconds(line.stamp, opts.captureStart);
+    if (Number.isFinite(L)) pending.push({ line, x, rules, L });
+  }
+  const events: LogEvent[] = pending.map((p) => ({ line: p.line, x: p.x, group: `${p.x.kind}/${p.x.source}` }));
+
+  /** Pairs of pending[i] whose offset (line at the wire moment the range starts) is in [lo, hi]. */
+  const pairsOf = (i: number, lo: number, hi: number, out: Candidate[]): number => {
+    const { line, x, rules, L } = pending[i];
+    const res = (line.stamp as Stamp).resolution;
+    let n = 0;
+    for (let rank = 0; rank < rules.length; rank++) {
+      const r = rules[rank];
+      const tol = tolerance + res + SOURCE_SLACK[x.source] + (r.slack ?? 0);
+      const lag = r.lag ? r.lag(x) : 0;
+      const m = moments(r.wire, r.at ?? 'time');
+      const reach = r.until ? RANGE_REACH : 0;
+      // d = L − t − lag in [lo, hi]: t within [L − lag − hi − reach, L − lag − lo].
+      const end = lowerBound(m.t, L - lag - lo + 1e-9);
+      for (let k = lowerBound(m.t, L - lag - reach - hi); k < end; k++) {
+        const j = m.j[k];
+        const w = wire[j];
+        if (!namesAgree(x, w) || (r.accept && !r.accept(x, w))) continue;
+        const t = m.t[k];
+        const t1 = r.until?.(w) ?? t;
+        const half = t1 > t ? (t1 - t) / 2 : 0;
+        const start = L - t - lag;
+        if (start < lo || start > hi) continue;
+        out.push({ i, j, d: start - half, tol: tol + half, res, wide: half > 0, rank });
+        n++;
       }
     }
-  }
+    return n;
+  };
+  /** Every line's pairs near an offset, and the best assignment there. */
+  const pairsAt = (x: number): Candidate[] => {
+    const c: Candidate[] = [];
+    for (let i = 0; i < pending.length; i++) pairsOf(i, Math.max(dMin, x - FINAL_WINDOW - RANGE_REACH), Math.min(dMax, x + FINAL_WINDOW + RANGE_REACH), c);
+    return assign(sortCandidates(c), events, x);
+  };
 
   const user = opts.userOffsets?.get(file);
   if (user !== undefined) {
     offset.seconds = user;
     offset.source = 'user';
-    const pairs = assign(cands, events, user);
+    const pairs = pairsAt(user);
     finish(offset, pairs);
     return { offset, pairs, events };
   }
 
-  let best: Choice | undefined;
-  const choices: Choice[] = [];
-  if (clock !== undefined) {
-    for (const x0 of peaks(cands, 64)) {
-      const first = assign(cands, events, x0);
-      if (first.length === 0) continue;
-      // Recentre on what the pairs say, and pair again there.
-      const x1 = estimate(first);
-      const again = assign(cands, events, x1);
-      const pairs = again.length >= first.length ? again : first;
-      const x = estimate(pairs);
-      const c: Choice = { x, pairs, penalty: penaltyOf(clock, x), spread: spreadOf(pairs) };
-      choices.push(c);
-      if (best === undefined || better(c, best)) best = c;
+  // The search: every pair within the clock's range (every n-th line's when that is too many).
+  const all: Candidate[] = [];
+  let stride = 1;
+  for (let i = 0; i < pending.length; i += stride) {
+    pairsOf(i, dMin, dMax, all);
+    if (all.length > MAX_CANDIDATES && stride === 1) {
+      // Too many: keep the lines seen so far, then only every n-th line.
+      stride = Math.ceil(all.length / Math.max(1, i + 1) * pending.length / MAX_CANDIDATES);
     }
   }
+  const sorted = sortCandidates(all);
+  let best: Choice | undefined;
+  const choices: Choice[] = [];
+  for (const x0 of peaks(sorted.c, 64)) {
+    const first = assign(sorted, events, x0);
+    if (first.length === 0) continue;
+    // Recentre on what the pairs say, and pair again there.
+    const x1 = estimate(first);
+    const again = assign(sorted, events, x1);
+    const pairs = again.length >= first.length ? again : first;
+    const x = estimate(pairs);
+    const c: Choice = { x, pairs, penalty: penaltyOf(clock, x), spread: spreadOf(pairs) };
+    choices.push(c);
+    if (best === undefined || better(c, best)) best = c;
+  }
   if (best !== undefined) {
-    offset.seconds = best.x;
+    // Every line, not only those searched, counts at the chosen offset.
+    let pairs = pairsAt(best.x);
+    if (pairs.length < best.pairs.length) pairs = best.pairs;
+    const x = estimate(pairs);
+    const final = pairsAt(x);
+    if (final.length >= pairs.length) pairs = final;
+    offset.seconds = estimate(pairs);
     offset.source = 'events';
-    finish(offset, best.pairs);
+    finish(offset, pairs);
     const b = best;
     const rivals = choices.filter((c) => c !== b && c.pairs.length === b.pairs.length && Math.abs(c.x - b.x) > 2 * tolerance + 1 &&
       (clock === 'boot' || Math.abs(c.penalty - b.penalty) < 60));
     if (rivals.length) offset.ambiguous = true;
-    return { offset, pairs: best.pairs, events };
+    return { offset, pairs, events };
   }
   if (clock === 'utc') {
     offset.seconds = 0;

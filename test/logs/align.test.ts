@@ -318,3 +318,28 @@ describe('a real run: tgtd\'s own output and a capture of the same moments (lab-
     expect(tl.filter((p) => p.text.includes('bs_init')).map((p) => p.conn)).toEqual([undefined]);
   });
 });
+
+describe('at scale', () => {
+  test('thousands of closes and thousands of lines: the offset, and every line counted', () => {
+    // 4000 target closes at irregular moments (a churning target), a year-less syslog in +02:00
+    // 17 s fast with a "conn error (1020)" line at each.
+    const T = 1800000000;
+    const events: WireEvent[] = [];
+    for (let k = 0; k < 4000; k++) events.push({ kind: 'conn-close', time: T + k * 7 + ((k * 0.6180339887) % 1) * 5, conn: k, by: 'target', how: 'fin' });
+    const D = 7200 + 17;
+    const text = events.map((e, k) => {
+      const d = new Date((e.time + D + 0.0003) * 1000);
+      const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+      const hms = d.toISOString().slice(11, 19);
+      return `${mon} ${String(d.getUTCDate()).padStart(2, ' ')} ${hms} n1 kernel: connection${k}:0: detected conn error (1020)`;
+    }).join('\n');
+    const lines = parseLogText(text).lines;
+    const a = alignLogs(lines, events, { captureStart: T });
+    const o = a.offsets[0];
+    expect(o).toMatchObject({ source: 'events', zone: '+02:00' });
+    expect(Math.abs((o.seconds as number) - D)).toBeLessThan(1);
+    // Lines 7 s apart and whole-second stamps: each line pairs with its own close.
+    expect(o.matches).toBe(4000);
+    expect(a.matches.every((m) => m.conn === m.line - 1)).toBe(true);
+  });
+});
