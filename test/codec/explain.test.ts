@@ -152,6 +152,8 @@ describe('initiator messages: iscsid, iscsiadm', () => {
       .toMatchObject({ kind: 'login-auth-failed', sessionId: 5, loginStatusDetail: 1 });
     expect(explainLogLine('iscsid: connection1:0 login rejected: redirection type 0x3 not supported'))
       .toMatchObject({ kind: 'login-rejected', loginStatusClass: 1, loginStatusDetail: 3 });
+    expect(explainLogLine('iscsid: connection1:0 login response with unknown status class 0x4, detail 0x0'))
+      .toMatchObject({ kind: 'login-rejected', connection: '1:0', loginStatusClass: 4, loginStatusDetail: 0 });
   });
 
   test('connection attempts that fail', () => {
