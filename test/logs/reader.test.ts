@@ -166,3 +166,41 @@ describe('reading a file', () => {
     expect(kept.summary.lines).toBe(4);
   });
 });
+
+describe('every chunk size reads the same', () => {
+  test('each fixture in 1-, 7- and 4096-byte chunks gives what the whole file gives', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = join(import.meta.dirname, '../fixtures/logs');
+    const files = readdirSync(dir).filter((f) => /\.(syslog|journal|dmesg|log)$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(join(dir, f)));
+      const whole = await collectLog(0, [bytes]);
+      for (const size of [1, 7, 4096]) {
+        const parts: Uint8Array[] = [];
+        for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
+        const got = await collectLog(0, parts);
+        expect(got.lines, `${f} in ${size}-byte chunks`).toEqual(whole.lines);
+        expect(got.summary).toEqual(whole.summary);
+      }
+    }
+  });
+});
+
+describe('the seed incidents', () => {
+  test('the slow-backstore dmesg -T excerpt (seeds/002): each line its meaning, on a wall clock with a year', () => {
+    const { lines, summary } = parseLogText([
+      '[Fri Mar 24 15:35:26 2023]  connection3:0: detected conn error (1021)',
+      '[Fri Mar 24 15:35:26 2023]  connection3:0: detected conn error (1021)',
+      '[Fri Mar 24 15:35:29 2023]  session3: session recovery timed out after 3 secs',
+      '[Fri Mar 24 15:35:29 2023] sd 12:0:0:1: Device offlined - not ready after error recovery',
+      '[Fri Mar 24 15:35:29 2023] sd 12:0:0:1: [sds] tag#95 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED driverbyte=DRIVER_OK',
+      '[Fri Mar 24 15:35:29 2023] sd 12:0:0:1: [sds] tag#95 CDB: Read(10) 28 00 05 93 b1 f8 00 00 08 00',
+    ].join('\n'));
+    expect(lines.map((l) => l.explanation?.kind)).toEqual(['conn-error', 'conn-error', 'session-recovery-timeout', 'device-offlined', 'scsi-result', undefined]);
+    expect(lines[2].explanation).toMatchObject({ sessionId: 3, recoverySecs: 3 });
+    expect(lines[0].stamp).toEqual({ kind: 'wall', value: Date.UTC(2023, 2, 24, 15, 35, 26) / 1000, resolution: 1 });
+    expect(summary).toMatchObject({ format: 'dmesg-T', clock: 'wall', recognised: 5 });
+  });
+});
