@@ -354,7 +354,7 @@ const RE_CONN_ERROR = /(?:connection(\d+):(\d+):\s*)?(?:detected )?conn error \(
 const RE_RECOVERED = /connection(\d+):(\d+) is operational after recovery \((\d+) attempts?\)/;
 const RE_RECOVERY_TIMEOUT = /session(\d+): session recovery timed out after (\d+) secs/;
 const RE_AUTH_FAILED = /Login authentication failed with target\s*([^\s,]*)/;
-const RE_LOGIN_REJECTED = /login rejected: (.*?)\s*\(([0-9a-fA-F]{2})\/([0-9a-fA-F]{2})\)/;
+const RE_LOGIN_REJECTED = /login rejected: ([^(]*)\(([0-9a-fA-F]{2})\/([0-9a-fA-F]{2})\)/;
 const RE_CONNECT_FAILED = /connect to (\S+) failed \(([^)]*)\)/;
 
 // iscsid's "Connection%d:%d to [target: %s, portal: %s,%d] through [iface: %s] is operational now"
