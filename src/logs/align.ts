@@ -3,8 +3,8 @@
 // target's FIN, "is operational now" ↔ the final Login Response, LIO's ABORT_TASK ↔ the TMF …)
 // pairs with every wire event it could be; each pair proposes an offset (log clock − capture
 // clock). The offset supported by most lines within the tolerance wins, ties going to the
-// likelier one: near zero for a log that states its zone, near a whole quarter hour for a wall
-// clock (a time zone plus minutes of skew). Without a supporting event, a log that states its
+// likelier one: near zero for a log that states its zone, near a time zone in use for a wall
+// clock (a zone plus minutes of skew). Without a supporting event, a log that states its
 // zone keeps its clock (offset 0); a wall clock or a boot-relative one cannot be placed.
 
 import type { Explanation, ExplanationKind, LogSource } from '../codec/index.ts';
@@ -42,7 +42,8 @@ export interface FileOffset {
   spreadMs?: number;
   /** The clock of the file's stamped lines (the one most of them are on). */
   clock?: LogClock;
-  /** Wall clocks: the offset split into a whole quarter-hour zone ("+01:00") and the rest (skew). */
+  /** Wall clocks: the offset split into the nearest time zone in use ("+01:00", "+05:45") and the
+   *  rest (skew). */
   zone?: string;
   skewSeconds?: number;
   /** Another offset is as well supported and not told apart by its likelihood. */
@@ -255,13 +256,23 @@ function lowerBound(a: Float64Array, v: number): number {
 /** tgtd's ranges reach 30 s past the request (UNTIL_ANSWERED); a range rule looks that far. */
 const RANGE_REACH = 30;
 
-function quarterHourDistance(d: number): number {
-  return Math.abs(d - 900 * Math.round(d / 900));
+/** The UTC offsets in use (tz database, standard and daylight time), minutes: a wall clock is
+ *  one of them plus its skew. */
+const ZONES = [
+  -720, -660, -600, -570, -540, -480, -420, -360, -300, -240, -210, -180, -120, -60, 0, 60, 120, 180, 210, 240, 270,
+  300, 330, 345, 360, 390, 420, 480, 525, 540, 570, 600, 630, 660, 720, 765, 780, 825, 840,
+];
+
+/** The zone (minutes) a wall clock offset is likeliest in: the nearest one in use. */
+export function nearestZone(seconds: number): number {
+  let best = 0;
+  for (const z of ZONES) if (Math.abs(seconds - z * 60) < Math.abs(seconds - best * 60)) best = z;
+  return best;
 }
 
 function penaltyOf(clock: LogClock, x: number): number {
   if (clock === 'utc') return Math.abs(x);
-  if (clock === 'wall') return quarterHourDistance(x);
+  if (clock === 'wall') return Math.abs(x - nearestZone(x) * 60);
   return 0;
 }
 
@@ -400,7 +411,7 @@ function finish(o: FileOffset, pairs: readonly Candidate[]): void {
   o.matches = pairs.length;
   if (pairs.length) o.spreadMs = Math.round(spreadOf(pairs) * 1000);
   if (o.clock === 'wall' && o.seconds !== undefined) {
-    const zone = Math.round(o.seconds / 900) * 15;
+    const zone = nearestZone(o.seconds);
     o.zone = zoneText(zone);
     o.skewSeconds = o.seconds - zone * 60;
   }

@@ -157,13 +157,20 @@ describe('choosing among offsets', () => {
     expect(o.skewSeconds).toBeCloseTo(200, 1);
   });
 
-  test('one line, two closes it could be: the offset nearer a whole quarter hour wins (a zone plus skew)', () => {
+  test('one line, two closes it could be: the offset nearer a time zone in use wins (a zone plus skew)', () => {
     // Log clock +05:30 and 40 s: pairing with the first close gives 19840 s (5 h 30 min 40 s);
-    // with the second, 18839.7 s (5 h 13 min 59.7 s) — 1 min 1.7 s off a quarter hour.
+    // with the second, 18839.7 s (5 h 13 min 59.7 s) — 14 min off +05:00, the nearest zone.
     const text = `${wall(T + 19840)} node1 kernel: connection7:0: detected conn error (1020)`;
     const o = alignLogs(parseLogText(text).lines, events, { captureStart: T }).offsets[0];
     expect(o).toMatchObject({ source: 'events', matches: 1, zone: '+05:30' });
     expect(o.seconds).toBeCloseTo(19840, 0);
+  });
+
+  test('a skew of 8 minutes stays a skew: +01:00 and 490 s, not "+01:15" (no zone has that offset)', () => {
+    const text = `${wall(T + 3600 + 490)} node1 kernel: connection7:0: detected conn error (1020)`;
+    const o = alignLogs(parseLogText(text).lines, events, { captureStart: T }).offsets[0];
+    expect(o).toMatchObject({ source: 'events', matches: 1, zone: '+01:00' });
+    expect(o.skewSeconds).toBeCloseTo(490, 0);
   });
 
   test('a log stating its zone: skew within the limit is found, a far one falls back to the clock', () => {
