@@ -110,7 +110,7 @@ describe('alignment recovers the offsets the fixtures were made with', () => {
   test("tgtd's RFC 5424 log in UTC, 12.5 s fast: its NOP timeout is the target's FIN", () => {
     const w = wireOf('target-nopin-unanswered');
     expect(w.events.find((e) => e.kind === 'target-ping-timeout')).toMatchObject({ time: 1795378180.000088, pingTime: 1795378177.000089 });
-    const lines = log('target-nopin-unanswered.tgtd.log');
+    const lines = log('target-nopin-unanswered.tgtd.rfc5424');
     const o = alignLogs(lines, w.events, { captureStart: w.start }).offsets[0];
     expect(o).toMatchObject({ source: 'events', matches: 1, clock: 'utc' });
     expect(Math.abs((o.seconds as number) - 12.5)).toBeLessThan(0.001);

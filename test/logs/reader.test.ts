@@ -172,7 +172,7 @@ describe('every chunk size reads the same', () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const dir = join(import.meta.dirname, '../fixtures/logs');
-    const files = readdirSync(dir).filter((f) => /\.(syslog|journal|dmesg|log)$/.test(f));
+    const files = readdirSync(dir).filter((f) => /\.(syslog|journal|dmesg|rfc5424)$/.test(f));
     expect(files.length).toBeGreaterThanOrEqual(6);
     for (const f of files) {
       const bytes = new Uint8Array(readFileSync(join(dir, f)));
