@@ -22,6 +22,10 @@ export {
 } from './encode.ts';
 export { bhsProblem, collectBhsProblems } from './check.ts';
 export type { BhsCheckOptions } from './check.ts';
-export { explainLogLine, explainErrorCode, connStateName, connStateMeaning } from './explain.ts';
-export type { Explanation, ErrorCodeInfo, PingTimeoutNumbers } from './explain.ts';
+export {
+  explainLogLine, explainExcerpt, explainErrorCode, connStateName, connStateMeaning, EXCERPT_MAX_LINE, EXCERPT_MAX_LINES,
+} from './explain.ts';
+export type {
+  Explanation, ExplanationKind, ExcerptLine, ErrorCodeInfo, LogSource, PingTimeoutNumbers,
+} from './explain.ts';
 export type * from './types.ts';
