@@ -12,10 +12,14 @@ export interface CliArgs {
   slowMs: number | undefined;
   churnLogins: number | undefined;
   churnWindowS: number | undefined;
+  /** Host logs to put on the capture's timeline (`logs`' extra arguments, or --log for findings/incidents). */
+  logs: string[];
+  /** --offset S (repeatable): the logs' offsets from the capture clock, in file order; one applies to all. */
+  offsets: number[];
   help: boolean;
 }
 
-const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'incidents', 'explain'];
+const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'incidents', 'logs', 'explain'];
 
 export const USAGE = `usage:
   iscsi-inspect summary     <capture> [--json]
@@ -26,6 +30,11 @@ export const USAGE = `usage:
                                       [--slow-ms N] [--churn-logins N] [--churn-window-s N]
   iscsi-inspect incidents   <capture> [--json]   (the findings grouped into what happened, worst first;
                                       the same thresholds as findings)
+  iscsi-inspect logs        <capture> <logfile>… [--json] [--offset S]
+                                      (host logs placed on the capture's clock: the offset is found by
+                                      matching events both show; --offset S, log clock − capture clock
+                                      in seconds, overrides it — once for all logs, or once per log)
+  findings and incidents take --log FILE (repeatable) to tie log lines to them
   iscsi-inspect explain     "<kernel or iscsid log line>" [--json]
 options:
   --port N   also treat TCP port N as iSCSI (repeatable); 3260 always is, and a connection whose
@@ -42,7 +51,7 @@ function number(flag: string, v: string | undefined, min: number, max: number): 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const a: CliArgs = {
     command: '', positional: [], json: false, format: undefined, ports: [], minSeverity: 'info',
-    slowMs: undefined, churnLogins: undefined, churnWindowS: undefined, help: false,
+    slowMs: undefined, churnLogins: undefined, churnWindowS: undefined, logs: [], offsets: [], help: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -69,6 +78,13 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--slow-ms': a.slowMs = number('--slow-ms', value(), 0, 1e9); break;
       case '--churn-logins': a.churnLogins = number('--churn-logins', value(), 2, 1e9); break;
       case '--churn-window-s': a.churnWindowS = number('--churn-window-s', value(), 0.001, 1e9); break;
+      case '--log': {
+        const v = value();
+        if (v === undefined || v === '') throw new UsageError('--log needs a log file');
+        a.logs.push(v);
+        break;
+      }
+      case '--offset': a.offsets.push(number('--offset', value(), -1e10, 1e10)); break;
       default:
         if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown option ${arg}`);
         if (!a.command) a.command = arg;
@@ -78,8 +94,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (a.help) return a;
   if (!a.command) throw new UsageError('no command given');
   if (!COMMANDS.includes(a.command)) throw new UsageError(`unknown command "${a.command}"`);
-  if (a.positional.length !== 1) {
+  if (a.command === 'logs') {
+    if (a.positional.length < 2) throw new UsageError('logs takes a capture file and at least one log file');
+    a.logs.push(...a.positional.splice(1));
+  } else if (a.positional.length !== 1) {
     throw new UsageError(a.command === 'explain' ? 'explain takes one log line (quote it)' : `${a.command} takes one capture file`);
+  }
+  if (a.logs.length && !['logs', 'findings', 'incidents'].includes(a.command)) throw new UsageError(`--log does not apply to ${a.command}`);
+  if (a.offsets.length && !a.logs.length) throw new UsageError('--offset applies to log files (logs, or --log)');
+  if (a.offsets.length > 1 && a.offsets.length !== a.logs.length) {
+    throw new UsageError(`--offset given ${a.offsets.length} times for ${a.logs.length} log files: give one for all, or one per log`);
   }
   if (a.format && a.command !== 'pdus' && !(a.command === 'frames' && a.format === 'jsonl')) {
     throw new UsageError(`--format ${a.format} does not apply to ${a.command}`);

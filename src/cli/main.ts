@@ -1,11 +1,13 @@
 import { CaptureError, CaptureReader, maybeGunzip } from '../capture/index.ts';
 import type { NonPacketRecord, PacketRecord } from '../capture/index.ts';
 import { explainLogLine, opcodeName } from '../codec/index.ts';
-import { analyze } from '../engine/index.ts';
+import { analyze, placeLogs } from '../engine/index.ts';
+import type { PlacedLogs } from '../engine/index.ts';
+import type { LogsJsonLine } from '../logs/index.ts';
 import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../iscsi/index.ts';
-import { printable } from '../text/index.ts';
+import { fmtRel, printable } from '../text/index.ts';
 import { parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
 import { fileChunks, fileSize, Output } from './io.ts';
@@ -129,8 +131,9 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
     case 'none': break;
     case 'summary': printSummary(analysis, path, args, out); break;
     case 'connections': printConnections(analysis, args, out); break;
-    case 'findings': printFindings(analysis, args, out); break;
-    case 'incidents': printIncidents(analysis, args, out); break;
+    case 'findings': printFindings(analysis, args, out, await logsOf(analysis, args, stderr)); break;
+    case 'incidents': printIncidents(analysis, args, out, await logsOf(analysis, args, stderr)); break;
+    case 'logs': printLogs(analysis, args, out, await logsOf(analysis, args, stderr)); break;
   }
   await out.flush();
   if (analysis.error) {
@@ -298,10 +301,56 @@ function connsText(f: Finding): string {
 
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 
-/** Incidents as docs/findings.md "incidents" names their keys; `findings` index `findings --json`. */
-function printIncidents(a: Analysis, args: CliArgs, out: Output): void {
+/** The log files given, placed on the capture's clock (undefined when none were given). */
+async function logsOf(a: Analysis, args: CliArgs, stderr: (line: string) => void): Promise<PlacedLogs | undefined> {
+  if (!args.logs.length) return undefined;
+  const offsets = new Map<number, number>();
+  args.logs.forEach((_, k) => { if (args.offsets.length) offsets.set(k, args.offsets.length === 1 ? args.offsets[0] : args.offsets[k]); });
+  const placed = await placeLogs(a, args.logs.map((name) => ({ name, read: () => fileChunks(name) })), offsets.size ? offsets : undefined);
+  for (const o of placed.json.offsets) {
+    if (o.source === 'none') stderr(`iscsi-inspect: ${o.file}: no event in the log matches the capture and its clock states no zone, so its lines cannot be placed; give --offset S`);
+  }
+  if (placed.droppedPlainLines) stderr(`iscsi-inspect: ${placed.droppedPlainLines} log lines without an iSCSI meaning were not kept (the logs are too big to hold whole)`);
+  return placed;
+}
+
+/** Log lines that belong to a finding (by its index) or an incident. */
+function linesBy(logs: PlacedLogs | undefined, key: 'finding' | 'incident'): Map<number, LogsJsonLine[]> {
+  const m = new Map<number, LogsJsonLine[]>();
+  for (const l of logs?.json.lines ?? []) {
+    const k = l[key];
+    if (k === undefined) continue;
+    const list = m.get(k);
+    if (list) list.push(l);
+    else m.set(k, [l]);
+  }
+  return m;
+}
+
+function printLogs(a: Analysis, args: CliArgs, out: Output, logs: PlacedLogs | undefined): void {
+  if (!logs) return;
   if (args.json) {
-    out.line(JSON.stringify(a.incidents, null, 2));
+    out.line(JSON.stringify(logs.json, null, 2));
+    return;
+  }
+  const t0 = a.capture.firstTime ?? 0;
+  for (const o of logs.json.offsets) {
+    const how = o.source === 'events' ? `found from ${o.matches} matching event${o.matches === 1 ? '' : 's'}${o.spreadMs !== undefined ? `, agreeing within ${o.spreadMs} ms` : ''}`
+      : o.source === 'user' ? 'given with --offset' : o.source === 'clock' ? 'from the clock the log states (no event matched)' : 'not found: the lines are not placed';
+    out.line(`${o.file}: log clock − capture clock = ${o.seconds === undefined ? '?' : `${o.seconds.toFixed(3)} s`}${o.zone ? ` (time zone ${o.zone}${o.skewSeconds ? `, skew ${o.skewSeconds.toFixed(3)} s` : ''})` : ''}, ${how}${o.ambiguous ? ' — another offset fits as well' : ''}`);
+  }
+  for (const l of logs.json.lines) {
+    const when = l.time === undefined ? '          ?' : fmtRel(l.time - t0);
+    const tags = [l.conn !== undefined ? `conn ${l.conn}` : '', l.kind ?? '', l.incident !== undefined ? `incident ${l.incident}` : ''].filter(Boolean).join(' ');
+    out.line(`${when}  ${l.file}:${l.line}${tags ? `  [${tags}]` : ''}  ${printable(l.text)}`);
+  }
+}
+
+/** Incidents as docs/findings.md "incidents" names their keys; `findings` index `findings --json`. */
+function printIncidents(a: Analysis, args: CliArgs, out: Output, logs?: PlacedLogs): void {
+  const lines = linesBy(logs, 'incident');
+  if (args.json) {
+    out.line(JSON.stringify(logs ? a.incidents.map((inc, k) => (lines.has(k) ? { ...inc, log: lines.get(k) } : inc)) : a.incidents, null, 2));
     return;
   }
   if (a.incidents.length === 0) {
@@ -309,17 +358,21 @@ function printIncidents(a: Analysis, args: CliArgs, out: Output): void {
     return;
   }
   const t0 = a.capture.firstTime ?? 0;
-  const rel = (t: number): string => `+${(t - t0).toFixed(6)}`;
+  const rel = (t: number): string => fmtRel(t - t0);
   for (const i of a.incidents) {
     out.line(`${i.severity.padEnd(7)} ${i.kind.padEnd(20)} conn ${i.conns.join(', ')}  ${rel(i.start)} … ${rel(i.end)}  (${i.findings.length} finding${i.findings.length === 1 ? '' : 's'})`);
     out.line(`  ${printable(i.headline)}`);
     for (const s of i.chain) out.line(`    ${rel(s.time)}  frame ${String(s.frame).padEnd(7)} conn ${String(s.conn).padEnd(3)} ${printable(s.what)}`);
+    for (const l of lines.get(a.incidents.indexOf(i)) ?? []) {
+      out.line(`    ${l.time === undefined ? '?' : rel(l.time)}  log ${l.file}:${l.line}  ${printable(l.text)}`);
+    }
   }
 }
 
-function printFindings(a: Analysis, args: CliArgs, out: Output): void {
+function printFindings(a: Analysis, args: CliArgs, out: Output, logs?: PlacedLogs): void {
   const min = SEVERITY_RANK[args.minSeverity];
-  const list = a.findings.filter((f) => SEVERITY_RANK[f.severity] >= min);
+  const lines = linesBy(logs, 'finding');
+  const list = a.findings.map((f, k) => (lines.has(k) ? { ...f, log: lines.get(k) } : f)).filter((f) => SEVERITY_RANK[f.severity] >= min);
   if (args.json) {
     out.line(JSON.stringify(list, null, 2));
     return;

@@ -6,4 +6,6 @@ export { analyze, AnalysisCancelled } from './analyze.ts';
 export type { AnalyzeOptions, Progress } from './analyze.ts';
 export { buildAnalysis } from './build.ts';
 export { analysisBuffers } from './transfer.ts';
+export { placeLogs, wireConns, wireEvents } from './logs.ts';
+export type { LogSource, PlacedLogs } from './logs.ts';
 export type * from './types.ts';
