@@ -34,7 +34,7 @@ function floor(path: string): { packets: number } {
   return { packets };
 }
 
-function engine(path: string): { packets: number; pdus: number; retainedBytes: number } {
+function engine(path: string): { packets: number; pdus: number; retainedBytes: number; peakTableBytes: number } {
   const fd = openSync(path, 'r');
   const analyzer = new Analyzer();
   // One buffer for every read, as the CLI does: the engine keeps no view of a chunk after push().
@@ -51,7 +51,7 @@ function engine(path: string): { packets: number; pdus: number; retainedBytes: n
   let side = 0;
   for (const d of a.details.values()) side += d.data.length + 32;
   side += a.headerFrames.size * 16;
-  return { packets: a.capture.packets, pdus: a.pdus.count, retainedBytes: a.pdus.count * bytesPerPdu() + side };
+  return { packets: a.capture.packets, pdus: a.pdus.count, retainedBytes: a.pdus.count * bytesPerPdu() + side, peakTableBytes: analyzer.table.peakBytes };
 }
 
 /** The session model and the checks over a million PDUs of routine I/O put straight into the PDU

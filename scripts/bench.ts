@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const floor = best(floorRuns);
     const engine = best(engineRuns);
     const floorInfo = JSON.parse(floor.output) as { packets: number; seconds: number };
-    const engineInfo = JSON.parse(engine.output) as { packets: number; pdus: number; seconds: number; retainedBytes: number };
+    const engineInfo = JSON.parse(engine.output) as { packets: number; pdus: number; seconds: number; retainedBytes: number; peakTableBytes: number };
     // In-process times exclude Node's start-up, which is not the engine's work.
     const floorMBps = captureBytes / 1e6 / floorInfo.seconds;
     const engineMBps = captureBytes / 1e6 / engineInfo.seconds;
@@ -103,6 +103,8 @@ async function main(): Promise<void> {
       enginePeakRssMB: round(engine.peakRssMB),
       floorPeakRssMB: round(floor.peakRssMB),
       bytesPerPdu: round(engineInfo.retainedBytes / Math.max(1, engineInfo.pdus)),
+      // The PDU table's most bytes at once (while growing or trimming) per PDU, and its ratio to what it keeps.
+      peakBytesPerPdu: round(engineInfo.peakTableBytes / Math.max(1, engineInfo.pdus)),
       modelAndChecksMsPerMillionPdus: round((modelRun.seconds * 1000 * 1e6) / modelRun.pdus),
       tsharkMBps: null,
       engineToTshark: null,

@@ -64,7 +64,7 @@ export const PduState = {
 
 type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 type ColumnName = Exclude<keyof PduColumns, 'count'>;
-const COLUMNS: Array<[ColumnName, new (n: number) => Column]> = [
+const COLUMNS: Array<[ColumnName, { new (n: number): Column; readonly BYTES_PER_ELEMENT: number }]> = [
   ['time', Float64Array], ['fileOffset', Float64Array], ['frame', Uint32Array], ['firstFrame', Uint32Array],
   ['conn', Uint32Array], ['b0', Uint8Array], ['b1', Uint8Array], ['b2', Uint8Array], ['b3', Uint8Array],
   ['state', Uint8Array], ['lun', Uint16Array], ['w4', Uint32Array], ['itt', Uint32Array], ['w20', Uint32Array],
@@ -84,16 +84,23 @@ export interface PduRow {
   lun: number;
 }
 
-/** Grows by doubling while the capture is read; `finish()` trims to the exact count. */
+/**
+ * Grows while the capture is read — by an eighth at a time, one column after the other, so the
+ * memory it holds stays within about 1.2× of the rows it has even while it grows; `finish()` trims
+ * to the exact count, again a column at a time.
+ */
 export class PduTableBuilder {
   private capacity: number;
   readonly cols: PduColumns;
+  /** The most bytes the columns have held at once (the benchmark's peak per PDU). */
+  peakBytes = 0;
 
   constructor(initialCapacity = 1024) {
     this.capacity = initialCapacity;
     const cols = { count: 0 } as PduColumns;
     for (const [name, T] of COLUMNS) (cols as unknown as Record<string, unknown>)[name] = new T(initialCapacity);
     this.cols = cols;
+    this.peakBytes = initialCapacity * BYTES_PER_ROW;
   }
 
   get count(): number {
@@ -127,11 +134,15 @@ export class PduTableBuilder {
   }
 
   private grow(): void {
-    const n = this.capacity * 2;
+    const n = this.capacity + Math.max(1024, this.capacity >>> 3);
     const cols = this.cols as unknown as Record<string, Column>;
+    let held = this.capacity * BYTES_PER_ROW;
     for (const [name, T] of COLUMNS) {
       const next = new T(n);
       next.set(cols[name]);
+      // Old and new of this column exist together until the old one is dropped.
+      this.peakBytes = Math.max(this.peakBytes, held + n * T.BYTES_PER_ELEMENT);
+      held += (n - this.capacity) * T.BYTES_PER_ELEMENT;
       cols[name] = next;
     }
     this.capacity = n;
@@ -155,7 +166,8 @@ export class PduTableBuilder {
       }
     }
     const out = { count } as PduColumns;
-    for (const [name] of COLUMNS) {
+    let held = this.capacity * BYTES_PER_ROW;
+    for (const [name, T] of COLUMNS) {
       const col = src[name];
       let exact: Column;
       if (order) {
@@ -164,8 +176,13 @@ export class PduTableBuilder {
       } else {
         exact = col.slice(0, count);
       }
+      this.peakBytes = Math.max(this.peakBytes, held + count * T.BYTES_PER_ELEMENT);
+      held -= (this.capacity - count) * T.BYTES_PER_ELEMENT;
       (out as unknown as Record<string, unknown>)[name] = exact;
+      // Let the full-size column go as soon as its exact copy exists.
+      (src as Record<string, unknown>)[name] = exact;
     }
+    this.capacity = count;
     if (renumber) {
       const conn = out.conn;
       for (let i = 0; i < count; i++) conn[i] = renumber[conn[i]];
@@ -174,11 +191,11 @@ export class PduTableBuilder {
   }
 }
 
+const BYTES_PER_ROW = COLUMNS.reduce((n, [, T]) => n + (T as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT, 0);
+
 /** Bytes the columns take per PDU (the retained-memory figure of the benchmark). */
 export function bytesPerPdu(): number {
-  let n = 0;
-  for (const [, T] of COLUMNS) n += (T as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-  return n;
+  return BYTES_PER_ROW;
 }
 
 /** The columns' buffers, for postMessage transfer lists. */
