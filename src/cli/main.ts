@@ -7,7 +7,8 @@ import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../engine/pdu-record.ts';
 import { parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
-import { fileChunks, fileSize, Output } from './io.ts';
+import { Output } from './io.ts';
+import { captureChunks, InputError } from './sources.ts';
 
 export interface Streams {
   stdout: NodeJS.WritableStream;
@@ -47,7 +48,7 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
     }
   } catch (e) {
     await out.flush();
-    if (e instanceof CaptureError || isFileError(e)) {
+    if (e instanceof CaptureError || e instanceof InputError || isFileError(e)) {
       stderr(`iscsi-inspect: ${oneLine(e)}`);
       return 1;
     }
@@ -94,7 +95,7 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
     },
   });
   try {
-    for await (const chunk of maybeGunzip(fileChunks(path))) {
+    for await (const chunk of maybeGunzip(captureChunks(path))) {
       reader.push(chunk);
       await out.maybeFlush();
     }
@@ -112,11 +113,9 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
 
 async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
   const path = args.positional[0];
-  const totalBytes = await fileSize(path);
   const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv') : undefined;
   let analyzer: Analyzer | undefined;
-  const analysis = await analyze(fileChunks(path), {
-    totalBytes,
+  const analysis = await analyze(captureChunks(path), {
     ports: args.ports,
     checks: {
       ...(args.slowMs !== undefined && { slowMs: args.slowMs }),
