@@ -1,20 +1,33 @@
+import { Gunzip } from 'fflate';
 import { CaptureError, fmtInt } from './errors.ts';
+
+/** No decompressed piece handed on is larger than this, whatever the compression ratio. */
+export const MAX_GUNZIP_PIECE = 1 << 20;
 
 export interface MaybeGunzipOptions {
   /** Called once, before the first decompressed chunk, when the stream turns out to be gzip. */
   onGzip?: () => void;
+  /**
+   * Which inflater: 'platform' is DecompressionStream, 'fflate' the fflate library, 'auto' (the
+   * default) the platform's in Node and fflate elsewhere. Node's DecompressionStream is zlib: it
+   * decodes every member of a multi-member file, checks each member's CRC-32, and inflates only as
+   * fast as its output is read (16 KiB pieces). Browsers' stops after the first member (the
+   * Compression Streams spec allows one) and inflates each written chunk whole before anything can
+   * be read (a 4 MiB chunk of a gzip bomb is GBs at once); fflate reads every member, and fed in
+   * small slices its output per step stays small.
+   */
+  inflater?: 'auto' | 'platform' | 'fflate';
 }
 
 /**
  * Pass a byte stream through unchanged, unless it starts with the gzip magic (1f 8b): then
- * decompress it with the platform's DecompressionStream (Node 18+, browsers, Web Workers).
+ * decompress it, every member of it (`cat a.gz b.gz`), handing on pieces of at most
+ * MAX_GUNZIP_PIECE bytes, decompressed only as the consumer asks for them.
  *
  * A corrupt gzip stream ends the iteration with CaptureError 'corrupt' (or 'truncated' when the
- * compressed data stops early), after every byte decompressed before the fault has been yielded.
- *
- * Concatenated gzip members (`cat a.gz b.gz`): Node 20's DecompressionStream decodes them all;
- * browsers follow the Compression Streams spec ("a gzip stream may only contain one member") and
- * fail after the first member, which surfaces here as CaptureError 'corrupt'.
+ * compressed data stops early), after the bytes decompressed before the fault have been yielded.
+ * fflate does not check the members' CRC-32 (damage still shows as invalid deflate data, or as a
+ * capture that stops making sense).
  */
 export async function* maybeGunzip(chunks: AsyncIterable<Uint8Array>, options: MaybeGunzipOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const it = chunks[Symbol.asyncIterator]();
@@ -41,10 +54,84 @@ export async function* maybeGunzip(chunks: AsyncIterable<Uint8Array>, options: M
       }
     }
     options.onGzip?.();
-    yield* gunzip(head, it, () => { sourceDone = true; });
+    const markDone = (): void => { sourceDone = true; };
+    const inflater = options.inflater ?? 'auto';
+    const platform = inflater === 'platform' || (inflater === 'auto' && isNode());
+    for await (const piece of platform ? gunzip(head, it, markDone) : fflateGunzip(head, it, markDone)) yield* pieces(piece);
   } finally {
     if (!sourceDone) await it.return?.();
   }
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+/** A large piece as views of at most MAX_GUNZIP_PIECE bytes (no copies). */
+function* pieces(b: Uint8Array): Generator<Uint8Array, void, undefined> {
+  if (b.length <= MAX_GUNZIP_PIECE) {
+    yield b;
+    return;
+  }
+  for (let o = 0; o < b.length; o += MAX_GUNZIP_PIECE) yield b.subarray(o, Math.min(b.length, o + MAX_GUNZIP_PIECE));
+}
+
+/**
+ * Compressed input goes to fflate in slices, so each step inflates a bounded amount: deflate
+ * expands at most 1032:1, so a 16 KiB slice makes at most ~16.5 MiB. Where the data expands by more
+ * than 64:1 (no capture does; a bomb does) the slices shrink to 1 KiB, i.e. at most ~1 MiB a step.
+ */
+const FFLATE_SLICE = 16 << 10;
+const FFLATE_SLICE_SUSPICIOUS = 1 << 10;
+const SUSPICIOUS_RATIO = 64;
+
+async function* fflateGunzip(head: Uint8Array[], it: AsyncIterator<Uint8Array>, markDone: () => void): AsyncGenerator<Uint8Array, void, undefined> {
+  const ready: Uint8Array[] = [];
+  const inflater = new Gunzip((data) => { if (data.length > 0) ready.push(data); });
+  let compressedIn = 0;
+  let decompressedOut = 0;
+  let slice = FFLATE_SLICE;
+  // A fault is thrown after fflate has already handed on what it inflated before it (the end of a
+  // member, then a bad next header): that output is yielded first.
+  let fault: CaptureError | undefined;
+  const push = (c: Uint8Array, final: boolean): void => {
+    try {
+      inflater.push(c, final);
+    } catch (e) {
+      let pending = 0;
+      for (const piece of ready) pending += piece.length;
+      fault = gzipError(e, final, compressedIn, decompressedOut + pending);
+    }
+  };
+  let headIndex = 0;
+  for (;;) {
+    let chunk: Uint8Array;
+    if (headIndex < head.length) chunk = head[headIndex++];
+    else {
+      const r = await it.next();
+      if (r.done) { markDone(); break; }
+      chunk = r.value;
+    }
+    for (let o = 0; o < chunk.length;) {
+      const n = Math.min(slice, chunk.length - o);
+      compressedIn += n;
+      push(chunk.subarray(o, o + n), false);
+      o += n;
+      let out = 0;
+      for (const piece of ready) {
+        out += piece.length;
+        decompressedOut += piece.length;
+        yield piece;
+      }
+      ready.length = 0;
+      if (fault) throw fault;
+      slice = out > n * SUSPICIOUS_RATIO ? FFLATE_SLICE_SUSPICIOUS : FFLATE_SLICE;
+    }
+  }
+  push(new Uint8Array(0), true);
+  for (const piece of ready) yield piece;
+  if (fault) throw fault;
 }
 
 async function* gunzip(head: Uint8Array[], it: AsyncIterator<Uint8Array>, markDone: () => void): AsyncGenerator<Uint8Array, void, undefined> {
@@ -116,9 +203,10 @@ async function* gunzip(head: Uint8Array[], it: AsyncIterator<Uint8Array>, markDo
 }
 
 function gzipError(e: unknown, inputEnded: boolean, compressedIn: number, decompressedOut: number): CaptureError {
+  if (e instanceof CaptureError) return e;
   const why = e instanceof Error ? e.message : String(e);
   // A stream that just stops ("unexpected end of file") is a cut file, not a damaged one.
-  const cut = inputEnded && /unexpected end|end of (the )?(file|stream|data|input)|truncat|incomplete|premature/i.test(why);
+  const cut = inputEnded && /unexpected end|unexpected eof|end of (the )?(file|stream|data|input)|truncat|incomplete|premature/i.test(why);
   if (cut) {
     return new CaptureError('truncated',
       `The gzip stream ends early, after ${fmtInt(compressedIn)} compressed bytes`

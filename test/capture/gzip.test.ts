@@ -1,8 +1,8 @@
-/** gzip-compressed captures, through the platform's DecompressionStream. */
+/** gzip-compressed captures, through the platform's DecompressionStream and through fflate (the browsers' path). */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { expect, test } from 'vitest';
-import { CaptureError, CaptureReader, maybeGunzip, readCapture, type PacketRecord } from '../../src/capture/index.ts';
+import { describe, expect, test } from 'vitest';
+import { CaptureError, CaptureReader, MAX_GUNZIP_PIECE, maybeGunzip, readCapture, type PacketRecord } from '../../src/capture/index.ts';
 import { CAPTURES, chunksOf, digest, readOk, type Packet } from './helpers.ts';
 
 const plain = new Uint8Array(readFileSync(`${CAPTURES}/basic-io.pcap`));
@@ -125,5 +125,85 @@ test('a source that fails mid-way rejects with its own error, gzip or not', asyn
       throw new Error('disk gone');
     }
     await expect(readCapture(failing(), { packet() {} })).rejects.toThrow('disk gone');
+  }
+});
+
+describe('both inflaters (platform DecompressionStream, fflate for browsers)', () => {
+  const INFLATERS = ['platform', 'fflate'] as const;
+  const members = new Uint8Array(Buffer.concat([
+    gzipSync(plain.subarray(0, 1_000_003)), gzipSync(plain.subarray(1_000_003, 1_000_100)), gzipSync(plain.subarray(1_000_100)),
+  ]));
+
+  async function inflate(gz: Uint8Array, inflater: typeof INFLATERS[number], size: number): Promise<{ bytes: Uint8Array; largest: number; error?: CaptureError }> {
+    const parts: Uint8Array[] = [];
+    let largest = 0;
+    try {
+      for await (const c of maybeGunzip(chunksOf(gz, size), { inflater })) {
+        parts.push(c.slice());
+        largest = Math.max(largest, c.length);
+      }
+    } catch (e) {
+      if (!(e instanceof CaptureError)) throw e;
+      return { bytes: new Uint8Array(Buffer.concat(parts)), largest, error: e };
+    }
+    return { bytes: new Uint8Array(Buffer.concat(parts)), largest };
+  }
+
+  for (const inflater of INFLATERS) {
+    test(`${inflater}: every member of a multi-member file, in any chunk size`, async () => {
+      for (const size of [777, 65536, 4 << 20]) {
+        const r = await inflate(members, inflater, size);
+        expect(r.error).toBeUndefined();
+        expect(Buffer.from(r.bytes).equals(plain)).toBe(true);
+      }
+      const packets: Packet[] = [];
+      const reader = new CaptureReader({ packet: (p) => { packets.push(copy(p)); } });
+      for await (const c of maybeGunzip(chunksOf(members, 4096), { inflater })) reader.push(c);
+      reader.end();
+      expect(digest({ packets, nonPackets: [] })).toBe(plainDigest);
+    });
+
+    test(`${inflater}: a gzip bomb comes out in pieces of at most 1 MiB, only as fast as it is read`, async () => {
+      const size = 256 << 20;
+      const bomb = new Uint8Array(gzipSync(new Uint8Array(size), { level: 9 }));
+      // The whole 256 KB bomb in one chunk, as the page's 4 MiB slices would hand it over.
+      let pulled = 0;
+      async function* counted() { pulled++; yield bomb; }
+      let out = 0;
+      let largest = 0;
+      let pieces = 0;
+      for await (const c of maybeGunzip(counted(), { inflater })) {
+        largest = Math.max(largest, c.length);
+        out += c.length;
+        if (++pieces === 3) {
+          // Read slowly: nothing inflates ahead of the reader while it waits (the whole bomb
+          // would be 256 MiB more ArrayBuffer memory).
+          const before = process.memoryUsage().arrayBuffers;
+          await new Promise((r) => setTimeout(r, 100));
+          expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+        }
+      }
+      expect(pulled).toBe(1);
+      expect(out).toBe(size);
+      expect(largest).toBeLessThanOrEqual(MAX_GUNZIP_PIECE);
+    });
+
+    test(`${inflater}: cut short is truncated, with what came before it`, async () => {
+      const gz = new Uint8Array(gzipSync(plain));
+      const r = await inflate(gz.subarray(0, gz.length >> 1), inflater, 4096);
+      expect(r.error?.kind).toBe('truncated');
+      expect(r.error?.message).toMatch(/^The gzip stream ends early, after [\d,]+ compressed bytes \([\d,]+ bytes decompressed\)/);
+      expect(r.bytes.length).toBeGreaterThan(0);
+      expect(Buffer.from(r.bytes).equals(plain.subarray(0, r.bytes.length))).toBe(true);
+    });
+
+    test(`${inflater}: bytes after the last member that are not gzip: corrupt, after all the data`, async () => {
+      const gz = new Uint8Array(Buffer.concat([gzipSync(plain), Buffer.from('not gzip at all, trailing junk')]));
+      const r = await inflate(gz, inflater, 65536);
+      expect(r.error?.kind).toBe('corrupt');
+      // zlib drops the output it still held when the fault comes; fflate hands it all on.
+      expect(Buffer.from(r.bytes).equals(plain.subarray(0, r.bytes.length))).toBe(true);
+      expect(r.bytes.length).toBeGreaterThan(plain.length - (64 << 10));
+    });
   }
 });
