@@ -5,10 +5,12 @@ import { analyze } from '../engine/index.ts';
 import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../engine/pdu-record.ts';
-import { parseArgs, UsageError, USAGE } from './args.ts';
+import { EXIT, helpText, parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
-import { Output } from './io.ts';
-import { captureChunks, InputError } from './sources.ts';
+import { Output, writeJsonArray } from './io.ts';
+import { guardStdout, isAllocationFailure, MemoryGuard, OutputError } from './exit.ts';
+import type { TableWriter } from './tables.ts';
+import { captureChunks, captureName, InputError } from './sources.ts';
 
 export interface Streams {
   stdout: NodeJS.WritableStream;
@@ -17,13 +19,8 @@ export interface Streams {
 
 /** Runs one command; returns the exit status (0 analysed, 1 unreadable capture, 2 usage). */
 export async function main(argv: readonly string[], io: Streams = process): Promise<number> {
-  if (io.stdout === process.stdout) {
-    // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(0);
-      throw e;
-    });
-  }
+  // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
+  if (io.stdout === process.stdout) guardStdout();
   const stderr = (line: string): void => { io.stderr.write(`${line}\n`); };
   let args: CliArgs;
   try {
@@ -36,7 +33,7 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
     throw e;
   }
   if (args.help) {
-    io.stdout.write(`${USAGE}\n`);
+    io.stdout.write(`${helpText(args.command)}\n`);
     return 0;
   }
   const out = new Output(io.stdout);
@@ -48,6 +45,14 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
     }
   } catch (e) {
     await out.flush();
+    if (e instanceof OutputError) {
+      stderr(`iscsi-inspect: ${e.message}`);
+      return EXIT.outputFailed;
+    }
+    if (isAllocationFailure(e)) {
+      stderr(`iscsi-inspect: out of memory: ${oneLine(e as Error)}`);
+      return EXIT.outOfMemory;
+    }
     if (e instanceof CaptureError || e instanceof InputError || isFileError(e)) {
       stderr(`iscsi-inspect: ${oneLine(e)}`);
       return 1;
@@ -56,6 +61,13 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
   } finally {
     await out.flush();
   }
+}
+
+/** The Parquet file of `--format parquet -o FILE` (its code is loaded only then). */
+async function parquetTable(args: CliArgs): Promise<TableWriter | undefined> {
+  if (args.format !== 'parquet' || args.output === undefined) return undefined;
+  const { openTable } = await import('./tables.ts');
+  return openTable(args.command === 'findings' ? 'findings' : 'pdus', args.output, captureName(args.positional[0]));
 }
 
 function isFileError(e: unknown): e is NodeJS.ErrnoException {
@@ -113,7 +125,9 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
 
 async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
   const path = args.positional[0];
-  const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv') : undefined;
+  const table = await parquetTable(args);
+  const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv', table) : undefined;
+  const guard = new MemoryGuard();
   let analyzer: Analyzer | undefined;
   const analysis = await analyze(captureChunks(path), {
     ports: args.ports,
@@ -123,17 +137,26 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
       ...(args.churnWindowS !== undefined && { churnWindowS: args.churnWindowS }),
     },
     onPdu: listing && ((p, conn) => listing.add(p, conn)),
-    afterChunk: listing && ((a) => { analyzer = a; return listing.flush(a, a.settledFrame()); }),
-  });
+    afterChunk: (a) => {
+      guard.check(a.packetCount);
+      analyzer = a;
+      return listing?.flush(a, a.settledFrame());
+    },
+  }).catch(async (e: unknown) => { await table?.abandon(); throw e; });
   if (listing && analyzer) await listing.flush(analyzer, Infinity);
   const nothingRead = analysis.capture.packets === 0 && analysis.error !== undefined;
   switch (nothingRead ? 'none' : args.command) {
     case 'none': break;
     case 'summary': printSummary(analysis, path, args, out); break;
     case 'connections': printConnections(analysis, args, out); break;
-    case 'findings': printFindings(analysis, args, out); break;
+    case 'findings': await printFindings(analysis, args, out, table); break;
   }
   await out.flush();
+  await table?.close();
+  if (guard.tripped) {
+    stderr(`iscsi-inspect: ${guard.tripped.message}`);
+    return EXIT.outOfMemory;
+  }
   if (analysis.error) {
     stderr(`iscsi-inspect: ${analysis.error.message}`);
     return 1;
@@ -149,7 +172,7 @@ class PduListing {
   private pending: Array<{ frame: number; seq: number; rec: Record<string, unknown> }> = [];
   private seq = 0;
 
-  constructor(private readonly out: Output, private readonly tsv: boolean) {
+  constructor(private readonly out: Output, private readonly tsv: boolean, private readonly table?: TableWriter) {
     if (tsv) out.line(TSV_COLUMNS.join('\t'));
   }
 
@@ -169,7 +192,8 @@ class PduListing {
     while (n < ready.length && ready[n].frame < settled) {
       const { rec } = ready[n];
       rec.conn = analyzer.connIndex(rec.conn as number);
-      this.out.line(this.tsv ? tsvLine(rec) : JSON.stringify(rec));
+      if (this.table) await this.table.add(rec);
+      else this.out.line(this.tsv ? tsvLine(rec) : JSON.stringify(rec));
       n++;
     }
     this.pending = ready.slice(n);
@@ -294,11 +318,15 @@ function connsText(f: Finding): string {
 
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 
-function printFindings(a: Analysis, args: CliArgs, out: Output): void {
+async function printFindings(a: Analysis, args: CliArgs, out: Output, table: TableWriter | undefined): Promise<void> {
   const min = SEVERITY_RANK[args.minSeverity];
   const list = a.findings.filter((f) => SEVERITY_RANK[f.severity] >= min);
+  if (table) {
+    for (const f of list) await table.add(f);
+    return;
+  }
   if (args.json) {
-    out.line(JSON.stringify(list, null, 2));
+    await writeJsonArray(out, list);
     return;
   }
   if (list.length === 0) out.line('no findings');
