@@ -53,7 +53,7 @@ describe('the bundled CLI', () => {
 
   test('after an edit under src/ the sources run, not the stale bundle', () => {
     const args = join(pkg, 'src/cli/args.ts');
-    writeFileSync(args, readFileSync(args, 'utf8').replace('usage:', 'usage (edited after the build):'));
+    writeFileSync(args, readFileSync(args, 'utf8').replace('`usage:', '`usage (edited after the build):'));
     const r = run(process.execPath, ['bin/iscsi-inspect.js', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^usage \(edited after the build\):/);
