@@ -3,7 +3,7 @@
  * plus `capture`, the capture's name, so the files of a whole fleet can be queried as one table.
  * Loaded only when `--format parquet` is asked for.
  */
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import type { Finding } from '../engine/index.ts';
 import { outputError } from './exit.ts';
 import { ParquetFileWriter } from './parquet.ts';
@@ -74,7 +74,11 @@ export async function openTable(kind: TableKind, path: string, capture: string):
   return {
     add: (row) => w.add(kind === 'findings' ? { ...findingRow(row as Finding), capture } : { ...row, capture }).catch(failed),
     close: () => w.close().catch(failed),
-    // Not a Parquet file without its footer: nothing is better than a file no reader can open.
-    abandon: () => w.abandon().then(() => rm(path, { force: true })).catch(() => {}),
+    // Not a Parquet file without its footer: no file is better than one no reader can open (only
+    // ever a regular file: -o /dev/stdout or a FIFO is not ours to remove).
+    abandon: async () => {
+      await w.abandon().catch(() => {});
+      if ((await lstat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true }).catch(() => {});
+    },
   };
 }
