@@ -2,8 +2,13 @@
  * Parquet output for fleets (`--format parquet -o FILE`): a schema of typed columns and rows added
  * one at a time, written in row groups, so memory holds one row group however many rows there are.
  *
- * The encoder is hyparquet-writer (pure JavaScript, one dependency, bundles into the CLI, writes
- * UINT_32 values above 2^31 and TIMESTAMP(NANOS)); see the report in src/cli/README.md.
+ * The encoder is hyparquet-writer: pure JavaScript with one dependency, so it bundles into the CLI
+ * (no native or wasm binary to ship), writes row groups one at a time through an async sink, and
+ * takes an explicit schema (UINT_32, TIMESTAMP(NANOS), JSON). Measured on this machine with 1 M
+ * PDU-like rows of 10 columns: 1.8–2.3 s, 16.8 MB, read back exactly by DuckDB. @dsnp/parquetjs
+ * (the parquetjs fork) threw RangeError on its first UINT_32 above 2^31 (an ITT such as 0x9e3779b1)
+ * and pulls in the AWS SDK; parquet-wasm needs the data as Apache Arrow tables first (apache-arrow
+ * on top) and a wasm module loaded at start.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
