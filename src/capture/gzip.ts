@@ -26,8 +26,7 @@ export interface MaybeGunzipOptions {
  *
  * A corrupt gzip stream ends the iteration with CaptureError 'corrupt' (or 'truncated' when the
  * compressed data stops early), after the bytes decompressed before the fault have been yielded.
- * fflate does not check the members' CRC-32 (damage still shows as invalid deflate data, or as a
- * capture that stops making sense).
+ * Each member's CRC-32 and length are checked against its trailer (zlib does; for fflate, here).
  */
 export async function* maybeGunzip(chunks: AsyncIterable<Uint8Array>, options: MaybeGunzipOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const it = chunks[Symbol.asyncIterator]();
@@ -88,7 +87,15 @@ const SUSPICIOUS_RATIO = 64;
 
 async function* fflateGunzip(head: Uint8Array[], it: AsyncIterator<Uint8Array>, markDone: () => void): AsyncGenerator<Uint8Array, void, undefined> {
   const ready: Uint8Array[] = [];
-  const inflater = new Gunzip((data) => { if (data.length > 0) ready.push(data); });
+  const check = new MemberCheck();
+  const inflater = new Gunzip((data) => {
+    if (data.length === 0) return;
+    check.output(data);
+    ready.push(data);
+  });
+  // fflate calls this when the next member's header has been read: the previous member ended just
+  // before it, and its 8-byte trailer (CRC-32, ISIZE) is the 8 bytes before `offset`.
+  inflater.onmember = (offset) => { check.memberEnd(offset); };
   let compressedIn = 0;
   let decompressedOut = 0;
   let slice = FFLATE_SLICE;
@@ -96,8 +103,10 @@ async function* fflateGunzip(head: Uint8Array[], it: AsyncIterator<Uint8Array>, 
   // member, then a bad next header): that output is yielded first.
   let fault: CaptureError | undefined;
   const push = (c: Uint8Array, final: boolean): void => {
+    check.input(c);
     try {
       inflater.push(c, final);
+      if (final) check.streamEnd();
     } catch (e) {
       let pending = 0;
       for (const piece of ready) pending += piece.length;
@@ -132,6 +141,98 @@ async function* fflateGunzip(head: Uint8Array[], it: AsyncIterator<Uint8Array>, 
   push(new Uint8Array(0), true);
   for (const piece of ready) yield piece;
   if (fault) throw fault;
+}
+
+/** CRC-32 as gzip's trailer has it (ISO 3309, reflected 0xEDB88320), eight bytes a step. */
+const CRC_TABLES = ((): Int32Array[] => {
+  const t = Array.from({ length: 8 }, () => new Int32Array(256));
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[0][n] = c;
+  }
+  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k][n] = (t[k - 1][n] >>> 8) ^ t[0][t[k - 1][n] & 0xff];
+  return t;
+})();
+
+function crc32Update(crc: number, b: Uint8Array): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC_TABLES;
+  let c = ~crc;
+  let i = 0;
+  for (const end = b.length - 8; i <= end; i += 8) {
+    const lo = c ^ (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24));
+    c = t7[lo & 0xff] ^ t6[(lo >>> 8) & 0xff] ^ t5[(lo >>> 16) & 0xff] ^ t4[lo >>> 24]
+      ^ t3[b[i + 4]] ^ t2[b[i + 5]] ^ t1[b[i + 6]] ^ t0[b[i + 7]];
+  }
+  for (; i < b.length; i++) c = t0[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/**
+ * What zlib checks and fflate does not: each member's CRC-32 and length (ISIZE) against its trailer.
+ * The trailer is found by its compressed offset, in the slice being inflated or the last bytes of
+ * the one before (a member's next header longer than that, in a file name, goes unchecked).
+ */
+class MemberCheck {
+  private crc = 0;
+  private size = 0;
+  private member = 1;
+  private total = 0;
+  private slice: Uint8Array = new Uint8Array(0);
+  private before = new Uint8Array(0);
+
+  input(c: Uint8Array): void {
+    if (this.slice.length > 0) {
+      const keep = new Uint8Array(Math.min(1024, this.before.length + this.slice.length));
+      const fromSlice = Math.min(keep.length, this.slice.length);
+      keep.set(this.before.subarray(this.before.length - (keep.length - fromSlice)), 0);
+      keep.set(this.slice.subarray(this.slice.length - fromSlice), keep.length - fromSlice);
+      this.before = keep;
+    }
+    this.slice = c;
+    this.total += c.length;
+  }
+
+  output(d: Uint8Array): void {
+    this.crc = crc32Update(this.crc, d);
+    this.size = (this.size + d.length) >>> 0;
+  }
+
+  memberEnd(nextOffset: number): void {
+    this.verify(nextOffset);
+    this.member++;
+    this.crc = 0;
+    this.size = 0;
+  }
+
+  streamEnd(): void {
+    this.verify(this.total);
+  }
+
+  private byteAt(pos: number): number | undefined {
+    const sliceStart = this.total - this.slice.length;
+    if (pos >= sliceStart) return pos < this.total ? this.slice[pos - sliceStart] : undefined;
+    const i = pos - (sliceStart - this.before.length);
+    return i >= 0 ? this.before[i] : undefined;
+  }
+
+  private word(pos: number): number | undefined {
+    let v = 0;
+    for (let k = 3; k >= 0; k--) {
+      const b = this.byteAt(pos + k);
+      if (b === undefined) return undefined;
+      v = (v << 8) | b;
+    }
+    return v >>> 0;
+  }
+
+  private verify(end: number): void {
+    const crc = this.word(end - 8);
+    const size = this.word(end - 4);
+    if (crc === undefined || size === undefined) return;
+    if (crc !== this.crc) throw new Error(`incorrect data check (CRC-32 of member ${this.member})`);
+    if (size !== this.size) throw new Error(`incorrect length check (ISIZE of member ${this.member})`);
+  }
 }
 
 async function* gunzip(head: Uint8Array[], it: AsyncIterator<Uint8Array>, markDone: () => void): AsyncGenerator<Uint8Array, void, undefined> {

@@ -207,3 +207,25 @@ describe('both inflaters (platform DecompressionStream, fflate for browsers)', (
     });
   }
 });
+
+describe('CRC-32 and ISIZE of every member are checked', () => {
+  for (const inflater of ['platform', 'fflate'] as const) {
+    test(`${inflater}: a wrong CRC or length in the first or the last member's trailer is corrupt`, async () => {
+      const a = gzipSync(plain.subarray(0, 2_000_000));
+      const b = gzipSync(plain.subarray(2_000_000));
+      for (const [member, at] of [[0, a.length - 8], [0, a.length - 2], [1, a.length + b.length - 7], [1, a.length + b.length - 1]] as const) {
+        const bad = new Uint8Array(Buffer.concat([a, b]));
+        bad[at] ^= 0x01;
+        let error: unknown;
+        let out = 0;
+        try {
+          for await (const c of maybeGunzip(chunksOf(bad, 5000), { inflater })) out += c.length;
+        } catch (e) { error = e; }
+        expect(error, `member ${member}, byte ${at}`).toBeInstanceOf(CaptureError);
+        expect((error as CaptureError).kind).toBe('corrupt');
+        expect((error as CaptureError).message).toMatch(/incorrect (data|length) check/);
+        expect(out).toBeLessThanOrEqual(plain.length);
+      }
+    });
+  }
+});
