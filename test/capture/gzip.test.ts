@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { CaptureError, CaptureReader, MAX_GUNZIP_PIECE, maybeGunzip, readCapture, type PacketRecord } from '../../src/capture/index.ts';
 import { CAPTURES, chunksOf, digest, readOk, type Packet } from './helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM } from '../e2e/support.ts';
 
 const plain = new Uint8Array(readFileSync(`${CAPTURES}/basic-io.pcap`));
 const plainDigest = digest(readOk(plain));
@@ -228,4 +229,59 @@ describe('CRC-32 and ISIZE of every member are checked', () => {
       }
     });
   }
+});
+
+describe('in a real browser (Debian\'s Chromium): the page\'s gzip path', () => {
+  test.skipIf(!HAVE_CHROMIUM)('every member of a multi-member file, bounded pieces, CRC checked', async () => {
+    const { build } = await import('esbuild');
+    const { chromium } = await import('playwright-core');
+    // gzip.ts as the page gets it: bundled for the browser (fflate's browser build, no Node globals).
+    const bundle = await build({
+      entryPoints: [new URL('../../src/capture/gzip.ts', import.meta.url).pathname], bundle: true, write: false,
+      format: 'iife', globalName: 'gz', platform: 'browser', target: 'es2022', logLevel: 'silent',
+    });
+    const code = bundle.outputFiles[0].text;
+    const a = gzipSync(plain.subarray(0, 1_000_003));
+    const b = gzipSync(plain.subarray(1_000_003));
+    const members = Buffer.concat([a, b]);
+    const badCrc = Buffer.from(members);
+    badCrc[members.length - 8] ^= 1;
+    const bomb = gzipSync(new Uint8Array(64 << 20), { level: 9 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      await page.addScriptTag({ content: code });
+      const run = (bytes: Buffer): Promise<{ out: number; largest: number; sum: number; error?: string }> => page.evaluate(async (b64) => {
+        const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        async function* chunks() { for (let o = 0; o < data.length; o += 4 << 20) yield data.slice(o, o + (4 << 20)); }
+        let out = 0, largest = 0, sum = 0;
+        try {
+          for await (const c of (globalThis as any).gz.maybeGunzip(chunks()) as AsyncIterable<Uint8Array>) {
+            for (let i = (997 - (out % 997)) % 997; i < c.length; i += 997) sum = (sum + c[i] * ((out + i) % 65521 + 1)) % 1_000_000_007;
+            out += c.length;
+            largest = Math.max(largest, c.length);
+          }
+        } catch (e) {
+          return { out, largest, sum, error: String(e) };
+        }
+        return { out, largest, sum };
+      }, bytes.toString('base64'));
+      // A checksum of every 997th byte by its position, the same as over the plain file here.
+      let want = 0;
+      for (let p = 0; p < plain.length; p += 997) want = (want + plain[p] * (p % 65521 + 1)) % 1_000_000_007;
+      const r = await run(members);
+      expect(r.error).toBeUndefined();
+      expect(r.out).toBe(plain.length);
+      expect(r.sum).toBe(want);
+      expect(r.largest).toBeLessThanOrEqual(MAX_GUNZIP_PIECE);
+      const bad = await run(badCrc);
+      expect(bad.error).toMatch(/corrupt.*incorrect data check/);
+      const boom = await run(bomb);
+      expect(boom.error).toBeUndefined();
+      expect(boom.out).toBe(64 << 20);
+      expect(boom.largest).toBeLessThanOrEqual(MAX_GUNZIP_PIECE);
+    } finally {
+      await browser.close();
+    }
+  });
 });
