@@ -55,21 +55,51 @@ describe('memory guard', () => {
   const stats = (s: Partial<MemoryStats>) => (): MemoryStats => ({ heapUsed: 0.1 * GB, heapLimit: 4 * GB, rss: 0.5 * GB, memoryLimit: 24 * GB, ...s });
 
   test('quiet while the heap and the resident size are well below their limits', () => {
-    expect(() => new MemoryGuard(stats({ heapUsed: 2.9 * GB })).check(1000)).not.toThrow();
+    expect(() => new MemoryGuard(stats({ heapUsed: 1.9 * GB })).check(1000)).not.toThrow();
     expect(() => new MemoryGuard(stats({ rss: 20 * GB })).check(1000)).not.toThrow();
   });
 
   test('stops the analysis (a CaptureError the engine keeps results for) once, with how far it got', () => {
-    const g = new MemoryGuard(stats({ heapUsed: 3.1 * GB }));
+    const g = new MemoryGuard(stats({ heapUsed: 2.1 * GB }));
     let thrown: unknown;
     try { g.check(123_456); } catch (e) { thrown = e; }
     expect(thrown).toBeInstanceOf(OutOfMemoryError);
     expect(g.tripped).toBe(thrown);
-    expect((thrown as Error).message).toBe('Out of memory after 123,456 packets: the JavaScript heap holds 3,174 MB of its 4,096 MB limit (node --max-old-space-size=… raises it); the analysis stopped there, and what was read is reported');
+    expect((thrown as Error).message).toBe('Out of memory after 123,456 packets: the JavaScript heap holds 2,150 MB of its 4,096 MB limit (node --max-old-space-size=… raises it); the analysis stopped there, and what was read is reported');
     expect((thrown as OutOfMemoryError).packetsRead).toBe(123_456);
     expect(() => g.check(200_000)).not.toThrow();
     const rss = new MemoryGuard(stats({ rss: 21 * GB }));
     expect(() => rss.check(1)).toThrow(/the process uses 21,504 MB of the 24,576 MB it may have/);
+  });
+});
+
+describe('running out of memory for real', () => {
+  test('a heap too small for the capture: exit 3, one line, the summary of what was read', async () => {
+    const { SynthCapture } = await import('../../src/synth/index.ts');
+    const { gzipSync } = await import('node:zlib');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    // 30,000 connections, each a handshake and an unanswered NOP-Out ping: about 200 MB of
+    // JavaScript heap to analyse, run with a 64 MB heap. gzip makes the chunks small, so the
+    // guard looks often.
+    const cap = new SynthCapture();
+    const n = 30_000;
+    for (let i = 0; i < n; i++) {
+      const c = cap.connection(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${40000 + (i % 20000)}`, '10.255.0.1:3260');
+      c.handshake();
+      c.send('initiator', { opcode: 0x00, immediate: true, final: true, itt: i + 1, ttt: 0xffffffff, cmdSN: 1, expStatSN: 1 } as never);
+      cap.wait(0.001);
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'iscsi-oom-')), 'many.pcap.gz');
+    writeFileSync(file, gzipSync(cap.bytes()));
+    const r = spawnSync(process.execPath, ['--max-old-space-size=64', BIN, 'summary', file, '--json'], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/^iscsi-inspect: Out of memory after [\d,]+ packets: the JavaScript heap holds [\d,]+ MB of its 64 MB limit .*what was read is reported\n$/);
+    expect(r.status).toBe(EXIT.outOfMemory);
+    const summary = JSON.parse(r.stdout) as { packets: number; connections: number; error: string };
+    // Four packets a connection (SYN, SYN-ACK, ACK, the ping): it stopped part-way, at a whole number of them.
+    expect(summary.packets).toBeGreaterThan(1000);
+    expect(summary.packets).toBeLessThan(4 * n);
+    expect(summary.error).toMatch(/^Out of memory/);
   });
 });
 
