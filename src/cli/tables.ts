@@ -44,6 +44,13 @@ export const FINDING_COLUMNS: readonly ParquetColumn[] = [
   col('field', 'string'), col('message', 'string', true), col('details', 'json'),
 ];
 
+/** `tcp` (docs/findings.md "tcp --format jsonl"): one row per TCP event; `events` as a JSON array of names. */
+export const TCP_COLUMNS: readonly ParquetColumn[] = [
+  col('capture', 'string', true), col('frame', 'int64', true), col('time', 'timestampNs'), col('tcpConn', 'int32', true),
+  col('conn', 'int32'), col('dir', 'string'), col('events', 'json'), col('seq', 'uint32'), col('ack', 'uint32'),
+  col('len', 'uint32'), col('win', 'uint32'),
+];
+
 const FINDING_KEYS = new Set(FINDING_COLUMNS.map((c) => c.name));
 
 export function findingRow(f: Finding): Record<string, unknown> {
@@ -63,9 +70,9 @@ export interface TableWriter {
   abandon(): Promise<void>;
 }
 
-export type TableKind = 'pdus' | 'findings';
+export type TableKind = 'pdus' | 'findings' | 'tcp';
 
-const SCHEMAS: Record<TableKind, readonly ParquetColumn[]> = { pdus: PDU_COLUMNS, findings: FINDING_COLUMNS };
+const SCHEMAS: Record<TableKind, readonly ParquetColumn[]> = { pdus: PDU_COLUMNS, findings: FINDING_COLUMNS, tcp: TCP_COLUMNS };
 
 /** A Parquet file of one of the CLI's tables, every row stamped with the capture's name. */
 export async function openTable(kind: TableKind, path: string, capture: string): Promise<TableWriter> {
