@@ -330,7 +330,10 @@ async function printFindings(a: Analysis, args: CliArgs, out: Output, table: Tab
     return;
   }
   if (list.length === 0) out.line('no findings');
-  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${connsText(f)}  frame ${f.frames[0] ?? '-'}  ${printable(f.message)}`);
+  for (const f of list) {
+    out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${connsText(f)}  frame ${f.frames[0] ?? '-'}  ${printable(f.message)}`);
+    await out.maybeFlush();
+  }
 }
 
 function explain(args: CliArgs, out: Output): number {
