@@ -138,6 +138,19 @@ describe('streamed JSON arrays', () => {
     expect(await streamed([{}])).toBe(`${JSON.stringify([{}], null, 2)}\n`);
   });
 
+  test('never one string: the output goes out in pieces of about 64 KiB, however many items', async () => {
+    let largest = 0;
+    let total = 0;
+    const out = new Output(new Writable({ write(c: Buffer, _e, done) { largest = Math.max(largest, c.length); total += c.length; done(); } }));
+    const item = { kind: 'nop-ping-unanswered', message: 'x'.repeat(900), frames: [1, 2, 3] };
+    const n = 20_000;
+    await writeJsonArray(out, (function* () { for (let i = 0; i < n; i++) yield item; })());
+    await out.flush();
+    const one = JSON.stringify(item, null, 2).length;
+    expect(total).toBeGreaterThan(n * one);
+    expect(largest).toBeLessThan((64 << 10) + 2 * one);
+  });
+
   test('findings --json equals the JSON of the same findings', async () => {
     const file = join(CAPTURES, 'slow-target-abort.pcap');
     const r = await runCli(['findings', file, '--json']);
