@@ -49,6 +49,23 @@ describe('standard input: -', () => {
     }
   });
 
+  test('a live capture on stdin streams: PDUs come out before the input ends', async () => {
+    const bytes = readFileSync(BASIC);
+    const child = spawn(process.execPath, [BIN, 'pdus', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    // Half the capture, then wait (as for a quiet network) until some PDUs have been printed.
+    child.stdin.write(bytes.subarray(0, bytes.length >> 1));
+    for (let i = 0; i < 200 && jsonLines(out.slice(0, out.lastIndexOf('\n') + 1)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const early = jsonLines(out.slice(0, out.lastIndexOf('\n') + 1)).length;
+    expect(early).toBeGreaterThan(0);
+    child.stdin.end(bytes.subarray(bytes.length >> 1));
+    expect(await exited).toBe(0);
+    expect(jsonLines(out).map((p) => p.frame)).toEqual(tsharkPduFrames(BASIC));
+    expect(early).toBeLessThan(tsharkPduFrames(BASIC).length);
+  });
+
   test('summary of stdin names it; empty stdin is exit 1 with one line', () => {
     const s = cli(['summary', '-', '--json'], readFileSync(join(CAPTURES, 'target-nopin-answered.pcap')));
     expect(s.code).toBe(0);
