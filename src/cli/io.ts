@@ -3,6 +3,12 @@ export class Output {
   private parts: string[] = [];
   private size = 0;
 
+  /**
+   * Set for a capture read from a pipe, FIFO or device (`tcpdump -w - | iscsi-inspect pdus -`):
+   * what has settled is written after every chunk, not held until 64 KiB have gathered.
+   */
+  live = false;
+
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
 
   line(s: string): void {
@@ -17,7 +23,7 @@ export class Output {
 
   /** Write what is buffered once enough has gathered; await it to let the pipe drain. */
   async maybeFlush(): Promise<void> {
-    if (this.size >= 1 << 16) await this.flush();
+    if (this.size >= 1 << 16 || (this.live && this.size > 0)) await this.flush();
   }
 
   async flush(): Promise<void> {

@@ -107,7 +107,7 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
     },
   });
   try {
-    for await (const chunk of maybeGunzip(captureChunks(path))) {
+    for await (const chunk of maybeGunzip(captureChunks(path, { onOpen: ({ regular }) => { out.live = !regular; } }))) {
       reader.push(chunk);
       await out.maybeFlush();
     }
@@ -129,7 +129,7 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
   const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv', table) : undefined;
   const guard = new MemoryGuard();
   let analyzer: Analyzer | undefined;
-  const analysis = await analyze(captureChunks(path), {
+  const analysis = await analyze(captureChunks(path, { onOpen: ({ regular }) => { out.live = !regular; } }), {
     ports: args.ports,
     checks: {
       ...(args.slowMs !== undefined && { slowMs: args.slowMs }),

@@ -12,6 +12,13 @@ export class InputError extends Error {
   }
 }
 
+export interface CaptureChunksOptions {
+  /** Bytes a read asks for (default 4 MiB). */
+  chunkSize?: number;
+  /** Called once the input is open: `regular` is false for stdin, a FIFO or a device (a live capture, maybe). */
+  onOpen?: (info: { regular: boolean }) => void;
+}
+
 /**
  * Read a capture named on the command line as a stream of chunks: a regular file, `-` (standard
  * input), a FIFO or a character device, all the same way. Each is opened once and read once, front
@@ -22,8 +29,10 @@ export class InputError extends Error {
  * and fresh buffers cost a page fault per 4 KiB); a gzip file, and anything that is not a regular
  * file, gets fresh buffers, because the decompressor holds on to its input.
  */
-export async function* captureChunks(name: string, chunkSize = 4 << 20): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* captureChunks(name: string, options: CaptureChunksOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+  const chunkSize = options.chunkSize ?? 4 << 20;
   if (name === STDIN) {
+    options.onOpen?.({ regular: false });
     yield* stdinChunks();
     return;
   }
@@ -31,6 +40,7 @@ export async function* captureChunks(name: string, chunkSize = 4 << 20): AsyncGe
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read`), { code: 'EISDIR', syscall: 'read', path: name });
+    options.onOpen?.({ regular: st.isFile() });
     yield* handleChunks(fh, chunkSize, st.isFile());
   } finally {
     await fh.close();
