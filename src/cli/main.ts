@@ -17,7 +17,7 @@ export interface Streams {
   stderr: NodeJS.WritableStream;
 }
 
-/** Runs one command; returns the exit status (0 analysed, 1 unreadable capture, 2 usage). */
+/** Runs one command; returns the exit status (args.ts EXIT: 0 analysed, 1 unreadable capture, 2 usage, 3 out of memory, 4 output failed). */
 export async function main(argv: readonly string[], io: Streams = process): Promise<number> {
   // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
   if (io.stdout === process.stdout) guardStdout();
