@@ -10,6 +10,8 @@ import { ParquetFileWriter } from './parquet.ts';
 import type { ParquetColumn, ParquetType } from './parquet.ts';
 
 const col = (name: string, type: ParquetType, required = false): ParquetColumn => ({ name, type, required });
+/** A column most rows leave empty: no statistics (they cost more than they help there). */
+const sparse = (name: string, type: ParquetType): ParquetColumn => ({ name, type, statistics: false });
 
 /** `pdus`: the contract's keys, then the keys PDU types add (null where a PDU type has no such field). */
 export const PDU_COLUMNS: readonly ParquetColumn[] = [
@@ -21,20 +23,20 @@ export const PDU_COLUMNS: readonly ParquetColumn[] = [
   col('maxCmdSN', 'uint32'), col('dataSN', 'uint32'), col('r2tSN', 'uint32'),
   col('dataSegmentLength', 'uint32'), col('totalAHSLength', 'uint8'), col('truncated', 'bool'),
   // SCSI Command / Response, Data-In, R2T
-  col('scsiOpcode', 'uint8'), col('scsiOpcodeName', 'string'), col('cdb', 'string'), col('read', 'bool'), col('write', 'bool'),
-  col('expectedDataTransferLength', 'uint32'), col('response', 'uint8'), col('status', 'uint8'), col('statusPresent', 'bool'),
-  col('residualCount', 'uint32'), col('expDataSN', 'uint32'), col('bufferOffset', 'uint32'), col('desiredDataTransferLength', 'uint32'),
-  col('senseKey', 'uint8'), col('asc', 'uint8'), col('ascq', 'uint8'),
+  sparse('scsiOpcode', 'uint8'), sparse('scsiOpcodeName', 'string'), sparse('cdb', 'string'), sparse('read', 'bool'), sparse('write', 'bool'),
+  sparse('expectedDataTransferLength', 'uint32'), sparse('response', 'uint8'), sparse('status', 'uint8'), sparse('statusPresent', 'bool'),
+  sparse('residualCount', 'uint32'), sparse('expDataSN', 'uint32'), sparse('bufferOffset', 'uint32'), sparse('desiredDataTransferLength', 'uint32'),
+  sparse('senseKey', 'uint8'), sparse('asc', 'uint8'), sparse('ascq', 'uint8'),
   // Task Management
-  col('tmfFunction', 'uint8'), col('tmfFunctionName', 'string'), col('referencedTaskTag', 'uint32'), col('refCmdSN', 'uint32'),
+  sparse('tmfFunction', 'uint8'), sparse('tmfFunctionName', 'string'), sparse('referencedTaskTag', 'uint32'), sparse('refCmdSN', 'uint32'),
   // Login, Text, Logout
-  col('transit', 'bool'), col('continue', 'bool'), col('csg', 'uint8'), col('nsg', 'uint8'), col('isid', 'string'),
-  col('tsih', 'uint16'), col('cid', 'uint16'), col('loginStatusClass', 'uint8'), col('loginStatusDetail', 'uint8'),
-  col('loginStatusText', 'string'), col('keys', 'json'), col('logoutReason', 'uint8'), col('time2Wait', 'uint16'), col('time2Retain', 'uint16'),
+  sparse('transit', 'bool'), sparse('continue', 'bool'), sparse('csg', 'uint8'), sparse('nsg', 'uint8'), sparse('isid', 'string'),
+  sparse('tsih', 'uint16'), sparse('cid', 'uint16'), sparse('loginStatusClass', 'uint8'), sparse('loginStatusDetail', 'uint8'),
+  sparse('loginStatusText', 'string'), sparse('keys', 'json'), sparse('logoutReason', 'uint8'), sparse('time2Wait', 'uint16'), sparse('time2Retain', 'uint16'),
   // SNACK, Async Message, Reject
-  col('snackType', 'uint8'), col('begRun', 'uint32'), col('runLength', 'uint32'),
-  col('asyncEvent', 'uint8'), col('asyncVCode', 'uint8'), col('parameter1', 'uint16'), col('parameter2', 'uint16'), col('parameter3', 'uint16'),
-  col('rejectReason', 'uint8'), col('rejectedOpcode', 'uint8'), col('rejectedItt', 'uint32'),
+  sparse('snackType', 'uint8'), sparse('begRun', 'uint32'), sparse('runLength', 'uint32'),
+  sparse('asyncEvent', 'uint8'), sparse('asyncVCode', 'uint8'), sparse('parameter1', 'uint16'), sparse('parameter2', 'uint16'), sparse('parameter3', 'uint16'),
+  sparse('rejectReason', 'uint8'), sparse('rejectedOpcode', 'uint8'), sparse('rejectedItt', 'uint32'),
 ];
 
 /** `findings`: the keys every finding has, typed; the detail keys of its kind as one JSON object. */
@@ -77,9 +79,11 @@ const SCHEMAS: Record<TableKind, readonly ParquetColumn[]> = { pdus: PDU_COLUMNS
 /** A Parquet file of one of the CLI's tables, every row stamped with the capture's name. */
 export async function openTable(kind: TableKind, path: string, capture: string): Promise<TableWriter> {
   const failed = (e: unknown): never => { throw outputError(path, e); };
-  const w = await ParquetFileWriter.create(path, SCHEMAS[kind], { metadata: { 'iscsi-inspect.table': kind, 'iscsi-inspect.capture': capture } }).catch(failed);
+  const w = await ParquetFileWriter.create(path, SCHEMAS[kind], {
+    metadata: { 'iscsi-inspect.table': kind, 'iscsi-inspect.capture': capture }, fixed: { capture },
+  }).catch(failed);
   return {
-    add: (row) => w.add(kind === 'findings' ? { ...findingRow(row as Finding), capture } : { ...row, capture }).catch(failed),
+    add: (row) => w.add(kind === 'findings' ? findingRow(row as Finding) : row).catch(failed),
     close: () => w.close().catch(failed),
     // Not a Parquet file without its footer: no file is better than one no reader can open (only
     // ever a regular file: -o /dev/stdout or a FIFO is not ours to remove).
