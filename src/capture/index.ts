@@ -4,7 +4,7 @@ export type { CaptureErrorKind } from './errors.ts';
 export { CaptureReader, MAX_BLOCK_LENGTH, MAX_CAPTURED_LENGTH } from './reader.ts';
 export type { CaptureInfo, CaptureReaderOptions, InterfaceInfo, NonPacketRecord, SectionInfo } from './reader.ts';
 export { linkTypeName } from './linktypes.ts';
-export { MAX_GUNZIP_PIECE, maybeGunzip } from './gzip.ts';
+export { maybeGunzip } from './gzip.ts';
 export type { MaybeGunzipOptions } from './gzip.ts';
 export { blobChunks, readCapture, streamChunks } from './source.ts';
 export { PcapWriter, PcapngWriter } from './writer.ts';

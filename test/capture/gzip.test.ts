@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { CaptureError, CaptureReader, MAX_GUNZIP_PIECE, maybeGunzip, readCapture, type PacketRecord } from '../../src/capture/index.ts';
+import { CaptureError, CaptureReader, maybeGunzip, readCapture, type PacketRecord } from '../../src/capture/index.ts';
+import { MAX_GUNZIP_PIECE } from '../../src/capture/gzip.ts';
 import { CAPTURES, chunksOf, digest, readOk, type Packet } from './helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM } from '../e2e/support.ts';
 
