@@ -4,7 +4,8 @@
  * Measures, in one run on one file: the floor (chunked read + pcap record walk, in Node), the engine's
  * full analysis (Node), tshark's `-Y iscsi -T fields -e iscsi.opcode`, each with its peak memory; and,
  * where Chromium is installed, the page's worker on a 256 MB capture against that browser's own Blob
- * read rate, and the ladder's cost for a 1,000,000-PDU connection against a 1,000-PDU one.
+ * read rate, and the ladder's cost for a 1,000,000-PDU connection against a 1,000-PDU one; and the
+ * CLI's start-up: `iscsi-inspect summary` of a 7 KB capture against `node -e 0` (the bundle is built first).
  * Ratios matter, not absolute times: the machine is small and shared.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -131,6 +132,8 @@ async function main(): Promise<void> {
       // The browser's floor is its own Blob read rate of the same file.
       result.browserToFloor = info.browserToBlob;
     } else if (args.browser) log('browser part skipped (needs /usr/bin/chromium and scripts/bench-browser.ts)');
+    log('start-up: iscsi-inspect summary of a 7 KB capture vs node -e 0 …');
+    Object.assign(result, await measureStartup(args.runs));
     if (args.json) console.log(JSON.stringify(result));
     else {
       console.log('');
@@ -140,6 +143,27 @@ async function main(): Promise<void> {
     if (!args.keep) rmSync(dir, { recursive: true, force: true });
     else log(`kept ${file}`);
   }
+}
+
+/**
+ * Median wall time of `node -e 0` and of the CLI's `summary` of a small capture, as a user on a
+ * server meets it (`startupToNode`, target ≤ 4). Built first, so the launcher runs the bundle.
+ */
+async function measureStartup(runs: number): Promise<Record<string, number>> {
+  const root = resolve(import.meta.dirname, '..');
+  const built = spawnSync(process.execPath, [join(root, 'scripts/build-cli.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) throw new Error('npm run build:cli failed');
+  const capture = resolve(root, '../shared/captures/initiator-ping-timeout.pcap');
+  const n = Math.max(5, runs * 3);
+  const median = async (args: string[]): Promise<number> => {
+    const t: number[] = [];
+    for (let i = 0; i < n; i++) t.push((await measure(process.execPath, args)).seconds);
+    t.sort((a, b) => a - b);
+    return t[n >> 1];
+  };
+  const nodeS = await median(['-e', '0']);
+  const cliS = await median([join(root, 'bin/iscsi-inspect.js'), 'summary', capture]);
+  return { nodeStartMs: round(nodeS * 1000), cliSummaryMs: round(cliS * 1000), startupToNode: round(cliS / nodeS, 2) };
 }
 
 function round(n: number, digits = 1): number {

@@ -7,6 +7,8 @@ export interface CliArgs {
   positional: string[];
   json: boolean;
   format: string | undefined;
+  /** -o / --output: the file a binary format (Parquet) is written to. */
+  output: string | undefined;
   ports: number[];
   minSeverity: 'info' | 'warning' | 'error';
   slowMs: number | undefined;
@@ -21,12 +23,20 @@ export interface CliArgs {
 
 const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'incidents', 'logs', 'explain'];
 
+/** The exit statuses, as every help text states them. */
+export const EXIT = { analysed: 0, unreadable: 1, usage: 2, outOfMemory: 3, outputFailed: 4 } as const;
+
+const EXIT_STATUS = `exit status: 0 analysed (findings do not change it); 1 the capture could not be read (a one-line
+reason on stderr, what was read still printed); 2 usage error; 3 out of memory (the analysis stopped,
+what was analysed printed); 4 the output could not be written (disk full, I/O error; a closed pipe,
+as with | head, is not an error)`;
+
 export const USAGE = `usage:
   iscsi-inspect summary     <capture> [--json]
   iscsi-inspect frames      <capture> [--format jsonl]
   iscsi-inspect connections <capture> [--json]
-  iscsi-inspect pdus        <capture> [--format jsonl|tsv]
-  iscsi-inspect findings    <capture> [--json] [--min-severity info|warning|error]
+  iscsi-inspect pdus        <capture> [--format jsonl|tsv | --format parquet -o FILE]
+  iscsi-inspect findings    <capture> [--json | --format parquet -o FILE] [--min-severity info|warning|error]
                                       [--slow-ms N] [--churn-logins N] [--churn-window-s N]
   iscsi-inspect incidents   <capture> [--json]   (the findings grouped into what happened, worst first;
                                       the same thresholds as findings)
@@ -36,10 +46,80 @@ export const USAGE = `usage:
                                       in seconds, overrides it — once for all logs, or once per log)
   findings and incidents take --log FILE (repeatable) to tie log lines to them
   iscsi-inspect explain     "<kernel or iscsid log line>" [--json]
+  iscsi-inspect <command> --help
+<capture> is a pcap or pcapng file, gzip-compressed or not; - reads it from standard input
+(tcpdump -w - … | iscsi-inspect pdus -); a FIFO or a device is read once, like a pipe.
 options:
   --port N   also treat TCP port N as iSCSI (repeatable); 3260 always is, and a connection whose
              first bytes form a valid Login Request is recognised on any port
-exit status: 0 analysed, 1 the capture could not be read (partial output still printed), 2 usage error`;
+${EXIT_STATUS}`;
+
+const CAPTURE_ARG = `<capture>   a pcap or pcapng file, gzip-compressed or not; - is standard input; FIFOs and
+            devices are read once, front to back
+--port N    also treat TCP port N as iSCSI (repeatable; 3260 always is)`;
+
+const PARQUET = `--format parquet -o FILE
+            write a Parquet file instead: typed columns (tags and sequence numbers UINT_32, times
+            TIMESTAMP(NANOS) UTC, frame numbers INT64) and the capture's name in column "capture",
+            so a directory of them is one table: duckdb -c "select … from 'dir/*.parquet'"`;
+
+/** `iscsi-inspect <command> --help`. */
+export const COMMAND_HELP: Record<string, string> = {
+  summary: `iscsi-inspect summary <capture> [--json] [--port N]
+What the capture holds: format, packets, duration, link types, TCP and iSCSI connections, sessions,
+PDUs by type, findings by severity.
+--json      one JSON object
+${CAPTURE_ARG}`,
+  frames: `iscsi-inspect frames <capture> [--format jsonl]
+One JSON object per packet record, in file order: frame, timeNs, capLen, origLen, interface, linkType.
+${CAPTURE_ARG}`,
+  connections: `iscsi-inspect connections <capture> [--json] [--port N]
+Every iSCSI connection: addresses and names, session, login, logout, how it ended, digests, what the
+capture missed.
+--json      a JSON array of connections
+${CAPTURE_ARG}`,
+  pdus: `iscsi-inspect pdus <capture> [--format jsonl|tsv] [--port N]
+Every PDU, in frame order, printed as soon as it is settled (a live capture streams).
+--format jsonl  one JSON object per PDU (the default); tsv: the common columns with a header line
+${PARQUET}
+${CAPTURE_ARG}`,
+  findings: `iscsi-inspect findings <capture> [--json] [--min-severity info|warning|error] [--port N]
+                       [--slow-ms N] [--churn-logins N] [--churn-window-s N]
+What went wrong (and the routine events worth a look), sorted by time.
+--json              a JSON array of findings (streamed: any number of them)
+--min-severity S    only findings of severity S or worse
+--slow-ms N         a SCSI command slower than N ms is slow-command (default 1000)
+--churn-logins N    this many logins of one initiator to one portal ... (default 5)
+--churn-window-s N  ... within N seconds is login-churn (default 60)
+${PARQUET}
+            (the detail keys of each kind are in the JSON column "details")
+${CAPTURE_ARG}`,
+  incidents: `iscsi-inspect incidents <capture> [--json] [--log FILE] [--port N] [--slow-ms N] …
+The findings grouped into what happened, worst first: each with its kind, severity, connections, a
+headline a person can act on, and the chain of frames that shows it; a finding belongs to one
+incident at most.
+--json      a JSON array of incidents ("findings" index findings --json of the same capture)
+--log FILE  a host log to place on the capture's clock; its lines are shown with their incident
+${CAPTURE_ARG}`,
+  logs: `iscsi-inspect logs <capture> <logfile>… [--json] [--offset S] [--port N]
+Host logs (syslog, RFC 5424, journalctl, dmesg and dmesg -T, iscsid, LIO, tgtd) on the capture's
+timeline: each log's offset from the capture clock found by the events both show, every line with
+its capture time, meaning, connection, finding and incident.
+--json      one object: offsets (per log) and lines (every line, in capture-time order)
+--offset S  the log clock minus the capture clock, in seconds (once for all logs, or once per log)
+${CAPTURE_ARG}`,
+  explain: `iscsi-inspect explain "<kernel or iscsid log line>" [--json]
+What a Linux iSCSI log line means: the iscsi_err code and name, the connection state, ping timings.
+--json      one JSON object (null for a line it does not recognise)`,
+};
+
+/** The help for one command, or the overview. */
+export function helpText(command: string): string {
+  const h = COMMAND_HELP[command];
+  return h ? `${h}\n${EXIT_STATUS}` : USAGE;
+}
+
+
 
 function number(flag: string, v: string | undefined, min: number, max: number): number {
   if (v === undefined) throw new UsageError(`${flag} needs a value`);
@@ -50,7 +130,7 @@ function number(flag: string, v: string | undefined, min: number, max: number): 
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const a: CliArgs = {
-    command: '', positional: [], json: false, format: undefined, ports: [], minSeverity: 'info',
+    command: '', positional: [], json: false, format: undefined, output: undefined, ports: [], minSeverity: 'info',
     slowMs: undefined, churnLogins: undefined, churnWindowS: undefined, logs: [], offsets: [], help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -64,8 +144,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '-h': case '--help': a.help = true; break;
       case '--format': {
         const v = value();
-        if (v !== 'jsonl' && v !== 'tsv') throw new UsageError(`--format takes jsonl or tsv, not "${v ?? ''}"`);
+        if (v !== 'jsonl' && v !== 'tsv' && v !== 'parquet') throw new UsageError(`--format takes jsonl, tsv or parquet, not "${v ?? ''}"`);
         a.format = v;
+        break;
+      }
+      case '-o': case '--output': {
+        const v = inline ?? argv[++i];
+        if (v === undefined || v === '') throw new UsageError(`${flag} needs a file name`);
+        a.output = v;
         break;
       }
       case '--port': a.ports.push(number('--port', value(), 1, 65535)); break;
@@ -105,8 +191,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (a.offsets.length > 1 && a.offsets.length !== a.logs.length) {
     throw new UsageError(`--offset given ${a.offsets.length} times for ${a.logs.length} log files: give one for all, or one per log`);
   }
-  if (a.format && a.command !== 'pdus' && !(a.command === 'frames' && a.format === 'jsonl')) {
+  const parquetCommand = a.command === 'pdus' || a.command === 'findings';
+  if (a.format && !(a.command === 'pdus' || (a.command === 'frames' && a.format === 'jsonl') || (a.command === 'findings' && a.format === 'parquet'))) {
     throw new UsageError(`--format ${a.format} does not apply to ${a.command}`);
+  }
+  if (a.format === 'parquet') {
+    if (!parquetCommand) throw new UsageError(`--format parquet does not apply to ${a.command}`);
+    if (a.output === undefined) throw new UsageError('--format parquet needs -o FILE (Parquet is not for a terminal)');
+    if (a.json) throw new UsageError('--json and --format parquet: choose one');
+  } else if (a.output !== undefined) {
+    throw new UsageError('-o FILE goes with --format parquet');
   }
   return a;
 }

@@ -1,44 +1,13 @@
-import { open } from 'node:fs/promises';
-
-/**
- * Read a file as a stream of chunks. A plain capture is read into one reused buffer (the engine
- * keeps no view of a chunk past push(), and fresh buffers cost a page fault per 4 KiB); a gzip file
- * gets fresh buffers, because the decompressor holds on to its input.
- */
-export async function* fileChunks(path: string, chunkSize = 4 << 20): AsyncIterable<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    let buf = new Uint8Array(chunkSize);
-    let first = true;
-    let reuse = false;
-    for (;;) {
-      if (!reuse) buf = new Uint8Array(chunkSize);
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
-      if (bytesRead === 0) return;
-      if (first) {
-        reuse = !(bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b);
-        first = false;
-      }
-      yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function fileSize(path: string): Promise<number> {
-  const fh = await open(path, 'r');
-  try {
-    return (await fh.stat()).size;
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Buffered stdout that respects back-pressure, so a huge listing streams instead of piling up. */
 export class Output {
   private parts: string[] = [];
   private size = 0;
+
+  /**
+   * Set for a capture read from a pipe, FIFO or device (`tcpdump -w - | iscsi-inspect pdus -`):
+   * what has settled is written after every chunk, not held until 64 KiB have gathered.
+   */
+  live = false;
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
 
@@ -47,9 +16,14 @@ export class Output {
     this.size += s.length + 1;
   }
 
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+  }
+
   /** Write what is buffered once enough has gathered; await it to let the pipe drain. */
   async maybeFlush(): Promise<void> {
-    if (this.size >= 1 << 16) await this.flush();
+    if (this.size >= 1 << 16 || (this.live && this.size > 0)) await this.flush();
   }
 
   async flush(): Promise<void> {
@@ -61,4 +35,20 @@ export class Output {
       await new Promise<void>((resolve) => this.stream.once('drain', resolve));
     }
   }
+}
+
+/**
+ * A JSON array written item by item, text for text what `JSON.stringify(items, null, 2)` gives
+ * (then a newline), but never as one string: its size is bounded by the disk, not by V8's largest
+ * string (~512 MiB, "Invalid string length" at ~1.6 M findings).
+ */
+export async function writeJsonArray(out: Output, items: Iterable<unknown>): Promise<void> {
+  let n = 0;
+  for (const item of items) {
+    // JSON text has no raw newline inside a string, so indenting every line is exact.
+    const text = (JSON.stringify(item, null, 2) ?? 'null').replace(/\n/g, '\n  ');
+    out.write(n++ === 0 ? `[\n  ${text}` : `,\n  ${text}`);
+    await out.maybeFlush();
+  }
+  out.line(n === 0 ? '[]' : '\n]');
 }

@@ -8,24 +8,22 @@ import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../iscsi/index.ts';
 import { fmtRel, printable } from '../text/index.ts';
-import { parseArgs, UsageError, USAGE } from './args.ts';
+import { EXIT, helpText, parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
-import { fileChunks, fileSize, Output } from './io.ts';
+import { Output, writeJsonArray } from './io.ts';
+import { guardStdout, isAllocationFailure, MemoryGuard, OutputError } from './exit.ts';
+import type { TableWriter } from './tables.ts';
+import { captureChunks, captureName, InputError } from './sources.ts';
 
 export interface Streams {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
 
-/** Runs one command; returns the exit status (0 analysed, 1 unreadable capture, 2 usage). */
+/** Runs one command; returns the exit status (args.ts EXIT: 0 analysed, 1 unreadable capture, 2 usage, 3 out of memory, 4 output failed). */
 export async function main(argv: readonly string[], io: Streams = process): Promise<number> {
-  if (io.stdout === process.stdout) {
-    // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(0);
-      throw e;
-    });
-  }
+  // `iscsi-inspect pdus big.pcap | head`: a closed pipe ends the listing, it is not an error.
+  if (io.stdout === process.stdout) guardStdout();
   const stderr = (line: string): void => { io.stderr.write(`${line}\n`); };
   let args: CliArgs;
   try {
@@ -38,7 +36,7 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
     throw e;
   }
   if (args.help) {
-    io.stdout.write(`${USAGE}\n`);
+    io.stdout.write(`${helpText(args.command)}\n`);
     return 0;
   }
   const out = new Output(io.stdout);
@@ -50,7 +48,15 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
     }
   } catch (e) {
     await out.flush();
-    if (e instanceof CaptureError || isFileError(e)) {
+    if (e instanceof OutputError) {
+      stderr(`iscsi-inspect: ${e.message}`);
+      return EXIT.outputFailed;
+    }
+    if (isAllocationFailure(e)) {
+      stderr(`iscsi-inspect: out of memory: ${oneLine(e as Error)}`);
+      return EXIT.outOfMemory;
+    }
+    if (e instanceof CaptureError || e instanceof InputError || isFileError(e)) {
       stderr(`iscsi-inspect: ${oneLine(e)}`);
       return 1;
     }
@@ -58,6 +64,13 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
   } finally {
     await out.flush();
   }
+}
+
+/** The Parquet file of `--format parquet -o FILE` (its code is loaded only then). */
+async function parquetTable(args: CliArgs): Promise<TableWriter | undefined> {
+  if (args.format !== 'parquet' || args.output === undefined) return undefined;
+  const { openTable } = await import('./tables.ts');
+  return openTable(args.command === 'findings' ? 'findings' : 'pdus', args.output, captureName(args.positional[0]));
 }
 
 function isFileError(e: unknown): e is NodeJS.ErrnoException {
@@ -93,7 +106,7 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
     },
   });
   try {
-    for await (const chunk of maybeGunzip(fileChunks(path))) {
+    for await (const chunk of maybeGunzip(captureChunks(path, { onOpen: ({ regular }) => { out.live = !regular; } }))) {
       reader.push(chunk);
       await out.maybeFlush();
     }
@@ -111,11 +124,11 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
 
 async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
   const path = args.positional[0];
-  const totalBytes = await fileSize(path);
-  const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv') : undefined;
+  const table = await parquetTable(args);
+  const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv', table) : undefined;
+  const guard = new MemoryGuard();
   let analyzer: Analyzer | undefined;
-  const analysis = await analyze(fileChunks(path), {
-    totalBytes,
+  const analysis = await analyze(captureChunks(path, { onOpen: ({ regular }) => { out.live = !regular; } }), {
     ports: args.ports,
     checks: {
       ...(args.slowMs !== undefined && { slowMs: args.slowMs }),
@@ -123,19 +136,28 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
       ...(args.churnWindowS !== undefined && { churnWindowS: args.churnWindowS }),
     },
     onPdu: listing && ((p, conn) => listing.add(p, conn)),
-    afterChunk: listing && ((a) => { analyzer = a; return listing.flush(a, a.settledFrame()); }),
-  });
+    afterChunk: (a) => {
+      guard.check(a.packetCount);
+      analyzer = a;
+      return listing?.flush(a, a.settledFrame());
+    },
+  }).catch(async (e: unknown) => { await table?.abandon(); throw e; });
   if (listing && analyzer) await listing.flush(analyzer, Infinity);
   const nothingRead = analysis.capture.packets === 0 && analysis.error !== undefined;
   switch (nothingRead ? 'none' : args.command) {
     case 'none': break;
     case 'summary': printSummary(analysis, path, args, out); break;
     case 'connections': printConnections(analysis, args, out); break;
-    case 'findings': printFindings(analysis, args, out, await logsOf(analysis, args, stderr)); break;
+    case 'findings': await printFindings(analysis, args, out, table, await logsOf(analysis, args, stderr)); break;
     case 'incidents': printIncidents(analysis, args, out, await logsOf(analysis, args, stderr)); break;
     case 'logs': printLogs(analysis, args, out, await logsOf(analysis, args, stderr)); break;
   }
   await out.flush();
+  await table?.close();
+  if (guard.tripped) {
+    stderr(`iscsi-inspect: ${guard.tripped.message}`);
+    return EXIT.outOfMemory;
+  }
   if (analysis.error) {
     stderr(`iscsi-inspect: ${analysis.error.message}`);
     return 1;
@@ -151,7 +173,7 @@ class PduListing {
   private pending: Array<{ frame: number; seq: number; rec: Record<string, unknown> }> = [];
   private seq = 0;
 
-  constructor(private readonly out: Output, private readonly tsv: boolean) {
+  constructor(private readonly out: Output, private readonly tsv: boolean, private readonly table?: TableWriter) {
     if (tsv) out.line(TSV_COLUMNS.join('\t'));
   }
 
@@ -171,7 +193,8 @@ class PduListing {
     while (n < ready.length && ready[n].frame < settled) {
       const { rec } = ready[n];
       rec.conn = analyzer.connIndex(rec.conn as number);
-      this.out.line(this.tsv ? tsvLine(rec) : JSON.stringify(rec));
+      if (this.table) await this.table.add(rec);
+      else this.out.line(this.tsv ? tsvLine(rec) : JSON.stringify(rec));
       n++;
     }
     this.pending = ready.slice(n);
@@ -306,7 +329,7 @@ async function logsOf(a: Analysis, args: CliArgs, stderr: (line: string) => void
   if (!args.logs.length) return undefined;
   const offsets = new Map<number, number>();
   args.logs.forEach((_, k) => { if (args.offsets.length) offsets.set(k, args.offsets.length === 1 ? args.offsets[0] : args.offsets[k]); });
-  const placed = await placeLogs(a, args.logs.map((name) => ({ name, read: () => fileChunks(name) })), offsets.size ? offsets : undefined);
+  const placed = await placeLogs(a, args.logs.map((name) => ({ name, read: () => captureChunks(name) })), offsets.size ? offsets : undefined);
   for (const o of placed.json.offsets) {
     if (o.source === 'none') stderr(`iscsi-inspect: ${o.file}: no event in the log matches the capture and its clock states no zone, so its lines cannot be placed; give --offset S`);
   }
@@ -369,16 +392,23 @@ function printIncidents(a: Analysis, args: CliArgs, out: Output, logs?: PlacedLo
   }
 }
 
-function printFindings(a: Analysis, args: CliArgs, out: Output, logs?: PlacedLogs): void {
+async function printFindings(a: Analysis, args: CliArgs, out: Output, table: TableWriter | undefined, logs?: PlacedLogs): Promise<void> {
   const min = SEVERITY_RANK[args.minSeverity];
   const lines = linesBy(logs, 'finding');
   const list = a.findings.map((f, k) => (lines.has(k) ? { ...f, log: lines.get(k) } : f)).filter((f) => SEVERITY_RANK[f.severity] >= min);
+  if (table) {
+    for (const f of list) await table.add(f);
+    return;
+  }
   if (args.json) {
-    out.line(JSON.stringify(list, null, 2));
+    await writeJsonArray(out, list);
     return;
   }
   if (list.length === 0) out.line('no findings');
-  for (const f of list) out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${connsText(f)}  frame ${f.frame ?? '-'}  ${printable(f.message)}`);
+  for (const f of list) {
+    out.line(`${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${connsText(f)}  frame ${f.frame ?? '-'}  ${printable(f.message)}`);
+    await out.maybeFlush();
+  }
 }
 
 function explain(args: CliArgs, out: Output): number {
