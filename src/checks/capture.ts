@@ -35,7 +35,8 @@ export function checkCapture(ctx: CheckContext): Finding[] {
   }
   const back = cap.timeBackwards;
   if (back) {
-    out.push(finding('time-backwards', 'warning', {}, cap.firstTime ?? 0, [back.frame],
+    const conns = ctx.framed.connections.filter((c) => c.firstFrame <= back.frame && back.frame <= c.lastFrame).map((c) => c.conn);
+    out.push(finding('time-backwards', 'warning', { conns, frame: back.frame }, cap.firstTime ?? 0, [back.frame],
       `The capture's timestamps go backwards at frame ${back.frame} (by ${formatMs(back.byMs)})${back.count > 1 ? `, ${back.count} times in all` : ''} — its clock was stepped (NTP) or files were joined out of order; durations around it are measured from the earliest and latest times and are never negative`,
       { byMs: back.byMs, occurrences: back.count }));
   }

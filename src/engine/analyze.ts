@@ -38,6 +38,8 @@ export async function analyze(chunks: AsyncIterable<Uint8Array>, options: Analyz
       analyzer.push(chunk);
       options.onProgress?.({ fileBytes, totalBytes: options.totalBytes, packets: analyzer.packetCount, pdus: analyzer.pduCount });
       if (options.afterChunk) await options.afterChunk(analyzer);
+      // A fatal error (not a capture, a corrupt record) ends the reading at once: /dev/zero never ends.
+      if (analyzer.failed) break;
     }
   } catch (e) {
     // A corrupt or cut gzip stream: keep what was decompressed and read before it.

@@ -27,6 +27,9 @@ export interface AnalyzerOptions {
 
 export const ISCSI_PORT = 3260;
 
+/** How far timestamps must go back to be a clock step rather than the interleaving of CPUs or queues. */
+const TIME_STEP_BACK_S = 0.01;
+
 /** Rare PDU types whose whole header is kept: the columns hold bytes 0-39 only, and these carry
  *  more after that (Async Parameter2/3, Logout Time2Wait/Time2Retain, Text/Login continuations). */
 const KEEP_HEADER = new Uint8Array(64);
@@ -169,6 +172,11 @@ export class Analyzer implements PacketSink, StreamSink {
     return this.finished ? Infinity : min;
   }
 
+  /** Reading has stopped for good (the capture is unreadable past a point): the rest of the input is of no use. */
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
   /** Feed the next chunk of the capture file. After a CaptureError further chunks are ignored. */
   push(chunk: Uint8Array): void {
     if (this.error || this.finished) return;
@@ -244,6 +252,9 @@ export class Analyzer implements PacketSink, StreamSink {
   }
 
   private timeWentBack(frame: number, time: number): void {
+    // A capture taken on several CPUs or queues interleaves packets a few microseconds out of order:
+    // normal, and harmless once durations are clamped. A clock stepped back is told.
+    if (this.lastTime - time < TIME_STEP_BACK_S) return;
     if (this.backwards) this.backwards.count++;
     else this.backwards = { frame, byMs: Math.round((this.lastTime - time) * 1e6) / 1e3, count: 1 };
   }
