@@ -79,14 +79,4 @@ describe('CRC32C', () => {
       expect(wire(crc32c(b, w.offset, hlen)).replace(/ /g, '')).toBe(onWire);
     }
   });
-
-  test('throughput: at least 200 MB/s over 32 MiB (slicing-by-8; typically ~1 GB/s)', () => {
-    const big = new Uint8Array(32 << 20);
-    for (let i = 0; i < big.length; i++) big[i] = i * 7;
-    crc32c(big, 0, 1 << 20);
-    const t = performance.now();
-    crc32c(big);
-    const mbps = 32 / ((performance.now() - t) / 1000);
-    expect(mbps).toBeGreaterThan(200);
-  });
 });
