@@ -9,3 +9,6 @@ export type { MaybeGunzipOptions } from './gzip.ts';
 export { blobChunks, readCapture, streamChunks } from './source.ts';
 export { PcapWriter, PcapngWriter } from './writer.ts';
 export type { ChunkedWriterOptions, PcapWriterOptions, PcapngWriterOptions, PcapngInterfaceOptions } from './writer.ts';
+export { FILE_OFFSET_SPAN, mergeCaptures, unpackFileOffset } from './merge.ts';
+export type { CaptureSource, MergeOptions, MergeResult } from './merge.ts';
+export { isCaptureMagicPrefix } from './sniff.ts';

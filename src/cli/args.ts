@@ -48,14 +48,16 @@ export const USAGE = `usage:
   iscsi-inspect explain     "<kernel or iscsid log line>" [--json]
   iscsi-inspect <command> --help
 <capture> is a pcap or pcapng file, gzip-compressed or not; - reads it from standard input
-(tcpdump -w - … | iscsi-inspect pdus -); a FIFO or a device is read once, like a pipe.
+(tcpdump -w - … | iscsi-inspect pdus -); a FIFO or a device is read once, like a pipe. Several
+captures (a tcpdump ring: ring.pcap*) are read as one: frames numbered across them in the order
+given, as mergecap -a does; files that overlap in time are merged by time (said on stderr).
 options:
   --port N   also treat TCP port N as iSCSI (repeatable); 3260 always is, and a connection whose
              first bytes form a valid Login Request is recognised on any port
 ${EXIT_STATUS}`;
 
 const CAPTURE_ARG = `<capture>   a pcap or pcapng file, gzip-compressed or not; - is standard input; FIFOs and
-            devices are read once, front to back
+            devices are read once, front to back; several are read as one capture (a ring of files)
 --port N    also treat TCP port N as iSCSI (repeatable; 3260 always is)`;
 
 const PARQUET = `--format parquet -o FILE
@@ -181,11 +183,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (!a.command) throw new UsageError('no command given');
   if (!COMMANDS.includes(a.command)) throw new UsageError(`unknown command "${a.command}"`);
   if (a.command === 'logs') {
+    // Captures and logs are told apart by their first bytes (main.ts); here only that both can be there.
     if (a.positional.length < 2) throw new UsageError('logs takes a capture file and at least one log file');
-    a.logs.push(...a.positional.splice(1));
-  } else if (a.positional.length !== 1) {
-    throw new UsageError(a.command === 'explain' ? 'explain takes one log line (quote it)' : `${a.command} takes one capture file`);
+  } else if (a.command === 'explain') {
+    if (a.positional.length !== 1) throw new UsageError('explain takes one log line (quote it)');
+  } else if (a.positional.length === 0) {
+    throw new UsageError(`${a.command} takes a capture file (or several: a ring of files is read as one capture)`);
   }
+  if (a.positional.filter((p) => p === '-').length > 1) throw new UsageError('- (standard input) can be given once');
   if (a.logs.length && !['logs', 'findings', 'incidents'].includes(a.command)) throw new UsageError(`--log does not apply to ${a.command}`);
   if (a.offsets.length && !a.logs.length) throw new UsageError('--offset applies to log files (logs, or --log)');
   if (a.offsets.length > 1 && a.offsets.length !== a.logs.length) {

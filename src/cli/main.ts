@@ -1,7 +1,8 @@
-import { CaptureError, CaptureReader, maybeGunzip } from '../capture/index.ts';
-import type { NonPacketRecord, PacketRecord } from '../capture/index.ts';
+import { open, stat } from 'node:fs/promises';
+import { CaptureError, CaptureReader, isCaptureMagicPrefix, maybeGunzip, mergeCaptures } from '../capture/index.ts';
+import type { CaptureSource, NonPacketRecord, PacketRecord } from '../capture/index.ts';
 import { explainLogLine, opcodeName } from '../codec/index.ts';
-import { analyze, placeLogs } from '../engine/index.ts';
+import { analyzeCaptures, placeLogs } from '../engine/index.ts';
 import type { PlacedLogs } from '../engine/index.ts';
 import type { LogsJsonLine } from '../logs/index.ts';
 import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
@@ -48,6 +49,10 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
     }
   } catch (e) {
     await out.flush();
+    if (e instanceof UsageError) {
+      stderr(`iscsi-inspect: ${e.message}\n${USAGE}`);
+      return EXIT.usage;
+    }
     if (e instanceof OutputError) {
       stderr(`iscsi-inspect: ${e.message}`);
       return EXIT.outputFailed;
@@ -94,17 +99,25 @@ export function timeNs(sec: number, nsec: number): string {
 
 async function frames(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
   const path = args.positional[0];
-  const reader = new CaptureReader({
+  const sink = {
     packet(p: PacketRecord) {
       const t = p.hasTime ? `,"timeNs":"${timeNs(p.tsSec, p.tsNsec)}"` : '';
       out.line(`{"frame":${p.frame}${t},"capLen":${p.capLen},"origLen":${p.origLen},"interface":${p.interfaceId},"linkType":${p.linkType}}`);
     },
-  }, {
-    // pcapng custom blocks take a frame number in Wireshark but hold no packet: no time, interface or link type.
-    onNonPacketRecord(r: NonPacketRecord) {
-      out.line(`{"frame":${r.frame},"capLen":${r.length},"origLen":${r.length},"blockType":${r.blockType}}`);
-    },
-  });
+  };
+  // pcapng custom blocks take a frame number in Wireshark but hold no packet: no time, interface or link type.
+  const onNonPacketRecord = (r: NonPacketRecord): void => {
+    out.line(`{"frame":${r.frame},"capLen":${r.length},"origLen":${r.length},"blockType":${r.blockType}}`);
+  };
+  if (args.positional.length > 1) {
+    const r = await mergeCaptures(sourcesOf(args.positional, out), sink, {
+      onNonPacketRecord, onMerged: (m) => stderr(`iscsi-inspect: ${m}`), onChunk: () => out.maybeFlush(),
+    });
+    await out.flush();
+    for (const e of r.errors) stderr(`iscsi-inspect: ${oneLine(e)}`);
+    return r.errors.length ? 1 : 0;
+  }
+  const reader = new CaptureReader(sink, { onNonPacketRecord });
   try {
     for await (const chunk of maybeGunzip(captureChunks(path, { onOpen: ({ regular }) => { out.live = !regular; } }))) {
       reader.push(chunk);
@@ -122,13 +135,59 @@ async function frames(args: CliArgs, out: Output, stderr: (line: string) => void
   return 0;
 }
 
+/** The capture files named, each read once (a FIFO or stdin is a live capture: print as it comes). */
+function sourcesOf(names: readonly string[], out: Output): CaptureSource[] {
+  return names.map((name) => ({ name: captureName(name), chunks: captureChunks(name, { onOpen: ({ regular }) => { if (!regular) out.live = true; } }) }));
+}
+
+/** Whether a file starts like a capture (pcap, pcapng; inside gzip too). A FIFO or device cannot be
+ *  peeked at without consuming it, so it counts as a capture. */
+async function looksLikeCapture(name: string): Promise<boolean> {
+  const st = await stat(name).catch(() => undefined);
+  if (st === undefined || !st.isFile()) return st !== undefined;
+  const fh = await open(name, 'r');
+  try {
+    const head = new Uint8Array(64 << 10);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    let b: Uint8Array = head.subarray(0, bytesRead);
+    if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
+      try {
+        const first = b;
+        const it = maybeGunzip((async function* () { yield first; })())[Symbol.asyncIterator]();
+        b = (await it.next()).value ?? new Uint8Array(0);
+        await it.return?.();
+      } catch {
+        return false;
+      }
+    }
+    return b.length >= 4 && isCaptureMagicPrefix(b, 4);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** For `logs`: which arguments are captures and which are logs, by their first bytes. */
+async function splitCapturesAndLogs(args: CliArgs): Promise<void> {
+  if (args.command !== 'logs') return;
+  const captures: string[] = [];
+  for (const name of args.positional) {
+    if (name === '-' || (await looksLikeCapture(name))) captures.push(name);
+    else args.logs.push(name);
+  }
+  if (captures.length === 0) throw new UsageError(`logs: none of ${args.positional.join(', ')} is a capture (pcap or pcapng, gzip-compressed or not)`);
+  if (args.logs.length === 0) throw new UsageError('logs: give at least one log file beside the capture');
+  args.positional = captures;
+}
+
 async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
-  const path = args.positional[0];
+  await splitCapturesAndLogs(args);
+  const path = args.positional.length === 1 ? args.positional[0] : `${args.positional[0]} and ${args.positional.length - 1} more`;
   const table = await parquetTable(args);
   const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv', table) : undefined;
   const guard = new MemoryGuard();
   let analyzer: Analyzer | undefined;
-  const analysis = await analyze(captureChunks(path, { onOpen: ({ regular }) => { out.live = !regular; } }), {
+  const analysis = await analyzeCaptures(sourcesOf(args.positional, out), {
+    onMerged: (m) => stderr(`iscsi-inspect: ${m}`),
     ports: args.ports,
     checks: {
       ...(args.slowMs !== undefined && { slowMs: args.slowMs }),

@@ -1,4 +1,5 @@
-import { CaptureError, maybeGunzip } from '../capture/index.ts';
+import { CaptureError, maybeGunzip, mergeCaptures } from '../capture/index.ts';
+import type { CaptureSource } from '../capture/index.ts';
 import { Analyzer } from './analyzer.ts';
 import type { AnalyzerOptions } from './analyzer.ts';
 import type { Analysis } from './types.ts';
@@ -54,4 +55,36 @@ async function* countBytes(chunks: AsyncIterable<Uint8Array>, add: (n: number) =
     add(c.length);
     yield c;
   }
+}
+
+export interface AnalyzeCapturesOptions extends AnalyzeOptions {
+  /** Told once when the files overlap in time and are merged by time rather than concatenated. */
+  onMerged?: (message: string) => void;
+}
+
+/**
+ * Several captures read as one (a tcpdump ring, rotated files): frames numbered across them, a
+ * connection that spans files one connection; files that overlap in time merged by time. One
+ * source is read as analyze() reads it. A file that cannot be read to its end is reported (its name
+ * first) and the others are still read.
+ */
+export async function analyzeCaptures(sources: readonly CaptureSource[], options: AnalyzeCapturesOptions = {}): Promise<Analysis> {
+  if (sources.length === 1) return analyze(sources[0].chunks, options);
+  const analyzer = new Analyzer(options);
+  const result = await mergeCaptures(sources, analyzer, {
+    onMerged: options.onMerged,
+    signal: options.signal,
+    onChunk: async (bytes) => {
+      if (options.signal?.aborted) throw new AnalysisCancelled();
+      options.onProgress?.({ fileBytes: bytes, totalBytes: options.totalBytes, packets: analyzer.packetCount, pdus: analyzer.pduCount });
+      if (options.afterChunk) await options.afterChunk(analyzer);
+    },
+  });
+  if (options.signal?.aborted) throw new AnalysisCancelled();
+  analyzer.setInput(result.info);
+  if (result.errors.length) {
+    const [first, ...rest] = result.errors;
+    analyzer.fail(rest.length ? new CaptureError(first.kind, `${first.message} (and ${rest.length} more file${rest.length === 1 ? '' : 's'} could not be read to the end)`, first.packetsRead, first.offset) : first);
+  }
+  return analyzer.finish();
 }

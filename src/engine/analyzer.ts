@@ -1,5 +1,5 @@
 import { CaptureError, CaptureReader, linkTypeName } from '../capture/index.ts';
-import type { PacketRecord, PacketSink } from '../capture/index.ts';
+import type { CaptureInfo, PacketRecord, PacketSink } from '../capture/index.ts';
 import {
   OP_ASYNC_MESSAGE, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_REJECT, OP_SNACK_REQUEST,
   OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST, OP_TEXT_RESPONSE, bhsProblem, opcodeOf, toHex, u32,
@@ -121,6 +121,7 @@ export class Analyzer implements PacketSink, StreamSink {
   private readonly skipped = { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
   private finished = false;
   private analysis: Analysis | undefined;
+  private external: CaptureInfo | undefined;
   /** Reused for every PDU added to the table. */
   private readonly row: PduRow = { time: 0, fileOffset: 0, frame: 0, firstFrame: 0, conn: 0, state: 0, lun: 0 };
 
@@ -131,7 +132,7 @@ export class Analyzer implements PacketSink, StreamSink {
   }
 
   get bytesRead(): number {
-    return this.reader.info.bytesConsumed;
+    return this.input().bytesConsumed;
   }
 
   get packetCount(): number {
@@ -172,6 +173,16 @@ export class Analyzer implements PacketSink, StreamSink {
     return this.finished ? Infinity : min;
   }
 
+  /** Packets come from elsewhere (several files merged, see mergeCaptures) through packet(); this
+   *  says what those files held together. */
+  setInput(info: CaptureInfo): void {
+    this.external = info;
+  }
+
+  private input(): CaptureInfo {
+    return this.external ?? this.reader.info;
+  }
+
   /** Reading has stopped for good (the capture is unreadable past a point): the rest of the input is of no use. */
   get failed(): boolean {
     return this.error !== undefined;
@@ -203,7 +214,7 @@ export class Analyzer implements PacketSink, StreamSink {
     if (this.analysis) return this.analysis;
     if (!this.finished) {
       this.finished = true;
-      if (!this.error) {
+      if (!this.error && this.external === undefined) {
         try {
           this.reader.end();
         } catch (e) {
@@ -425,9 +436,9 @@ export class Analyzer implements PacketSink, StreamSink {
       headerFrames = new Map([...headerFrames].map(([k, v]) => [rank[k], v]));
     }
     const capture: CaptureSummary = {
-      format: this.reader.info.format ?? undefined,
-      compression: this.reader.info.compression ?? undefined,
-      bytes: this.reader.info.bytesConsumed,
+      format: this.input().format ?? undefined,
+      compression: this.input().compression ?? undefined,
+      bytes: this.input().bytesConsumed,
       packets: this.packets,
       firstTime: Number.isNaN(this.earliest) ? undefined : this.earliest,
       lastTime: Number.isNaN(this.latest) ? undefined : this.latest,
@@ -435,8 +446,8 @@ export class Analyzer implements PacketSink, StreamSink {
       linkTypes: [...this.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets, supported: isSupportedLinkType(linkType) })),
       truncatedPackets: this.truncatedPackets,
       snaplenCutSegments: this.snaplenCut,
-      snaplen: smallestSnaplen(this.reader.info.interfaces.map((f) => f.snaplen)),
-      timeResolution: finestResolution(this.reader.info.interfaces.map((f) => f.timeUnitsPerSecond)),
+      snaplen: smallestSnaplen(this.input().interfaces.map((f) => f.snaplen)),
+      timeResolution: finestResolution(this.input().interfaces.map((f) => f.timeUnitsPerSecond)),
       skipped: { ...this.skipped },
       tcpConnections: this.reassembler.count,
     };

@@ -2,8 +2,8 @@
 // model and runs the checks, and returns one complete Analysis. The CLI and the worker call analyze().
 export { Analyzer, ISCSI_PORT } from './analyzer.ts';
 export type { AnalyzerOptions } from './analyzer.ts';
-export { analyze, AnalysisCancelled } from './analyze.ts';
-export type { AnalyzeOptions, Progress } from './analyze.ts';
+export { analyze, analyzeCaptures, AnalysisCancelled } from './analyze.ts';
+export type { AnalyzeCapturesOptions, AnalyzeOptions, Progress } from './analyze.ts';
 export { buildAnalysis } from './build.ts';
 export { analysisBuffers } from './transfer.ts';
 export { placeLogs, wireConns, wireEvents } from './logs.ts';
