@@ -190,8 +190,8 @@ function isLogin(opcode: number): boolean {
  * few data segments that matter (text keys, sense) and, while resynchronising or deciding between two
  * framings, a bounded window.
  *
- * Digests are taken from the bytes: after every header (and after the data segments of a side not yet
- * proven to send none) the next 4 bytes are read before deciding whether they are a CRC32C. Where that
+ * Digests are taken from the bytes: after the headers and data segments of a side not yet proven to
+ * send none, the next 4 bytes are read before deciding whether they are a CRC32C. Where that
  * agrees with what the side is believed to send, framing goes on; where it does not, the bytes are
  * held until the next header shows which framing is right. Each verdict counts towards proving what
  * the side sends (DIGEST_PROOF in a row), which is what the connection reports.
@@ -544,6 +544,7 @@ export class DirectionFramer {
     }
     this.scanFrom = 1;
     // A digest the side was not believed to send is one way to lose step: look at the bytes again.
+    if (this.side.header.value !== 4) this.side.header.doubt();
     if (this.side.data.value !== 4) this.side.data.doubt();
   }
 
@@ -551,8 +552,10 @@ export class DirectionFramer {
   private headerIn(frame: number, time: number): void {
     this.headerEndFrame = frame;
     this.headerEndTime = time;
-    if (isLogin(this.hdr[0] & 0x3f)) {
-      // Login PDUs never carry digests (RFC 7143 §13.1).
+    const ev = this.side.header;
+    // Login PDUs never carry digests (RFC 7143 §13.1). A side proven to send none is not asked again
+    // until framing is lost (and a PDU waiting for the next bytes would wait for the next PDU).
+    if (isLogin(this.hdr[0] & 0x3f) || (ev.proven && ev.value === 0)) {
       this.pduHeaderDigest = DigestCheck.None;
       this.obsHeader = -1;
       this.finishHeader(0, frame, time);

@@ -49,19 +49,19 @@ export interface FramedConnection {
 export function frameCapture(bytes: Uint8Array, options: { ports?: number[]; chunk?: number } = {}): FramedConnection[] {
   const ports = new Set([3260, ...(options.ports ?? [])]);
   const conns: FramedConnection[] = [];
-  const state = new Map<TcpConnection, { c: FramedConnection; initiator: Dir; framers: [DirectionFramer | undefined, DirectionFramer | undefined] }>();
+  interface State { c: FramedConnection; initiator: Dir; framers: [DirectionFramer | undefined, DirectionFramer | undefined] }
+  const state = new Map<TcpConnection, State>();
 
-  const of = (tcp: TcpConnection): ReturnType<typeof state.get> => {
-    let s = state.get(tcp);
-    if (s || tcp.ignored) return s;
-    const initiator: Dir | -1 = ports.has(tcp.port[1]) ? 0 : ports.has(tcp.port[0]) ? 1 : -1;
-    if (initiator < 0) {
+  const of = (tcp: TcpConnection): State | undefined => {
+    const known = state.get(tcp);
+    if (known || tcp.ignored) return known;
+    if (!ports.has(tcp.port[0]) && !ports.has(tcp.port[1])) {
       tcp.ignored = true;
       return undefined;
     }
     const c: FramedConnection = { stream: tcp.id, framing: new ConnectionFraming(), pdus: [], unframed: [] };
     conns.push(c);
-    s = { c, initiator, framers: [undefined, undefined] };
+    const s: State = { c, initiator: ports.has(tcp.port[1]) ? 0 : 1, framers: [undefined, undefined] };
     state.set(tcp, s);
     return s;
   };
@@ -115,6 +115,9 @@ export function frameCapture(bytes: Uint8Array, options: { ports?: number[]; chu
   for (let off = 0; off < bytes.length; off += chunk) reader.push(bytes.subarray(off, Math.min(bytes.length, off + chunk)));
   reader.end();
   reassembler.finish(ctx);
+  // A PDU is handed on once its end is known, which may be after a later PDU of the other side:
+  // list them in frame order, as the engine does.
+  for (const c of conns) c.pdus.sort((a, b) => a.frame - b.frame);
   return conns.sort((a, b) => a.stream - b.stream);
 }
 
