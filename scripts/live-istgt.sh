@@ -9,7 +9,7 @@
 #   bash scripts/live-istgt.sh [OUTDIR]       this target alone; OUTDIR (or LIVE_KEEP=1) keeps the captures
 #   bash scripts/live-istgt.sh --with-tgt     npm run test:live: scripts/live-test.sh (tgt) first, then
 #                                             this, and one "live: N passed, N failed, N skipped" line
-#   SCENARIOS="…" also takes qemu (qemu-img / qemu-io, apt qemu-utils) and unexecuted (a command istgt
+#   SCENARIOS="…" also takes qemu (qemu-img / qemu-io, apt qemu-utils qemu-block-extra) and unexecuted (a command istgt
 #   never answers; 12 s); ISTGT_WRITE_KB, ISTGT_READ_KB, ISTGT_XFER_KB, ISTGT_QD, ISTGT_ABORT_READ_KB
 #   fix the sizes (test/fixtures/istgt/make.sh uses them).
 #
@@ -189,7 +189,8 @@ for sc in $SCENARIOS; do
     # The target is stopped with a READ outstanding; ABORT TASK, LUN RESET, then it runs again.
     abort) capture abort drive abort "$URL0" --target-pid "$ISTGT_PID" --read-kb "$abort_kb" --abort-after 1.5 --reset-after 1 --stall 4
       kill -CONT "$ISTGT_PID" 2>/dev/null ;;
-    qemu) command -v qemu-io >/dev/null || { apt-get install -y -qq --no-install-recommends qemu-utils >/dev/null || { log "no qemu-utils: qemu skipped"; continue; }; }
+    qemu) { command -v qemu-io >/dev/null && [ -n "$(find /usr/lib -path '*qemu*' -name 'block-iscsi.so' 2>/dev/null | head -1)" ]; } \
+        || apt-get install -y -qq --no-install-recommends qemu-utils qemu-block-extra >/dev/null || { log "no qemu-utils / qemu-block-extra: qemu skipped"; continue; }
       capture qemu qemu ;;
     # WRITE(10) of zero blocks: istgt sends no status and no Reject; iscsi-test-cu waits until killed.
     unexecuted) capture unexecuted $NSX_I timeout 12 iscsi-test-cu -d -n --test=SCSI.Write10.ZeroBlocks "$URL0" ;;
