@@ -63,3 +63,69 @@ describe('digest-reject.pcap: DataDigest=Reject, then a CRC32C after every data 
     ]);
   });
 });
+
+describe('abort.pcap: ABORT TASK while istgt was stopped, and the StatSN transposition (issue 14)', () => {
+  const cap = get('abort.pcap');
+
+  test('the READ\'s status (StatSN 17) comes before the ABORT TASK\'s answer (StatSN 16), both in frame 468', () => {
+    const c = cap();
+    expect(wire.statSnSwaps(c.rows, c.port)).toEqual([{ stream: 0, frames: [468, 468], statSNs: [17, 16] }]);
+    const inFrame = c.pdus.filter((p) => p.frame === 468).map((p) => [p.opcode, p.itt, p.statSN]);
+    expect(inFrame).toEqual([[0x25, 0x7f244dc0, 17], [0x22, 0x7f244dc1, 16]]);
+  });
+
+  test('ABORT TASK (frame 280) names the READ of frame 278 and is answered "Function complete" though the READ had its status', () => {
+    const c = cap();
+    expect(wire.tmfs(c.rows, c.port)).toEqual([
+      { stream: 0, frame: 280, fn: 0x01, referencedTaskTag: 0x7f244dc0, commandFrame: 278, statusFrame: 468, responseFrame: 468, response: 0 },
+      { stream: 0, frame: 282, fn: 0x05, referencedTaskTag: 0xffffffff, commandFrame: undefined, statusFrame: undefined, responseFrame: 470, response: 0 },
+    ]);
+    expect(findingsOf(c, 0, 'tmf').map((f) => [f.tmfFunction, f.referencedFrame, f.response])).toEqual([[0x01, 278, 0], [0x05, 278, 0]]);
+  });
+
+  test('istgt does not count immediate TMF requests in ExpCmdSN (frames 280, 282: CmdSN 1157784223; answers ExpCmdSN 1157784223)', () => {
+    const c = cap();
+    expect(wire.immediateCounted(c.rows, c.port).filter((x) => x.requestOpcode === 0x02)).toEqual([]);
+    expect(c.pdus.filter((p) => p.opcode === 0x22).map((p) => p.expCmdSN)).toEqual([1157784223, 1157784223]);
+  });
+});
+
+describe('the other fixtures: what istgt does that tgt does not', () => {
+  test('discovery.pcap: iscsi-ls hangs after istgt counts its immediate Text Request (frame 8 → 9); a keepalive at 39; no Logout', () => {
+    const c = get('discovery.pcap')();
+    expect(wire.discoveryStreams(c.rows)).toEqual(new Set([0]));
+    expect(wire.immediateCounted(c.rows, c.port)).toEqual([
+      { stream: 0, requestFrame: 8, requestOpcode: 0x04, cmdSN: 2076096595, frame: 9, expCmdSN: 2076096596, highestCmdSN: undefined },
+    ]);
+    expect(wire.keepalives(c.rows, c.port)).toEqual([{ stream: 0, frame: 39, statSN: 3, nextStatSN: undefined, answered: false }]);
+    expect(c.rows.some((r) => wire.opcodeOf(r) === 0x06)).toBe(false);
+    // iscsi-ls also logged in to each target to list its LUNs: disk2 sends data digests there.
+    expect(c.framed.flatMap((k) => k.framing.unnegotiatedDigests.map((u) => [k.stream, u.which, u.by, u.fromFrame]))).toEqual([[1, 'data', 'target', 20], [2, 'data', 'target', 35]]);
+  });
+
+  test('keepalive.pcap: NOP-Ins at frames 12 and 14 (ITT = TTT = 0xffffffff, StatSN 3), nobody answers, the Logout Response still carries 3', () => {
+    const c = get('keepalive.pcap')();
+    expect(wire.keepalives(c.rows, c.port)).toEqual([
+      { stream: 0, frame: 12, statSN: 3, nextStatSN: 3, answered: false },
+      { stream: 0, frame: 14, statSN: 3, nextStatSN: 3, answered: false },
+    ]);
+    expect(c.analysis.findings.map((f) => f.kind)).toEqual(['logout']);
+  });
+
+  test('io.pcap: a 512 KiB READ as two Data-In PDUs (frame 616 F=0, no status; 826 with status), a write through R2T (frame 221)', () => {
+    const c = get('io.pcap')();
+    const read = c.pdus.filter((p) => p.opcode === 0x25 && p.itt === 0x37bdbc4a);
+    expect(read.map((p) => [p.frame, p.final, p.dataSegmentLength, p.statSN])).toEqual([[616, false, 262144, undefined], [826, true, 262144, 13]]);
+    expect(c.pdus.filter((p) => p.opcode === 0x31).map((p) => [p.frame, p.itt])).toEqual([[221, 0x37bdbc49]]);
+  });
+
+  test('unexecuted.pcap: istgt takes a zero-block WRITE(10) (frame 44) and never answers it — no status, no Reject; keepalives meanwhile', () => {
+    const c = get('unexecuted.pcap')();
+    expect(wire.unansweredCommands(c.rows, c.port)).toEqual([{ stream: 1, frame: 44, itt: 0x53ef2110 }]);
+    expect(c.rows.some((r) => wire.opcodeOf(r) === 0x3f)).toBe(false);
+    // It counted the WRITE (CmdSN 1485950427): its keepalives carry ExpCmdSN 1485950428.
+    expect(wire.keepalives(c.rows, c.port).map((k) => k.frame)).toEqual([46, 48, 50]);
+    expect(c.pdus.filter((p) => p.opcode === 0x20).map((p) => p.expCmdSN)).toEqual([1485950428, 1485950428, 1485950428]);
+    expect(findingsOf(c, 1, 'command-unanswered').map((f) => f.frames[0])).toEqual([44]);
+  });
+});
