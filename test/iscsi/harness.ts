@@ -46,7 +46,15 @@ export interface FramedConnection {
   unframed: UnframedRecord[];
 }
 
-export function frameCapture(bytes: Uint8Array, options: { ports?: number[]; chunk?: number } = {}): FramedConnection[] {
+export interface FrameOptions {
+  ports?: number[];
+  chunk?: number;
+  /** Which framers a TCP RST ends: only the sender's (default: bytes the other side had in flight,
+   *  captured after the RST, are still on the wire and get framed), or both, as the engine does now. */
+  rst?: 'both' | 'sender';
+}
+
+export function frameCapture(bytes: Uint8Array, options: FrameOptions = {}): FramedConnection[] {
   const ports = new Set([3260, ...(options.ports ?? [])]);
   const conns: FramedConnection[] = [];
   interface State { c: FramedConnection; initiator: Dir; framers: [DirectionFramer | undefined, DirectionFramer | undefined] }
@@ -93,7 +101,10 @@ export function frameCapture(bytes: Uint8Array, options: { ports?: number[]; chu
     control(tcp, dir, flag) {
       const s = state.get(tcp);
       if (flag === TCP_FIN) s?.framers[dir]?.end();
-      if (flag === TCP_RST) for (const f of s?.framers ?? []) f?.end();
+      if (flag === TCP_RST) {
+        if (options.rst === 'both') for (const f of s?.framers ?? []) f?.end();
+        else s?.framers[dir]?.end();
+      }
     },
     closed(tcp) {
       for (const f of state.get(tcp)?.framers ?? []) f?.end();

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { DigestCheck } from '../../src/iscsi/index.ts';
 import { captureTests, findingsOf, loadCapture, pendingFindingTests } from './capture-checks.ts';
+import { frameCapture } from './harness.ts';
 import type { Capture } from './capture-checks.ts';
 import * as wire from './wire-facts.ts';
 
@@ -14,7 +15,8 @@ import * as wire from './wire-facts.ts';
  */
 
 const DIR = resolve(import.meta.dirname, '../fixtures/istgt');
-const list = JSON.parse(readFileSync(join(DIR, 'captures.json'), 'utf8')) as Array<{ file: string; port: number; scenario: string }>;
+/** `pending`: what keeps the engine from agreeing yet (its checks run with ISTGT_PENDING=1). */
+const list = JSON.parse(readFileSync(join(DIR, 'captures.json'), 'utf8')) as Array<{ file: string; port: number; scenario: string; pending?: string }>;
 const get = (file: string) => (): Capture => {
   const e = list.find((x) => x.file === file);
   if (!e) throw new Error(`${file} is not in captures.json`);
@@ -23,7 +25,7 @@ const get = (file: string) => (): Capture => {
 
 describe('istgt fixtures', () => {
   for (const e of list) {
-    describe(e.file, () => {
+    describe.skipIf(e.pending !== undefined && !process.env.ISTGT_PENDING)(e.pending ? `${e.file} (skipped: ${e.pending}; ISTGT_PENDING=1 runs it)` : e.file, () => {
       captureTests(e.file, get(e.file));
       pendingFindingTests(e.file, get(e.file));
     });
@@ -127,5 +129,24 @@ describe('the other fixtures: what istgt does that tgt does not', () => {
     expect(wire.keepalives(c.rows, c.port).map((k) => k.frame)).toEqual([46, 48, 50]);
     expect(c.pdus.filter((p) => p.opcode === 0x20).map((p) => p.expCmdSN)).toEqual([1485950428, 1485950428, 1485950428]);
     expect(findingsOf(c, 1, 'command-unanswered').map((f) => f.frames[0])).toEqual([44]);
+  });
+});
+
+describe('rst-in-flight.pcap: istgt resets while the initiator\'s 64 KiB WRITE is still on the wire', () => {
+  // tshark: the second SCSI Command (ITT 0x68733041) completes in frame 152, after the target's RST
+  // in frame 149; the engine ends both directions' framing at an RST.
+  test('framing that ends only the RST sender\'s direction frames the WRITE whole, in the frame tshark shows', () => {
+    const bytes = readFileSync(join(DIR, 'rst-in-flight.pcap'));
+    const [k] = frameCapture(bytes, { ports: [43501] });
+    expect(k.pdus.map((p) => [p.frame, p.opcode, p.itt, p.truncated])).toEqual([
+      [4, 0x03, 0x6873303f, false], [6, 0x23, 0x6873303f, false], [74, 0x01, 0x68733040, false], [152, 0x01, 0x68733041, false],
+    ]);
+    expect(k.unframed).toEqual([]);
+  });
+
+  test('ended in both directions at the RST, as the engine does, the WRITE is cut short and the rest goes unframed', () => {
+    const [k] = frameCapture(readFileSync(join(DIR, 'rst-in-flight.pcap')), { ports: [43501], rst: 'both' });
+    expect(k.pdus.map((p) => [p.itt, p.truncated])).toEqual([[0x6873303f, false], [0x6873303f, false], [0x68733040, false], [0x68733041, true]]);
+    expect(k.unframed.map((u) => u.cause)).toEqual(['lost-sync']);
   });
 });
