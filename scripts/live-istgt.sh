@@ -14,7 +14,8 @@
 #   fix the sizes (test/fixtures/istgt/make.sh uses them).
 #
 # Every run differs (port, sizes, queue depth, transfer size, keepalive interval); the seed is printed
-# first and LIVE_SEED=<seed> replays the same choices (the wire's timing is the target's own).
+# first and LIVE_ISTGT_SEED=<seed> (or LIVE_SEED=<seed> for this script alone) replays the same choices
+# (the wire's timing is the target's own).
 # Needs root, istgt, libiscsi-bin, tcpdump, tshark, ethtool (installed with apt-get when missing);
 # skips with a plain message where it cannot run. Only the processes and namespaces this script
 # creates are ever signalled or removed.
@@ -55,8 +56,8 @@ skip() {
 fail() { echo "istgt live test FAILED: $*"; echo "istgt live: 0 passed, 1 failed"; exit 1; }
 log() { printf '%s [live-istgt] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-seed=${LIVE_SEED:-$(( (RANDOM << 15) | RANDOM ))}
-echo "istgt live test seed $seed (replay with: LIVE_SEED=$seed bash scripts/live-istgt.sh)"
+seed=${LIVE_ISTGT_SEED:-${LIVE_SEED:-$(( (RANDOM << 15) | RANDOM ))}}
+echo "istgt live test seed $seed (replay with: LIVE_ISTGT_SEED=$seed npm run test:live, or LIVE_SEED=$seed bash scripts/live-istgt.sh)"
 RANDOM=$seed
 
 [ -n "$LAB" ] && [ -f "$LAB/istgt/mkconf.sh" ] && [ -f "$LAB/drive.py" ] || skip "../shared/lab (istgt/mkconf.sh, drive.py, reference.sh) is not beside the repo"
@@ -224,5 +225,5 @@ node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`istgt live: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numTodoTests + r.numPendingTests} to do`);
 ' "$WORK/vitest.json" 2>/dev/null || echo "istgt live: 0 passed, 1 failed"
-[ $status = 0 ] || log "seed $seed failed; LIVE_SEED=$seed bash scripts/live-istgt.sh OUTDIR keeps the captures"
+[ $status = 0 ] || log "seed $seed failed; LIVE_ISTGT_SEED=$seed bash scripts/live-istgt.sh OUTDIR keeps the captures"
 exit $status

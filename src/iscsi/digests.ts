@@ -5,8 +5,9 @@
  * PDUs has shown it, and reports where the two differ.
  */
 
-/** Consecutive PDUs that must show a digest (or its absence) before the framer holds it as the side's
- *  habit: one CRC32C that happens to match — or was forged — proves nothing about the next PDU. */
+/** Consecutive PDUs that must show a digest (or its absence) against what the login agreed (or with
+ *  no login seen) before the framer holds it as the side's habit: one CRC32C that happens to match —
+ *  or was forged — proves nothing about the next PDU. What the login agreed needs one PDU to confirm. */
 export const DIGEST_PROOF = 3;
 
 export type DigestLength = -1 | 0 | 4;
@@ -26,7 +27,11 @@ export class DigestEvidence {
   /** PDUs that showed anything since the login (or since framing was lost). */
   private seen = 0;
 
-  reset(value: DigestLength): void {
+  /** What the login agreed (-1: not seen). */
+  private agreed: DigestLength = -1;
+
+  reset(value: DigestLength, agreed: DigestLength = -1): void {
+    this.agreed = agreed;
     this.value = value;
     this.proven = false;
     this.fromFrame = 0;
@@ -51,7 +56,7 @@ export class DigestEvidence {
       this.runPresent = present;
       this.runFrame = frame;
     }
-    if (this.run < DIGEST_PROOF) return false;
+    if (this.run < (this.agreed >= 0 && (present ? 4 : 0) === this.agreed ? 1 : DIGEST_PROOF)) return false;
     return this.prove();
   }
 

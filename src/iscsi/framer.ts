@@ -68,8 +68,8 @@ export class ConnectionFraming {
     this.negotiatedHeader = this.headerDigest;
     this.negotiatedData = this.dataDigest;
     for (const s of this.sent) {
-      s.header.reset(this.headerDigest);
-      s.data.reset(this.dataDigest);
+      s.header.reset(this.headerDigest, this.headerDigest);
+      s.data.reset(this.dataDigest, this.dataDigest);
     }
     this.initiatorMaxRecv = this.maxRecv(this.initiatorKeys.get('MaxRecvDataSegmentLength'));
     this.targetMaxRecv = this.maxRecv(this.targetKeys.get('MaxRecvDataSegmentLength'));

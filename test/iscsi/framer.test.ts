@@ -118,6 +118,19 @@ describe('digests the login did not agree on (issue 14: istgt)', () => {
     ]);
   });
 
+  test('what the login agreed is confirmed by one PDU; going against it takes a run', () => {
+    const { cap, c } = loggedIn([['DataDigest', 'None']], [['DataDigest', 'None']]);
+    const [out] = c.send('initiator', dataOut(0x60, 512));
+    const [in1] = c.send('target', dataIn(0x60, 512, 2), { digests: { dataDigest: true } });
+    const [in2] = c.send('target', dataIn(0x61, 512, 3), { digests: { dataDigest: true } });
+    const k = only(frameCapture(cap.bytes()));
+    expect(k.framing.sent[0].data).toMatchObject({ value: 0, proven: true, fromFrame: out, provenBy: 1 });
+    // Two digests the login did not agree to are framed as digests, but prove nothing yet …
+    expect(k.pdus.filter((p) => p.opcode === 0x25).map((p) => [p.frame, p.dataDigest])).toEqual([[in1, DigestCheck.Ok], [in2, DigestCheck.Ok]]);
+    // … until the connection ends with nothing else from that side: then they are all it sent.
+    expect(k.framing.unnegotiatedDigests).toEqual([{ which: 'data', by: 'target', negotiated: 'None', sent: 'CRC32C', fromFrame: in1, pdus: 2 }]);
+  });
+
   test('one bad data digest among good ones is a digest error, not a change of habit', () => {
     const { cap, c } = loggedIn([['DataDigest', 'CRC32C,None']], [['DataDigest', 'CRC32C']]);
     const digests = { dataDigest: true };
