@@ -810,8 +810,16 @@ export class DirectionFramer {
       // The PDU's own data digest is not decided yet: unless the side's habit is proven, either may be.
       const d1 = dsl > 0 && ev.proven && ev.value === 4 ? 4 : 0;
       const d2 = dsl > 0 && !ev.proven ? 4 : d1;
-      present = either(this.judge(this.holdBase + 4 + padded + d1, true, stop), this.judge(this.holdBase + 4 + padded + d2, true, stop));
-      absent = either(this.judge(this.holdBase + padded + d1, false, stop), this.judge(this.holdBase + padded + d2, false, stop));
+      // "Header digest, no data digest" and "no header digest, data digest" end at the same byte: a
+      // data digest supposed must match the data it follows.
+      const combo = (hd: number, dd: number): Verdict => {
+        const next = this.judge(this.holdBase + hd + padded + dd, hd === 4, stop);
+        if (dd === 0 || next === Verdict.No) return next;
+        const digest = this.crcHolds(this.holdBase + hd, padded, stop);
+        return digest === Verdict.No ? Verdict.No : digest === Verdict.Wait ? Verdict.Wait : next;
+      };
+      present = either(combo(4, d1), combo(4, d2));
+      absent = either(combo(0, d1), combo(0, d2));
     } else {
       const crc = this.side.header.value === 4;
       present = this.judge(this.holdBase + 4, crc, stop);
@@ -819,7 +827,8 @@ export class DirectionFramer {
     }
     if (present === Verdict.Wait || (present === Verdict.No && absent === Verdict.Wait)) return;
     const isPresent = present === Verdict.Yes || absent !== Verdict.Yes;
-    this.resolveHold(isPresent, isPresent ? present === Verdict.Yes : true);
+    // A matching CRC32C the next header cannot confirm still counts against a run of PDUs without one.
+    this.resolveHold(isPresent, isPresent ? present === Verdict.Yes || this.holdMatch : true);
   }
 
   /** Does a PDU boundary at stream position `pos` hold up: a BHS that validates (and its digest matches)? */
@@ -840,6 +849,19 @@ export class DirectionFramer {
     const hl = BHS_LENGTH + b[idx + 4] * 4;
     if (idx + hl + 4 > runEnd) return open ? Verdict.Wait : Verdict.No;
     return crc32c(b, idx, hl) === u32le(b, idx + hl) ? Verdict.Yes : Verdict.No;
+  }
+
+  /** Do the `len` bytes from stream position `pos` carry their CRC32C right after them? */
+  private crcHolds(pos: number, len: number, stop: boolean): Verdict {
+    const idx = this.indexOfPosition(pos);
+    if (idx === -2) return stop ? Verdict.No : Verdict.Wait;
+    if (idx === -1) return Verdict.No;
+    const runEnd = this.runEnd(this.pieceAt(idx));
+    if (idx + len + 4 > runEnd) {
+      const open = !stop && runEnd === this.rlen && this.positionOfIndex(this.rlen - 1) + 1 === this.position;
+      return open ? Verdict.Wait : Verdict.No;
+    }
+    return crc32c(this.rbuf, idx, len) === u32le(this.rbuf, idx + len) ? Verdict.Yes : Verdict.No;
   }
 
   private resolveHold(present: boolean, observe: boolean): void {
@@ -880,7 +902,8 @@ export class DirectionFramer {
     if (this.rlen + len > this.rbuf.length) {
       this.compact();
       if (this.rlen + len > this.rbuf.length) {
-        const grown = new Uint8Array(Math.max(this.rlen + len, this.rbuf.length * 2, 65536));
+        // A hold spans about one PDU; a resync window may grow to RESYNC_LIMIT.
+        const grown = new Uint8Array(Math.max(this.rlen + len, this.rbuf.length * 2, this.mode === Mode.Hold ? 1024 : 65536));
         grown.set(this.rbuf.subarray(0, this.rlen));
         this.rbuf = grown;
       }

@@ -182,6 +182,25 @@ describe('header-digest detection needs a run of proof (issue 16)', () => {
   });
 });
 
+describe('hostile digests', () => {
+  test('header digests on every other PDU: each PDU framed by its own bytes, no habit proven', () => {
+    const cap = new SynthCapture();
+    const c = cap.connection('192.0.2.2:40004', '192.0.2.1:3260'); // mid-stream: nothing agreed
+    const n = 20000;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) parts.push(encodePdu(i % 3 === 2 ? dataOut(i, 40) : nopOut(i), { headerDigest: i % 2 === 0 }));
+    const all = new Uint8Array(parts.reduce((k, p) => k + p.length, 0));
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    c.sendBytes('initiator', all, { mss: 1448 });
+    const k = only(frameCapture(cap.bytes()));
+    expect(k.pdus.length).toBe(n);
+    expect(k.pdus.every((p, i) => p.itt === i && p.headerDigest === (i % 2 === 0 ? DigestCheck.Ok : DigestCheck.None))).toBe(true);
+    expect(k.framing.sent[0].header.proven).toBe(false);
+    expect(k.unframed).toEqual([]);
+  });
+});
+
 describe('where each PDU is', () => {
   test('streamEnd is the next PDU\'s streamPosition, and the last one\'s is the stream\'s length', () => {
     const { cap, c } = loggedIn([['HeaderDigest', 'CRC32C,None'], ['DataDigest', 'None']], [['HeaderDigest', 'CRC32C'], ['DataDigest', 'Reject']]);
