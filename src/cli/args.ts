@@ -123,6 +123,14 @@ export function helpText(command: string): string {
 
 
 
+/** --offset goes with log files: one for all of them, or one each. */
+export function checkLogOffsets(a: CliArgs): void {
+  if (a.offsets.length && !a.logs.length) throw new UsageError('--offset applies to log files (logs, or --log)');
+  if (a.offsets.length > 1 && a.offsets.length !== a.logs.length) {
+    throw new UsageError(`--offset given ${a.offsets.length} times for ${a.logs.length} log files: give one for all, or one per log`);
+  }
+}
+
 function number(flag: string, v: string | undefined, min: number, max: number): number {
   if (v === undefined) throw new UsageError(`${flag} needs a value`);
   const n = Number(v);
@@ -192,10 +200,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   if (a.positional.filter((p) => p === '-').length > 1) throw new UsageError('- (standard input) can be given once');
   if (a.logs.length && !['logs', 'findings', 'incidents'].includes(a.command)) throw new UsageError(`--log does not apply to ${a.command}`);
-  if (a.offsets.length && !a.logs.length) throw new UsageError('--offset applies to log files (logs, or --log)');
-  if (a.offsets.length > 1 && a.offsets.length !== a.logs.length) {
-    throw new UsageError(`--offset given ${a.offsets.length} times for ${a.logs.length} log files: give one for all, or one per log`);
-  }
+  // For `logs` the log files are known once captures and logs are told apart (checkLogOffsets then).
+  if (a.command !== 'logs') checkLogOffsets(a);
   const parquetCommand = a.command === 'pdus' || a.command === 'findings';
   if (a.format && !(a.command === 'pdus' || (a.command === 'frames' && a.format === 'jsonl') || (a.command === 'findings' && a.format === 'parquet'))) {
     throw new UsageError(`--format ${a.format} does not apply to ${a.command}`);

@@ -9,7 +9,7 @@ import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../iscsi/index.ts';
 import { fmtRel, printable } from '../text/index.ts';
-import { EXIT, helpText, parseArgs, UsageError, USAGE } from './args.ts';
+import { checkLogOffsets, EXIT, helpText, parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
 import { Output, writeJsonArray } from './io.ts';
 import { guardStdout, isAllocationFailure, MemoryGuard, OutputError } from './exit.ts';
@@ -177,6 +177,7 @@ async function splitCapturesAndLogs(args: CliArgs): Promise<void> {
   if (captures.length === 0) throw new UsageError(`logs: none of ${args.positional.join(', ')} is a capture (pcap or pcapng, gzip-compressed or not)`);
   if (args.logs.length === 0) throw new UsageError('logs: give at least one log file beside the capture');
   args.positional = captures;
+  checkLogOffsets(args);
 }
 
 async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
