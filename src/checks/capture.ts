@@ -23,7 +23,17 @@ export function checkCapture(ctx: CheckContext): Finding[] {
   for (const s of ctx.framed.connections) {
     if (cut) break;
     for (const g of s.gaps) {
-      if (g.bytesMissing <= 0) continue; // a mid-stream start skips bytes but loses none
+      if (g.bytesMissing <= 0) {
+        // Bytes that are there but hold no PDU boundary the framer could confirm: not a loss, but
+        // PDUs in them are not decoded (a mid-stream start skips bytes too, and says nothing).
+        if (g.cause === 'lost-sync') {
+          const stream = g.dir === 'I>T' ? "initiator's" : "target's";
+          out.push(finding('unframed-bytes', 'warning', { conn: s.conn, frame: g.lossFrame }, g.lossTime, frameList([g.lossFrame, g.resyncFrame]),
+            `${fmtInt(g.bytesSkipped)} bytes of the ${stream} stream (${g.dir}) after frame ${g.lossFrame} hold no PDU boundary the framer could confirm, though the capture lost none; ${g.resyncFrame > 0 ? `framing resumed at frame ${g.resyncFrame}` : 'framing never resumed'} — PDUs in them are not decoded (a peer that misframed, or bytes that are no iSCSI)`,
+            { bytesUnframed: g.bytesSkipped, resyncFrame: g.resyncFrame, dir: g.dir }));
+        }
+        continue;
+      }
       const time = g.resyncFrame > 0 ? frameTime(ctx, s.conn, g.resyncFrame) ?? s.lastTime : s.lastTime;
       const stream = g.dir === 'I>T' ? "initiator's" : "target's";
       const resumed = g.resyncFrame > 0 ? `PDU framing resumed at frame ${g.resyncFrame}` : 'PDU framing never resumed';

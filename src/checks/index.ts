@@ -22,6 +22,8 @@ import { checkDataSegmentLimits } from './limits.ts';
 import { checkStatSN } from './statsn.ts';
 import { checkTargetPings } from './target-ping.ts';
 import { checkTmfs } from './tmf.ts';
+import { checkUnnegotiatedDigests } from './unnegotiated.ts';
+import { checkExpCmdSNAhead } from './expcmdsn.ts';
 import type { Finding } from './types.ts';
 
 export { DEFAULT_CHECK_OPTIONS, checkOptions } from './options.ts';
@@ -36,7 +38,7 @@ export { endWords, linuxError } from './format.ts';
 export const CHECKS: ReadonlyArray<(ctx: CheckContext) => Finding[]> = [
   checkNopPings, checkTargetPings, checkStatSN, checkCmdSN, checkCommands, checkTmfs, checkLoginFailures,
   checkLoginChurn, checkReinstatements, checkConnectionEnds, checkRejects, checkAsyncMessages, checkDigests, checkCapture,
-  checkDataSegmentLimits,
+  checkDataSegmentLimits, checkUnnegotiatedDigests, checkExpCmdSNAhead,
 ];
 
 export interface CheckResult {

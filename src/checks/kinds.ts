@@ -13,6 +13,10 @@ export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; ot
   { kind: 'target-ping-unanswered', severity: 'error' },
   { kind: 'ttt-echo-mismatch', severity: 'error' },
   { kind: 'statsn-gap', severity: 'warning' },
+  /** Added: two statuses sent in each other's place (15, 17, 16, 18): nothing missing. */
+  { kind: 'statsn-transposition', severity: 'warning' },
+  /** Added: one status with a wrong StatSN, the sequence going on as if it had the right one. */
+  { kind: 'statsn-wrong-value', severity: 'warning' },
   { kind: 'expstatsn-ahead', severity: 'error', otherwise: 'warning' },
   { kind: 'cmdsn-out-of-window', severity: 'warning' },
   { kind: 'command-window-closed', severity: 'warning' },
@@ -35,6 +39,10 @@ export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; ot
   { kind: 'digest-error', severity: 'error' },
   { kind: 'capture-gap', severity: 'warning' },
   { kind: 'snaplen-truncated', severity: 'info' },
+  /** Added: bytes of a stream that are in the capture but hold no PDU boundary the framer could confirm. */
+  { kind: 'unframed-bytes', severity: 'warning' },
   /** New in this revision of the contract: timestamps go backwards (told once per capture). */
   { kind: 'time-backwards', severity: 'warning' },
+  { kind: 'digest-unnegotiated', severity: 'warning' },
+  { kind: 'expcmdsn-ahead', severity: 'error' },
 ];

@@ -11,7 +11,7 @@ import type { Finding } from './types.ts';
 // Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
 // imported binding read costs a getter call.
 const { CARRIES_EXPSTATSN, OP_LOGIN_RESPONSE, OP_R2T, RESERVED_TAG, STATSN_RULE, StatSNRule, opcodeName } = codec;
-const { dataInHasStatus, expStatSN, fromTarget, isResynced, itt: ittOf, loginStatusClass, opcode, statSN } = iscsi;
+const { advancesStatSN, dataInHasStatus, expStatSN, fromTarget, isResynced, itt: ittOf, loginStatusClass, opcode, statSN } = iscsi;
 
 /**
  * StatSN per connection (RFC 7143 §4.2.2.2). Each PDU that consumes a StatSN must carry the previous
@@ -51,6 +51,9 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
     let carrierOp = 0;
     let carrierSN = 0;
     let ahead = false;
+    /** The second PDU of a transposition (-1 none), and the StatSN due after it. */
+    let swapped = -1;
+    let afterSwap = 0;
     const episodes = new Map<Cause, Episode>();
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
@@ -64,7 +67,32 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
         const consumes = rule === StatSNRule.Consumes || (rule === StatSNRule.ConsumesIfAnswer && itt_(c, i) !== RESERVED_TAG)
           || (rule === StatSNRule.ConsumesIfStatus && status_(c, i));
         if (consumes) {
-          if (known && sn !== expected) out.push(gap(conn.conn, i, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn));
+          if (i === swapped) {
+            // The second of a transposed pair, already told: the sequence goes on after both.
+            swapped = -1;
+            expected = afterSwap;
+            lastFrame = frameCol[i];
+            continue;
+          }
+          if (known && sn !== expected) {
+            // What happened, told from the status that follows: two swapped, one wrong value, or a gap.
+            const next = nextStatus(ctx, rows, k);
+            const nextSN = next >= 0 ? sn_(c, next) : undefined;
+            if (sn === add(expected, 1) && nextSN === expected) {
+              out.push(transposed(conn.conn, i, next, c, expected));
+              swapped = next;
+              afterSwap = add(expected, 2);
+              lastFrame = frameCol[i];
+              continue;
+            }
+            if (nextSN === add(expected, 1)) {
+              out.push(wrongValue(conn.conn, i, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn, frameCol[next]));
+              expected = add(expected, 1);
+              lastFrame = frameCol[i];
+              continue;
+            }
+            out.push(gap(conn.conn, i, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn));
+          }
           expected = add(sn, 1);
           known = true;
           lastFrame = frameCol[i];
@@ -116,6 +144,37 @@ interface Episode {
   esn: number;
   last: number;
   carrierFrame: number;
+}
+
+/** The next status PDU (one that consumes a StatSN) after position k of a connection's rows, -1 none. */
+function nextStatus(ctx: CheckContext, rows: Uint32Array, k: number): number {
+  const c = ctx.framed.pdus;
+  for (let j = k + 1; j < rows.length && j <= k + 4096; j++) {
+    const r = rows[j];
+    if (isResynced(c, r)) return -1;
+    if (fromTarget(c, r) && advancesStatSN(c, r) && !(opcode(c, r) === OP_LOGIN_RESPONSE && loginStatusClass(c, r) !== 0)) return r;
+  }
+  return -1;
+}
+
+/** Two status PDUs sent in each other's place: every StatSN is there, nothing is missing. */
+function transposed(conn: number, first: number, second: number, c: CheckContext['framed']['pdus'], expected: number): Finding {
+  const a = add2(expected, 1);
+  return finding('statsn-transposition', 'warning', { conn, frame: c.frame[first], row: first, field: 'statSN' }, c.time[first],
+    frameList([c.frame[first], c.frame[second]]),
+    `The target sent StatSN ${a} (${opcodeName(opcode(c, first))}, ITT ${hexTag(ittOf(c, first))}) before StatSN ${expected} (${opcodeName(opcode(c, second))}, ITT ${hexTag(ittOf(c, second))}, frame ${c.frame[second]}): two statuses swapped on the wire — nothing is missing, but an initiator that checks the order may take the first for a gap`,
+    { expected, got: a, swappedWithFrame: c.frame[second] });
+}
+
+/** One status with a wrong StatSN, the sequence going on as if it had the right one. */
+function wrongValue(conn: number, row: number, time: number, prevFrame: number, frame: number, op: number, itt: number, expected: number, got: number, nextFrame: number): Finding {
+  return finding('statsn-wrong-value', 'warning', { conn, frame, row, field: 'statSN' }, time, frameList([prevFrame, frame, nextFrame]),
+    `${opcodeName(op)} (ITT ${hexTag(itt)}) carries StatSN ${got} where ${expected} was due, and the next status goes on from ${expected} (frame ${nextFrame}): one wrong value, not a gap — nothing is missing`,
+    { expected, got });
+}
+
+function add2(s: number, n: number): number {
+  return (s + n) >>> 0;
 }
 
 function gap(conn: number, row: number, time: number, prevFrame: number, frame: number, op: number, itt: number, expected: number, got: number): Finding {

@@ -10,6 +10,7 @@ import type { Dir, PacketContext, StreamSink, TcpConnection } from '../tcp/index
 import { ConnectionFraming, DirectionFramer, NO_LUN, PduState, PduTableBuilder } from '../iscsi/index.ts';
 import type {
   CaptureSummary, ConnectionEnd, ConnectionSummary, ControlEvent, FramedCapture, FramedPdu, FramerSink, GapRecord, PduDetail, PduRow,
+  UnframedCause,
 } from '../iscsi/index.ts';
 import type { CheckOptions } from '../checks/index.ts';
 import { buildAnalysis } from './build.ts';
@@ -74,10 +75,10 @@ class IscsiConnection implements FramerSink {
     this.analyzer.addPdu(this, p);
   }
 
-  unframed(fromTarget: boolean, bytes: number, resyncFrame: number, missing: number, lossFrame: number, lossTime: number): void {
+  unframed(fromTarget: boolean, bytes: number, resyncFrame: number, missing: number, lossFrame: number, lossTime: number, cause: UnframedCause): void {
     this.unframedBytes += bytes;
-    if (missing > 0 || resyncFrame > 0) {
-      this.gaps.push({ dir: fromTarget ? 'T>I' : 'I>T', bytesMissing: missing, bytesSkipped: bytes, resyncFrame, lossFrame, lossTime });
+    if (missing > 0 || resyncFrame > 0 || cause === 'lost-sync') {
+      this.gaps.push({ dir: fromTarget ? 'T>I' : 'I>T', bytesMissing: missing, bytesSkipped: bytes, resyncFrame, lossFrame, lossTime, cause });
     }
   }
 }
@@ -314,11 +315,9 @@ export class Analyzer implements PacketSink, StreamSink {
     if (!c) return;
     const by = dir === c.initiatorSide ? 'initiator' : 'target';
     c.control.push({ kind: flag === TCP_SYN ? 'SYN' : flag === TCP_FIN ? 'FIN' : 'RST', by, frame, time });
-    if (flag === TCP_FIN) c.framers[dir]?.end();
-    if (flag === TCP_RST) {
-      c.framers[0]?.end();
-      c.framers[1]?.end();
-    }
+    // A FIN or RST ends what its sender sends; the other side's bytes already on the wire may still
+    // arrive and complete a PDU (the direction ends when the connection closes).
+    if (flag === TCP_FIN || flag === TCP_RST) c.framers[dir]?.end();
   }
 
   closed(tcp: TcpConnection): void {
@@ -515,6 +514,7 @@ function summarize(c: IscsiConnection, conn: number): ConnectionSummary {
     missingBytes: t.dirs[0].missingBytes + t.dirs[1].missingBytes,
     gaps: c.gaps,
     headerDigest: f.headerDigest < 0 ? 'unknown' : f.headerDigest ? 'CRC32C' : 'None',
+    unnegotiatedDigests: f.unnegotiatedDigests.map((u) => ({ ...u })),
     dataDigest: f.dataDigest < 0 ? 'unknown' : f.dataDigest ? 'CRC32C' : 'None',
     loginComplete: f.loginComplete,
     initiatorKeys: Object.fromEntries(f.initiatorKeys),

@@ -28,8 +28,14 @@ function perConn(ctx: IncidentContext, kinds: string[]): Map<number, number[]> {
 
 /** Header or data digest mismatches, per connection. */
 export function digestErrors(ctx: IncidentContext): Incident[] {
-  return [...perConn(ctx, ['digest-error'])].map(([conn, list]) => ctx.make('digest-errors', list, steps(ctx, list),
+  const out = [...perConn(ctx, ['digest-error'])].map(([conn, list]) => ctx.make('digest-errors', list, steps(ctx, list),
     `${plural(list.length, 'PDU')} on ${connName(conn)} failed their CRC32C digest from ${ctx.at(ctx.findings[list[0]].time)} — data was corrupted between the two iSCSI layers (NIC offload, memory, a middlebox), not by the network's TCP.`));
+  for (const [conn, list] of perConn(ctx, ['digest-unnegotiated'])) {
+    const f = ctx.findings[list[0]];
+    out.push(ctx.make('digest-errors', list, steps(ctx, list),
+      `The ${String(f.by)} on ${connName(conn)} sends ${f.sent === 'CRC32C' ? 'CRC32C' : 'no'} ${String(f.which)} digests against what the login agreed (${String(f.which) === 'data' ? 'DataDigest' : 'HeaderDigest'}=${String(f.negotiated)}) — a peer that trusts the login misframes every PDU after the first (istgt answers DataDigest=Reject and sends data digests anyway).`));
+  }
+  return out;
 }
 
 /** A connection that ended under load (requests outstanding) for a reason no other incident tells. */
@@ -83,7 +89,7 @@ export function protocolViolations(ctx: IncidentContext): Incident[] {
 
 /** What the capture itself lacks: bytes it lost, a snaplen that cut the packets. */
 export function captureLoss(ctx: IncidentContext): Incident[] {
-  const list = ctx.open('capture-gap', 'snaplen-truncated');
+  const list = ctx.open('capture-gap', 'snaplen-truncated', 'unframed-bytes', 'time-backwards');
   if (!list.length) return [];
   const gaps = list.filter((i) => ctx.findings[i].kind === 'capture-gap');
   const headline = gaps.length

@@ -13,7 +13,7 @@ export function sequenceDefects(ctx: IncidentContext): Incident[] {
   const out: Incident[] = [];
   // StatSN: jumps on one connection within a few status PDUs of each other tell one story.
   const gaps = new Map<number, number[]>();
-  for (const i of ctx.open('statsn-gap')) {
+  for (const i of ctx.open('statsn-gap', 'statsn-transposition', 'statsn-wrong-value')) {
     const c = ctx.findings[i].conn as number;
     append(gaps, c, i);
   }
@@ -66,6 +66,16 @@ export function sequenceDefects(ctx: IncidentContext): Incident[] {
     }
     out.push(ctx.make('sequence-defect', findings, chain, `${headline}.`));
   }
+  for (const i of ctx.open('expcmdsn-ahead')) {
+    const f = ctx.findings[i];
+    const conn = f.conn as number;
+    const chain: IncidentStep[] = [
+      { time: f.time, frame: f.countedFrame as number, conn, what: `the initiator sent an immediate command (CmdSN ${Number(f.expCmdSN) - 1}) that must not advance CmdSN` },
+      { time: f.time, frame: f.frame as number, conn, what: `the target answered with ExpCmdSN ${String(f.expCmdSN)}: it counted it` },
+    ];
+    out.push(ctx.make('sequence-defect', [i], chain,
+      `The target on ${connName(conn)} counted an immediate command in its ExpCmdSN (RFC 7143 §4.2.2.1 says it must not), so the initiator's next command looks old to it — a target defect (istgt does this with immediate Text and Logout); libiscsi then refuses to send and waits.`));
+  }
   for (const i of ctx.open('ttt-echo-mismatch')) {
     const f = ctx.findings[i];
     out.push(ctx.make('sequence-defect', [i], [{ time: f.time, frame: f.frame as number, conn: f.conn as number, what: f.message }],
@@ -80,7 +90,9 @@ function statSNIncident(ctx: IncidentContext, conn: number, list: number[]): Inc
   let headline: string;
   const first = fs[0];
   const back = fs.length === 2 && Number(fs[1].got) === Number(first.expected) + 1;
-  if (back) headline = `The target sent one wrong StatSN (${String(first.got)} instead of ${String(first.expected)}) on ${connName(conn)} at ${ctx.at(first.time)}, then continued in sequence`;
+  if (fs.length === 1 && first.kind === 'statsn-transposition') headline = `The target sent two statuses in each other's place on ${connName(conn)} at ${ctx.at(first.time)} (StatSN ${String(first.got)} before ${String(first.expected)}): nothing is missing`;
+  else if (fs.length === 1 && first.kind === 'statsn-wrong-value') headline = `The target sent one wrong StatSN (${String(first.got)} instead of ${String(first.expected)}) on ${connName(conn)} at ${ctx.at(first.time)}, then continued in sequence`;
+  else if (back) headline = `The target sent one wrong StatSN (${String(first.got)} instead of ${String(first.expected)}) on ${connName(conn)} at ${ctx.at(first.time)}, then continued in sequence`;
   else headline = `StatSN on ${connName(conn)} is out of sequence ${plural(fs.length, 'time')} from ${ctx.at(first.time)} — status the target skipped or repeated, or that the capture missed`;
   return ctx.make('sequence-defect', list, chain, `${headline}.`);
 }

@@ -2,6 +2,8 @@
 // summary, each iSCSI connection as TCP and the framer saw it, and the PDU table with its side
 // tables. The session model (src/sessions) and the checks are built from this.
 
+import type { UnnegotiatedDigest } from './digests.ts';
+import type { UnframedCause } from './framer.ts';
 import type { PduColumns } from './pdu-table.ts';
 
 export interface CaptureSummary {
@@ -45,6 +47,8 @@ export interface GapRecord {
   /** The last frame with bytes before the loss (or the first frame of a mid-stream start), and its time. */
   lossFrame: number;
   lossTime: number;
+  /** Why: the capture began mid-stream, it lost bytes, or bytes that are there held no PDU boundary. */
+  cause: UnframedCause;
 }
 
 /** A TCP control segment of an iSCSI connection (SYN, FIN or RST), in capture order. */
@@ -73,6 +77,8 @@ export interface ConnectionSummary {
   missingBytes: number;
   gaps: GapRecord[];
   headerDigest: 'None' | 'CRC32C' | 'unknown';
+  /** Where a side's digests, proven from the bytes, differ from what its login agreed (istgt). */
+  unnegotiatedDigests: UnnegotiatedDigest[];
   dataDigest: 'None' | 'CRC32C' | 'unknown';
   loginComplete: boolean;
   initiatorKeys: Record<string, string>;

@@ -63,7 +63,7 @@ export function bulkFramedCapture(pdus: number): FramedCapture {
   const connections: ConnectionSummary[] = Array.from({ length: conns }, (_, k) => ({
     conn: k, initiator: { address: '10.0.0.1', port: 40000 + k }, target: { address: '10.0.0.2', port: 3260 },
     firstFrame: 1, lastFrame: frame, firstTime: START, lastTime: time, synSeen: false, midstream: true,
-    pdus: 0, truncatedPdus: 0, unframedBytes: 0, missingBytes: 0, gaps: [], headerDigest: 'None', dataDigest: 'None',
+    pdus: 0, truncatedPdus: 0, unframedBytes: 0, missingBytes: 0, gaps: [], headerDigest: 'None', unnegotiatedDigests: [], dataDigest: 'None',
     loginComplete: false, initiatorKeys: {}, targetKeys: {}, isid: undefined, tsih: undefined, loginRequestTsih: undefined, cid: undefined,
     loginStatus: undefined, control: [], end: { kind: 'open' },
   }));

@@ -18,6 +18,9 @@ const FAULT: Record<string, { opcodes: string[]; check?: (row: TsvRow, f: Findin
   'target-ping-unanswered': { opcodes: ['NOP In'], check: (r, f) => Number(r['iscsi.targettransfertag']) === f.ttt },
   'ttt-echo-mismatch': { opcodes: ['NOP Out'], check: (r, f) => Number(r['iscsi.targettransfertag']) === f.ttt },
   'statsn-gap': { opcodes: [], check: (r, f) => Number(r['iscsi.statsn']) === f.got },
+  'statsn-transposition': { opcodes: [], check: (r, f) => Number(r['iscsi.statsn']) === f.got },
+  'statsn-wrong-value': { opcodes: [], check: (r, f) => Number(r['iscsi.statsn']) === f.got },
+  'expcmdsn-ahead': { opcodes: [], check: (r, f) => Number(r['iscsi.expcmdsn']) === f.expCmdSN },
   'expstatsn-ahead': { opcodes: [], check: (r, f) => Number(r['iscsi.expstatsn']) === f.expStatSN },
   'cmdsn-out-of-window': { opcodes: [], check: (r, f) => Number(r['iscsi.cmdsn']) === f.cmdSN },
   'slow-command': { opcodes: ['SCSI Command'], check: (r, f) => Number(r['iscsi.initiatortasktag']) === f.itt },
@@ -39,7 +42,7 @@ const FAULT: Record<string, { opcodes: string[]; check?: (row: TsvRow, f: Findin
 /** The field named by `field` has a column in the tsv under this name. */
 const FIELD_COLUMN: Record<string, string> = {
   statSN: 'iscsi.statsn', expStatSN: 'iscsi.expstatsn', cmdSN: 'iscsi.cmdsn', ttt: 'iscsi.targettransfertag',
-  itt: 'iscsi.initiatortasktag', dataSegmentLength: 'iscsi.datasegmentlength', maxCmdSN: 'iscsi.maxcmdsn',
+  itt: 'iscsi.initiatortasktag', dataSegmentLength: 'iscsi.datasegmentlength', maxCmdSN: 'iscsi.maxcmdsn', expCmdSN: 'iscsi.expcmdsn',
 };
 
 describe('every finding names the PDU at fault', () => {

@@ -19,6 +19,47 @@ describe('statsn-gap', () => {
     expect(g[0]).toMatchObject({ severity: 'warning', expected: 502, got: 504, frames: [r1, r2] });
   });
 
+  test('two statuses swapped on the wire (15, 17, 16, 18) are one transposition, nothing reported missing', () => {
+    const cap = new SynthCapture();
+    const s = new Conv(cap, { statSN: 14 });
+    s.login(); // 14
+    const a = s.command();
+    s.response(a.itt); // 15
+    const b = s.command();
+    const c = s.command();
+    s.statSN = 17;
+    const rc = s.response(c.itt); // 17 first …
+    s.statSN = 16;
+    const rb = s.response(b.itt); // … then 16
+    s.statSN = 18;
+    s.logout(); // 18
+    s.close();
+    const { findings } = check(cap);
+    expect(only(findings, 'statsn-gap')).toEqual([]);
+    expect(only(findings, 'statsn-wrong-value')).toEqual([]);
+    const t = only(findings, 'statsn-transposition');
+    expect(t).toHaveLength(1);
+    expect(t[0]).toMatchObject({ severity: 'warning', expected: 16, got: 17, frame: rc, frames: [rc, rb], field: 'statSN' });
+    expect(t[0].message).toMatch(/nothing is missing/);
+  });
+
+  test('one wrong StatSN, the sequence going on from the right one, is a wrong value, not a gap', () => {
+    const cap = new SynthCapture();
+    const s = new Conv(cap, { statSN: 100 });
+    s.login(); // 100
+    const a = s.command();
+    s.statSN = 777;
+    const bad = s.response(a.itt); // 777 where 101 was due
+    s.statSN = 102;
+    const b = s.command();
+    s.response(b.itt); // 102: as if the wrong one had been 101
+    s.logout();
+    s.close();
+    const { findings } = check(cap);
+    expect(only(findings, 'statsn-gap')).toEqual([]);
+    expect(only(findings, 'statsn-wrong-value').map((f) => [f.expected, f.got, f.frame])).toEqual([[101, 777, bad]]);
+  });
+
   test('R2T and NOP-In with ITT 0xffffffff carry the next StatSN without advancing it', () => {
     const cap = new SynthCapture();
     const s = new Conv(cap);
