@@ -112,7 +112,7 @@ describe('TCP reassembly and PDU framing', () => {
     expect(pdus.map((p) => p.itt)).toEqual([1, 5, 6, 7]);
     expect(pdus[1].frame).toBe(resumed[0]);
     const gaps = analysis.connections[0].gaps;
-    expect(gaps).toEqual([{ dir: 'I>T', bytesMissing: lost, bytesSkipped: lost, resyncFrame: resumed[0], lossFrame: before, lossTime: expect.any(Number) }]);
+    expect(gaps).toEqual([{ dir: 'I>T', bytesMissing: lost, bytesSkipped: lost, resyncFrame: resumed[0], lossFrame: before, lossTime: expect.any(Number), cause: 'capture-hole' }]);
   });
 
   test('a capture that starts in the middle of a PDU (no SYN) finds the first whole PDU', () => {
