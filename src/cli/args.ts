@@ -21,7 +21,7 @@ export interface CliArgs {
   help: boolean;
 }
 
-const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'incidents', 'logs', 'explain'];
+const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'incidents', 'logs', 'watch', 'explain'];
 
 /** The exit statuses, as every help text states them. */
 export const EXIT = { analysed: 0, unreadable: 1, usage: 2, outOfMemory: 3, outputFailed: 4 } as const;
@@ -45,6 +45,8 @@ export const USAGE = `usage:
                                       matching events both show; --offset S, log clock − capture clock
                                       in seconds, overrides it — once for all logs, or once per log)
   findings and incidents take --log FILE (repeatable) to tie log lines to them
+  iscsi-inspect watch       <capture|-> [--json]  (findings and incidents printed as soon as nothing
+                                      later can change them; a status line on stderr every 5 s)
   iscsi-inspect explain     "<kernel or iscsid log line>" [--json]
   iscsi-inspect <command> --help
 <capture> is a pcap or pcapng file, gzip-compressed or not; - reads it from standard input
@@ -109,6 +111,13 @@ timeline: each log's offset from the capture clock found by the events both show
 its capture time, meaning, connection, finding and incident.
 --json      one object: offsets (per log) and lines (every line, in capture-time order)
 --offset S  the log clock minus the capture clock, in seconds (once for all logs, or once per log)
+${CAPTURE_ARG}`,
+  watch: `iscsi-inspect watch <capture|-> [--json] [--port N] [--slow-ms N] …
+For a live capture (tcpdump -i eth0 -U -w - port 3260 | iscsi-inspect watch -): each finding, and each
+incident, printed as soon as nothing later in the capture can change it (an answered ping at once, an
+unanswered one when its connection has ended); a status line on stderr every 5 s (packets, PDUs, open
+connections). At the end of the input everything still open is told.
+--json      one JSON object per line: a finding ("type": "finding") or an incident ("type": "incident")
 ${CAPTURE_ARG}`,
   explain: `iscsi-inspect explain "<kernel or iscsid log line>" [--json]
 What a Linux iSCSI log line means: the iscsi_err code and name, the connection state, ping timings.

@@ -15,6 +15,7 @@ import { Output, writeJsonArray } from './io.ts';
 import { guardStdout, isAllocationFailure, MemoryGuard, OutputError } from './exit.ts';
 import type { TableWriter } from './tables.ts';
 import { captureChunks, captureName, InputError } from './sources.ts';
+import { findingText, incidentText, statusLine, Watcher } from './watch.ts';
 
 export interface Streams {
   stdout: NodeJS.WritableStream;
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
     switch (args.command) {
       case 'explain': return explain(args, out);
       case 'frames': return await frames(args, out, stderr);
+      case 'watch': return await watch(args, out, stderr);
       default: return await analysed(args, out, stderr);
     }
   } catch (e) {
@@ -178,6 +180,78 @@ async function splitCapturesAndLogs(args: CliArgs): Promise<void> {
   if (args.logs.length === 0) throw new UsageError('logs: give at least one log file beside the capture');
   args.positional = captures;
   checkLogOffsets(args);
+}
+
+/** The check thresholds given on the command line. */
+function checkThresholds(args: CliArgs): Record<string, number> {
+  return {
+    ...(args.slowMs !== undefined && { slowMs: args.slowMs }),
+    ...(args.churnLogins !== undefined && { churnLogins: args.churnLogins }),
+    ...(args.churnWindowS !== undefined && { churnWindowS: args.churnWindowS }),
+  };
+}
+
+/** iscsi-inspect watch: settled findings and incidents as they happen (see watch.ts). */
+async function watch(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {
+  out.live = true;
+  let told = 0;
+  const watcher = new Watcher({
+    finding: (f) => { told++; out.line(args.json ? JSON.stringify({ type: 'finding', ...f }) : findingText(f)); },
+    incident: (i) => { out.line(args.json ? JSON.stringify({ type: 'incident', ...i }) : incidentText(i)); },
+  }, args.churnWindowS ?? 60);
+  const guard = new MemoryGuard();
+  let current: Analyzer | undefined;
+  let open = 0;
+  let lastSnapshot = -Infinity;
+  let snapshotMs = 0;
+  let fresh = false;
+  // A snapshot costs a pass over what was read: one every 2 s while data comes (less often when they
+  // are slow), also when the input pauses — a live capture can be quiet for minutes.
+  const look = (): void => {
+    if (!current || !fresh) return;
+    const now = performance.now();
+    if (now - lastSnapshot < Math.max(2000, snapshotMs * 4)) return;
+    fresh = false;
+    const snap = current.snapshot();
+    snapshotMs = performance.now() - now;
+    lastSnapshot = performance.now();
+    open = snap.model.connections.filter((c) => c.end.kind === 'open').length;
+    watcher.tell(snap, false);
+    void out.flush();
+  };
+  const ticker = setInterval(look, 500);
+  const status = setInterval(() => { if (current) stderr(statusLine(current, open, told)); }, 5000);
+  ticker.unref?.();
+  status.unref?.();
+  try {
+    const analysis = await analyzeCaptures(sourcesOf(args.positional, out), {
+      onMerged: (m) => stderr(`iscsi-inspect: ${m}`),
+      ports: args.ports,
+      checks: checkThresholds(args),
+      afterChunk: async (a) => {
+        guard.check(a.packetCount);
+        current = a;
+        fresh = true;
+        look();
+        await out.flush();
+      },
+    });
+    clearInterval(ticker);
+    watcher.tell(analysis, true);
+    await out.flush();
+    if (guard.tripped) {
+      stderr(`iscsi-inspect: ${guard.tripped.message}`);
+      return EXIT.outOfMemory;
+    }
+    if (analysis.error) {
+      stderr(`iscsi-inspect: ${analysis.error.message}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    clearInterval(ticker);
+    clearInterval(status);
+  }
 }
 
 async function analysed(args: CliArgs, out: Output, stderr: (line: string) => void): Promise<number> {

@@ -420,11 +420,20 @@ export class Analyzer implements PacketSink, StreamSink {
 
   // ------------------------------------------------------------------ result
 
-  private framed(): FramedCapture {
+  /**
+   * The Analysis of what has been read so far, while reading goes on (a live capture): PDUs still
+   * being reassembled or held are not in it yet, and waits still open end at its last packet.
+   */
+  snapshot(): Analysis {
+    return buildAnalysis(this.framed(true), this.options.checks);
+  }
+
+  private framed(snapshot = false): FramedCapture {
     this.countLinkTypeRun(-1);
     // Number connections in order of first packet (they were numbered as they were recognised).
     const renumber = this.conns.map((c) => this.connIndex(c.index));
-    const { columns, order } = this.table.finish(renumber.some((n, i) => n !== i) ? renumber : undefined);
+    const moved = renumber.some((n, i) => n !== i) ? renumber : undefined;
+    const { columns, order } = snapshot ? this.table.snapshot(moved) : this.table.finish(moved);
     let details = this.details;
     let headerFrames = this.headerFrames;
     if (order) {

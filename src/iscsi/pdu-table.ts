@@ -148,6 +148,30 @@ export class PduTableBuilder {
     this.capacity = n;
   }
 
+  /** Exact-size copies of the columns so far, in frame order, leaving the table as it is (a live view). */
+  snapshot(renumber?: ArrayLike<number>): { columns: PduColumns; order: Uint32Array | undefined } {
+    const count = this.cols.count;
+    const src = this.cols as unknown as Record<string, Column>;
+    const order = frameOrder(this.cols.frame, count);
+    const out = { count } as PduColumns;
+    for (const [name] of COLUMNS) {
+      const col = src[name];
+      let exact: Column;
+      if (order) {
+        exact = new (col.constructor as new (n: number) => Column)(count);
+        for (let j = 0; j < count; j++) exact[j] = col[order[j]];
+      } else {
+        exact = col.slice(0, count);
+      }
+      (out as unknown as Record<string, unknown>)[name] = exact;
+    }
+    if (renumber) {
+      const conn = out.conn;
+      for (let i = 0; i < count; i++) conn[i] = renumber[conn[i]];
+    }
+    return { columns: out, order };
+  }
+
   /**
    * Exact-size columns in (frame, emission) order, with connections renumbered by `renumber`
    * (old → new index) when given. Returns the permutation applied, if any.
@@ -155,16 +179,7 @@ export class PduTableBuilder {
   finish(renumber?: ArrayLike<number>): { columns: PduColumns; order: Uint32Array | undefined } {
     const count = this.cols.count;
     const src = this.cols as unknown as Record<string, Column>;
-    let order: Uint32Array | undefined;
-    const frame = this.cols.frame;
-    for (let i = 1; i < count; i++) {
-      if (frame[i] < frame[i - 1]) {
-        order = new Uint32Array(count);
-        for (let j = 0; j < count; j++) order[j] = j;
-        order.sort((a, b) => frame[a] - frame[b] || a - b);
-        break;
-      }
-    }
+    const order = frameOrder(this.cols.frame, count);
     const out = { count } as PduColumns;
     let held = this.capacity * BYTES_PER_ROW;
     for (const [name, T] of COLUMNS) {
@@ -189,6 +204,19 @@ export class PduTableBuilder {
     }
     return { columns: out, order };
   }
+}
+
+/** The permutation that puts rows in (frame, emission) order, or undefined when they are in it. */
+function frameOrder(frame: Uint32Array, count: number): Uint32Array | undefined {
+  for (let i = 1; i < count; i++) {
+    if (frame[i] < frame[i - 1]) {
+      const order = new Uint32Array(count);
+      for (let j = 0; j < count; j++) order[j] = j;
+      order.sort((a, b) => frame[a] - frame[b] || a - b);
+      return order;
+    }
+  }
+  return undefined;
 }
 
 const BYTES_PER_ROW = COLUMNS.reduce((n, [, T]) => n + (T as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT, 0);

@@ -1,0 +1,91 @@
+// iscsi-inspect watch: findings (and incidents) printed as soon as nothing later in the capture can
+// change them — for a live capture (tcpdump -w - | iscsi-inspect watch -) — with a status line on
+// stderr every few seconds. Every few seconds the engine's Analysis of what has been read is taken
+// (Analyzer.snapshot()); a finding is told once it is settled.
+
+import type { Analysis, Analyzer, Finding, Incident } from '../engine/index.ts';
+import { fmtInt, printable } from '../text/index.ts';
+
+/**
+ * Kinds that no later packet can change once raised, as long as they do not wait on the capture's
+ * end (`then: "capture-end"`): an answered ping stays answered, a logout stays a logout. The others
+ * (an unanswered request, a login loop still growing) are settled when their connections have ended.
+ */
+const FINAL_WHEN_RAISED = new Set([
+  'nop-ping', 'target-ping', 'logout', 'tmf', 'slow-command', 'login-failure', 'reject', 'async-message',
+  'digest-error', 'statsn-gap', 'statsn-transposition', 'statsn-wrong-value', 'expstatsn-ahead', 'expcmdsn-ahead',
+  'cmdsn-out-of-window', 'ttt-echo-mismatch', 'data-segment-over-limit', 'digest-unnegotiated', 'relogin',
+  'session-reinstatement', 'closed-without-logout', 'connection-reset', 'capture-gap', 'unframed-bytes',
+]);
+
+/** Capture seconds a connection's end must be behind the newest packet before its findings are told
+ *  (a RST can follow a FIN, a late answer can come). */
+const SETTLE_S = 1;
+
+export interface WatchOutput {
+  finding(f: Finding, index: number): void;
+  incident(i: Incident): void;
+}
+
+function key(f: Finding): string {
+  return `${f.kind}|${f.conn ?? ''}|${(f.conns ?? []).slice(0, 1).join()}|${f.frame ?? f.frames[0] ?? ''}`;
+}
+
+function incidentKey(i: Incident): string {
+  return `${i.kind}|${i.chain[0]?.frame ?? ''}|${i.conns[0] ?? ''}`;
+}
+
+/** Tells settled findings and incidents once each, from successive snapshots and the final Analysis. */
+export class Watcher {
+  private readonly told = new Set<string>();
+  private readonly toldIncidents = new Set<string>();
+
+  constructor(private readonly out: WatchOutput, private readonly churnWindowS: number) {}
+
+  /** Tell what a snapshot holds that is settled; `final`: the capture has ended, everything is. */
+  tell(a: Analysis, final: boolean): void {
+    const now = a.capture.lastTime ?? 0;
+    const ended = (conn: number): boolean => {
+      const m = a.model.connections[conn];
+      return m !== undefined && m.end.kind !== 'open' && m.end.time <= now - SETTLE_S;
+    };
+    const settled = (f: Finding): boolean => {
+      if (final) return true;
+      const conns = f.conn !== undefined ? [f.conn, ...(f.conns ?? [])] : f.conns ?? [];
+      if (f.kind === 'login-churn') return f.time + Number(f.windowMs ?? 0) / 1000 + this.churnWindowS <= now;
+      if (f.then === 'capture-end') return false;
+      if (FINAL_WHEN_RAISED.has(f.kind)) return true;
+      return conns.length > 0 && conns.every(ended);
+    };
+    const settledIndex = new Set<number>();
+    a.findings.forEach((f, i) => {
+      if (!settled(f)) return;
+      settledIndex.add(i);
+      const k = key(f);
+      if (this.told.has(k)) return;
+      this.told.add(k);
+      this.out.finding(f, i);
+    });
+    for (const inc of a.incidents) {
+      if (!final && (!inc.findings.every((i) => settledIndex.has(i)) || inc.end > now - 5)) continue;
+      const k = incidentKey(inc);
+      if (this.toldIncidents.has(k)) continue;
+      this.toldIncidents.add(k);
+      this.out.incident(inc);
+    }
+  }
+}
+
+/** "12,408 packets, 3,310 PDUs, 4 connections open, 2 findings" */
+export function statusLine(analyzer: Analyzer, openConnections: number, findings: number): string {
+  return `watch: ${fmtInt(analyzer.packetCount)} packets, ${fmtInt(analyzer.pduCount)} PDUs, ${fmtInt(openConnections)} connection${openConnections === 1 ? '' : 's'} open, ${fmtInt(findings)} finding${findings === 1 ? '' : 's'} told`;
+}
+
+/** One line of text output for a finding or an incident. */
+export function findingText(f: Finding): string {
+  return `${f.severity.padEnd(7)} ${f.kind.padEnd(24)} ${f.conn !== undefined ? `conn ${f.conn}` : `conns ${(f.conns ?? []).join(',')}`}  frame ${f.frame ?? '-'}  ${printable(f.message)}`;
+}
+
+export function incidentText(i: Incident): string {
+  return `${i.severity.padEnd(7)} INCIDENT ${i.kind.padEnd(16)} conn ${i.conns.join(', ')}  ${printable(i.headline)}`;
+}
