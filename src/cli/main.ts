@@ -259,6 +259,9 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
   const path = args.positional.length === 1 ? args.positional[0] : `${args.positional[0]} and ${args.positional.length - 1} more`;
   const table = await parquetTable(args);
   const listing = args.command === 'pdus' ? new PduListing(out, args.format === 'tsv', table) : undefined;
+  if (listing) {
+    listing.onOverflow = (frame) => stderr(`iscsi-inspect: a PDU begun before frame ${frame} has not completed (its data may never come): PDUs after it are printed without waiting, so a late one may come out of frame order`);
+  }
   const guard = new MemoryGuard();
   let analyzer: Analyzer | undefined;
   const analysis = await analyzeCaptures(sourcesOf(args.positional, out), {
@@ -303,6 +306,9 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
  * `pdus` streams: each PDU is printed once no PDU of an earlier frame can still come (the engine's
  * settledFrame), so a huge capture starts printing at once and the listing stays in frame order.
  */
+/** PDUs the listing holds back waiting for the frame order to settle, at most. */
+const MAX_HELD_PDUS = 200_000;
+
 class PduListing {
   private pending: Array<{ frame: number; seq: number; rec: Record<string, unknown> }> = [];
   private seq = 0;
@@ -319,12 +325,28 @@ class PduListing {
     this.pending.push({ frame: p.frame, seq: this.seq++, rec });
   }
 
-  /** Print what has settled; connections get their final numbers (first-packet order) as they go out. */
+  /** Said once when the held PDUs had to go out before they settled. */
+  onOverflow: ((frame: number) => void) | undefined;
+  private overflowed = false;
+
+  /**
+   * Print what has settled; connections get their final numbers (first-packet order) as they go out.
+   * A PDU whose data never comes holds the mark back for good: past MAX_HELD_PDUS waiting, the oldest
+   * go out anyway (said once), so memory stays bounded and a later PDU may print out of frame order.
+   */
   async flush(analyzer: Analyzer, settled: number): Promise<void> {
     const ready = this.pending;
     ready.sort((a, b) => a.frame - b.frame || a.seq - b.seq);
+    let mark = settled;
+    if (ready.length > MAX_HELD_PDUS) {
+      mark = Math.max(mark, ready[ready.length - (MAX_HELD_PDUS >> 1)].frame);
+      if (!this.overflowed) {
+        this.overflowed = true;
+        this.onOverflow?.(settled);
+      }
+    }
     let n = 0;
-    while (n < ready.length && ready[n].frame < settled) {
+    while (n < ready.length && ready[n].frame < mark) {
       const { rec } = ready[n];
       rec.conn = analyzer.connIndex(rec.conn as number);
       if (this.table) await this.table.add(rec);
