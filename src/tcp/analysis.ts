@@ -1,5 +1,5 @@
 import type { TcpSegment } from '../net/index.ts';
-import { gtSeq, leSeq, ltSeq, OriginalsRing, UnackedRing, WatchRing } from './rings.ts';
+import { UnackedRing, WatchRing } from './rings.ts';
 
 /**
  * Wireshark 4.0's TCP sequence analysis (epan/dissectors/packet-tcp.c,
@@ -42,7 +42,6 @@ export const RETRANSMISSION_BURST_GAP = 5;
 /** Zero-window episodes longer than this are listed one by one (findings.md: tcp-zero-window). */
 export const LONG_ZERO_WINDOW = 0.1;
 const MAX_LISTED = 256;
-const MAX_ORIGINALS = 4096;
 const MAX_WATCHES = 1 << 16;
 /** Events of a connection not yet known to be wanted, held until it is (or is not). */
 export const MAX_PENDING_EVENTS = 64;
@@ -55,8 +54,8 @@ export interface RetransmissionBurst {
   lastTime: number;
   segments: number;
   bytes: number;
-  /** Longest time from a segment's first transmission to its (last) retransmission, seconds;
-   *  -1 where no first transmission was seen. */
+  /** The longest wait before a retransmission, seconds, as Wireshark's tcp.analysis.rto measures
+   *  it (from the oldest segment not yet acknowledged); -1 where none was measured. */
   longestWait: number;
   /** The most retransmissions of one segment (RTO back-offs). */
   backoffs: number;
@@ -73,27 +72,37 @@ export interface ZeroWindowEpisode {
   probes: number;
 }
 
-/** The per-direction state packet-tcp.c keeps in tcp_flow_t / tcp_analyze_seq_flow_info_t. */
+/**
+ * The per-direction state packet-tcp.c keeps in tcp_flow_t / tcp_analyze_seq_flow_info_t lives
+ * in TcpConnectionAnalysis.st (32-bit words, sequence numbers as int32 bit patterns) and .tm
+ * (times): typed arrays are read and written here for every segment, without the boxing object
+ * fields holding numbers beyond 2^30 would cost. Word offsets within one direction's block:
+ */
+const BASE_SEQ = 0;
+const BASE_SEQ_SET = 1;
+/** Highest sequence number seen + 1 (0: none yet, as in Wireshark). */
+const NEXTSEQ = 2;
+const MAXSEQTOBEACKED = 3;
+const LASTACK = 4;
+/** The last window field as sent (unscaled); 0xffffffff (-1) before any. */
+const WINDOW = 5;
+/** Window scale shift: -1 unknown, -2 known not to be used. */
+const WIN_SCALE = 6;
+const IS_FIRST_ACK = 7;
+const DUPACKNUM = 8;
+const LASTSEGMENTFLAGS = 9;
+/** The peer's ACK value at the last full compaction of `unacked`, and whether there was one. */
+const COMPACTED_AT = 10;
+const COMPACTED = 11;
+const STRIDE = 12;
+// Times per direction: when nextseq last moved, and of the last segment (lastacktime).
+const NEXTSEQ_TIME = 0;
+const LASTACK_TIME = 1;
+const TSTRIDE = 2;
+
+/** One direction's analysis beyond the hot state: figures and bounded rings. */
 export class TcpFlow {
-  baseSeq = 0;
-  baseSeqSet = false;
-  /** Highest sequence number seen + 1 (0: none yet, as in Wireshark). */
-  nextseq = 0;
-  nextseqTime = 0;
-  maxseqtobeacked = 0;
-  lastack = 0;
-  lastackTime = 0;
-  /** The last window field as sent (unscaled); 0xffffffff before any. */
-  window = 0xffffffff;
-  /** Window scale shift: -1 unknown, -2 known not to be used. */
-  winScale = -1;
-  isFirstAck = false;
-  dupacknum = 0;
-  lastnondupack = 0;
-  lastsegmentflags = 0;
   readonly unacked = new UnackedRing(MAX_UNACKED_SEGMENTS);
-  /** The peer's ACK value at the last full compaction of `unacked`. */
-  compactedAt = -1;
 
   // ---- figures of the data this side sent
   retransmittedSegments = 0;
@@ -101,7 +110,9 @@ export class TcpFlow {
   longestRetransmissionWait = -1;
   backoffs = 0;
   readonly bursts: RetransmissionBurst[] = [];
-  readonly originals = new OriginalsRing(MAX_ORIGINALS);
+  /** The segment retransmitted last, and how often in a row. */
+  chainSeq = 0;
+  chainCount = 0;
 
   // ---- figures of the window this side advertised
   zeroWindowEpisodes = 0;
@@ -127,6 +138,9 @@ export const enum Wanted {
 /** The analysis of one connection (both directions). */
 export class TcpConnectionAnalysis {
   readonly flows: [TcpFlow, TcpFlow] = [new TcpFlow(), new TcpFlow()];
+  /** Both directions' tcp_flow_t words (STRIDE each, by TcpConnection side). */
+  readonly st = Int32Array.of(0, 0, 0, 0, 0, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 0, 0, 0, 0, 0);
+  readonly tm = new Float64Array(2 * TSTRIDE);
   wanted: Wanted;
   /** Most recent SYN (without ACK): ts_mru_syn. */
   mruSyn = 0;
@@ -137,6 +151,8 @@ export class TcpConnectionAnalysis {
   attempt = -1;
   /** The side that sent that attempt's SYN. */
   attemptClient = 0;
+  /** ACK watches pending on both sides. */
+  watching = 0;
   /** Held events (9 numbers each) while Undecided. */
   pending: number[] | undefined = undefined;
   pendingDropped = 0;
@@ -144,9 +160,15 @@ export class TcpConnectionAnalysis {
   constructor(wanted: Wanted) {
     this.wanted = wanted;
   }
+
+  /** Whether a SYN with sequence number `seq` from `side` starts a new connection, as Wireshark
+   *  decides it: the side's first sequence number is known and this is not it. */
+  isOtherIsn(side: 0 | 1, seq: number): boolean {
+    const o = side * STRIDE;
+    return this.st[o + BASE_SEQ_SET] !== 0 && (seq | 0) !== this.st[o + BASE_SEQ];
+  }
 }
 
-const scratch = { wait: -1, count: 0 };
 
 /**
  * Run Wireshark's sequence analysis for one segment of `a`, sent by side `dir`; returns the event
@@ -154,8 +176,11 @@ const scratch = { wait: -1, count: 0 };
  * (tcp.window_size) in `out.win`.
  */
 export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: number, time: number, out: { win: number }): number {
+  const st = a.st, tm = a.tm;
+  const F = dir * STRIDE, R = STRIDE - F; // this direction's words, the other's
+  const FT = dir * TSTRIDE, RT = TSTRIDE - FT;
   const fwd = a.flows[dir], rev = a.flows[dir ^ 1];
-  const seq = s.seq, ack = s.ack, seglen = s.payloadWireLength, flags = s.flags, window = s.window;
+  const seq = s.seq | 0, ack = s.ack | 0, seglen = s.payloadWireLength, flags = s.flags, window = s.window;
   const synFinRst = flags & (SYN | FIN | RST);
   const synFin = flags & (SYN | FIN);
 
@@ -164,156 +189,146 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
   // then goes back to the highest in-order sequence number (issue 17616).
   if (flags & SYN) {
     if ((flags & ACK) === 0) {
-      if (fwd.baseSeqSet && seq === fwd.baseSeq) fwd.nextseq = fwd.maxseqtobeacked;
-    } else if (fwd.baseSeqSet && seq !== fwd.baseSeq) {
-      fwd.baseSeq = seq; // issue 16944
+      if (st[F + BASE_SEQ_SET] !== 0 && seq === st[F + BASE_SEQ]) st[F + NEXTSEQ] = st[F + MAXSEQTOBEACKED];
+    } else if (st[F + BASE_SEQ_SET] !== 0 && seq !== st[F + BASE_SEQ]) {
+      st[F + BASE_SEQ] = seq; // issue 16944
     }
   }
-
-  if (!fwd.baseSeqSet) {
-    fwd.baseSeq = flags & SYN ? seq : (seq - 1) >>> 0;
-    fwd.baseSeqSet = true;
+  if (st[F + BASE_SEQ_SET] === 0) {
+    st[F + BASE_SEQ] = flags & SYN ? seq : seq - 1;
+    st[F + BASE_SEQ_SET] = 1;
   }
-  if (!rev.baseSeqSet && flags & ACK) {
-    rev.baseSeq = (ack - 1) >>> 0;
-    rev.baseSeqSet = true;
+  if (st[R + BASE_SEQ_SET] === 0 && flags & ACK) {
+    st[R + BASE_SEQ] = ack - 1;
+    st[R + BASE_SEQ_SET] = 1;
   }
 
+  const nextseq0 = st[F + NEXTSEQ];
+  const lastack0 = st[F + LASTACK];
+  const window0 = st[F + WINDOW];
+  const revLastack = st[R + LASTACK];
   let f = 0;
   finishedFwd: {
-    if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
+    if (seglen === 1 && seq === nextseq0 && st[R + WINDOW] === 0) {
       f |= ZERO_WINDOW_PROBE;
       break finishedFwd;
     }
     if (window === 0 && synFinRst === 0) f |= ZERO_WINDOW;
-    if (fwd.nextseq !== 0 && gtSeq(seq, fwd.nextseq) && (flags & RST) === 0) f |= LOST_PACKET;
-    if (seglen <= 1 && seq === ((fwd.nextseq - 1) >>> 0) && synFinRst === 0) f |= KEEP_ALIVE;
-    const repeats = seglen === 0 && seq === fwd.nextseq && ack === fwd.lastack && synFinRst === 0;
-    if (repeats && window !== 0 && window !== fwd.window) f |= WINDOW_UPDATE;
-    if (seglen > 0 && rev.winScale !== -1 && synFinRst === 0) {
-      const shift = rev.isFirstAck || rev.winScale === -2 ? 0 : rev.winScale;
-      if (((seq + seglen) >>> 0) === ((rev.lastack + ((rev.window << shift) >>> 0)) >>> 0)) f |= WINDOW_FULL;
-    }
-    if (repeats && window !== 0 && window === fwd.window && rev.lastsegmentflags & KEEP_ALIVE) {
-      f |= KEEP_ALIVE_ACK;
-      break finishedFwd;
-    }
-    if (repeats && window === 0 && window === fwd.window && rev.lastsegmentflags & ZERO_WINDOW_PROBE) {
-      f |= ZERO_WINDOW_PROBE_ACK;
-      break finishedFwd;
-    }
-    if (repeats && window !== 0 && window === fwd.window) {
-      fwd.dupacknum = fwd.dupacknum === -1 ? 1 : fwd.dupacknum + 1;
-      f |= DUPLICATE_ACK;
+    if (nextseq0 !== 0 && ((nextseq0 - seq) | 0) < 0 && (flags & RST) === 0) f |= LOST_PACKET;
+    if (synFinRst !== 0) break finishedFwd; // what follows never applies to SYN, FIN or RST
+    if (seglen <= 1 && seq === ((nextseq0 - 1) | 0)) f |= KEEP_ALIVE;
+    if (seglen === 0) {
+      if (seq !== nextseq0 || ack !== lastack0) break finishedFwd;
+      // Repeats the last sequence and ACK numbers.
+      if (window !== 0 && window !== window0) f |= WINDOW_UPDATE;
+      if (window !== window0) break finishedFwd;
+      if (window !== 0) {
+        if (st[R + LASTSEGMENTFLAGS] & KEEP_ALIVE) {
+          f |= KEEP_ALIVE_ACK;
+        } else {
+          st[F + DUPACKNUM] = st[F + DUPACKNUM] === -1 ? 1 : st[F + DUPACKNUM] + 1;
+          f |= DUPLICATE_ACK;
+        }
+      } else if (st[R + LASTSEGMENTFLAGS] & ZERO_WINDOW_PROBE) {
+        f |= ZERO_WINDOW_PROBE_ACK;
+      }
+    } else {
+      const rs = st[R + WIN_SCALE];
+      if (rs !== -1) {
+        const shift = st[R + IS_FIRST_ACK] !== 0 || rs === -2 ? 0 : rs;
+        if (((seq + seglen) | 0) === ((revLastack + (st[R + WINDOW] << shift)) | 0)) f |= WINDOW_FULL;
+      }
     }
   }
 
-  if (ack !== fwd.lastack) {
-    fwd.lastnondupack = frame;
-    fwd.dupacknum = 0;
-  }
+  if (ack !== lastack0) st[F + DUPACKNUM] = 0;
 
-  if (rev.maxseqtobeacked !== 0 && gtSeq(ack, rev.maxseqtobeacked) && flags & ACK) {
+  const revMax = st[R + MAXSEQTOBEACKED];
+  if (revMax !== 0 && ((revMax - ack) | 0) < 0 && flags & ACK) {
     // Plain unsigned comparison here, as in the C code.
-    if (rev.maxseqtobeacked > rev.nextseq) {
-      rev.maxseqtobeacked = rev.nextseq;
+    if (revMax >>> 0 > st[R + NEXTSEQ] >>> 0) {
+      st[R + MAXSEQTOBEACKED] = st[R + NEXTSEQ];
       f |= ACK_LOST_PACKET;
     } else {
-      if (rev.dupacknum === 0) f |= ACK_LOST_PACKET;
-      rev.dupacknum = -1;
+      if (st[R + DUPACKNUM] === 0) f |= ACK_LOST_PACKET;
+      st[R + DUPACKNUM] = -1;
     }
   }
 
+  let rto = -1;
   if ((seglen > 0 || synFin !== 0) && (f & KEEP_ALIVE) === 0) {
-    retransmissionType: {
-      let seqNotAdvanced = fwd.nextseq !== 0 && ltSeq(seq, fwd.nextseq);
-      // Data starting one byte before nextseq follows a zero-window probe: new data.
-      if (seglen > 1 && ((fwd.nextseq - 1) >>> 0) === seq) seqNotAdvanced = false;
-      if (seglen > 0 && rev.lastack !== 0 && leSeq((seq + seglen) >>> 0, rev.lastack)) {
-        f |= SPURIOUS_RETRANSMISSION;
-        break retransmissionType;
-      }
+    let seqNotAdvanced = nextseq0 !== 0 && ((seq - nextseq0) | 0) < 0;
+    // Data starting one byte before nextseq follows a zero-window probe: new data.
+    if (seqNotAdvanced && seglen > 1 && ((nextseq0 - 1) | 0) === seq) seqNotAdvanced = false;
+    if (seglen > 0 && revLastack !== 0 && ((seq + seglen - revLastack) | 0) <= 0) {
+      f |= SPURIOUS_RETRANSMISSION;
+    } else if (seqNotAdvanced) {
       // Times are compared as Wireshark's unsigned nanosecond deltas: a negative one is huge.
-      let t = time - rev.lastackTime;
-      if (seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && t >= 0 && t < FAST_RETRANSMISSION_WINDOW) {
+      const sinceAck = time - tm[RT + LASTACK_TIME];
+      const sinceNext = time - tm[FT + NEXTSEQ_TIME];
+      if (st[R + DUPACKNUM] >= 2 && revLastack === seq && sinceAck >= 0 && sinceAck < FAST_RETRANSMISSION_WINDOW) {
         f |= FAST_RETRANSMISSION;
-        break retransmissionType;
-      }
-      t = time - fwd.nextseqTime;
-      const threshold = a.firstRtt !== 0 ? a.firstRtt : OOO_THRESHOLD;
-      if (seqNotAdvanced && t >= 0 && t < threshold && fwd.nextseq !== ((seq + seglen + (synFin !== 0 ? 1 : 0)) >>> 0)) {
+      } else if (sinceNext >= 0 && sinceNext < (a.firstRtt !== 0 ? a.firstRtt : OOO_THRESHOLD)
+        && nextseq0 !== ((seq + seglen + (synFin !== 0 ? 1 : 0)) | 0)) {
         f |= OUT_OF_ORDER;
-        break retransmissionType;
+      } else {
+        f |= RETRANSMISSION;
+        rto = fwd.unacked.size > 0 ? time - fwd.unacked.oldestTime() : sinceNext;
       }
-      if (seqNotAdvanced) f |= RETRANSMISSION;
     }
   }
 
-  let nextseq = (seq + seglen) >>> 0;
+  let nextseq = (seq + seglen) | 0;
   if (seglen > 0 || synFin !== 0) {
     // Wireshark counts SYN and FIN only for segments it adds to its (bounded) unacked list.
-    if (synFin !== 0) {
-      if (fwd.unacked.push((nextseq + 1) >>> 0)) nextseq = (nextseq + 1) >>> 0;
-      else if (fwd.compactedAt !== rev.lastack) {
-        fwd.compactedAt = rev.lastack;
-        fwd.unacked.compact(rev.lastack);
-        if (fwd.unacked.push((nextseq + 1) >>> 0)) nextseq = (nextseq + 1) >>> 0;
-      }
-    } else if (!fwd.unacked.push(nextseq) && fwd.compactedAt !== rev.lastack) {
-      fwd.compactedAt = rev.lastack;
-      fwd.unacked.compact(rev.lastack);
-      fwd.unacked.push(nextseq);
+    const ual = synFin !== 0 ? (nextseq + 1) | 0 : nextseq;
+    let added = fwd.unacked.push(ual, time);
+    if (!added && (st[F + COMPACTED] === 0 || st[F + COMPACTED_AT] !== revLastack)) {
+      st[F + COMPACTED] = 1;
+      st[F + COMPACTED_AT] = revLastack;
+      fwd.unacked.compact(revLastack);
+      added = fwd.unacked.push(ual, time);
     }
+    if (added) nextseq = ual;
   }
-  const highest = fwd.nextseq;
-  if ((gtSeq(nextseq, fwd.nextseq) || fwd.nextseq === 0) && (f & ZERO_WINDOW_PROBE) === 0) {
-    fwd.nextseq = nextseq;
-    fwd.nextseqTime = time;
+  if ((f & ZERO_WINDOW_PROBE) === 0) {
+    if (((st[F + NEXTSEQ] - nextseq) | 0) < 0 || st[F + NEXTSEQ] === 0) {
+      st[F + NEXTSEQ] = nextseq;
+      tm[FT + NEXTSEQ_TIME] = time;
+    }
+    if (seq === st[F + MAXSEQTOBEACKED] || st[F + MAXSEQTOBEACKED] === 0) st[F + MAXSEQTOBEACKED] = st[F + NEXTSEQ];
   }
-  if ((seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) && (f & ZERO_WINDOW_PROBE) === 0) {
-    fwd.maxseqtobeacked = fwd.nextseq;
-  }
-  fwd.window = window;
-  fwd.lastack = ack;
-  fwd.lastackTime = time;
-  fwd.lastsegmentflags = f;
-  rev.unacked.popAcked(ack);
+  st[F + WINDOW] = window;
+  st[F + LASTACK] = ack;
+  tm[FT + LASTACK_TIME] = time;
+  st[F + LASTSEGMENTFLAGS] = f;
+  if (rev.unacked.size > 0) rev.unacked.popAcked(ack);
 
   // ---- dissect_tcp after the analysis: the window as shown, the handshake, window scaling.
-  out.win = (flags & SYN) === 0 && fwd.winScale >= 0 ? (window << fwd.winScale) >>> 0 : window;
-  if (s.windowScale >= 0) fwd.winScale = s.windowScale;
+  const ws = st[F + WIN_SCALE];
+  out.win = (flags & SYN) === 0 && ws >= 0 ? (window << ws) >>> 0 : window;
+  if (s.windowScale >= 0) st[F + WIN_SCALE] = s.windowScale;
   if (flags & SYN) {
-    fwd.isFirstAck = true;
+    st[F + IS_FIRST_ACK] = 1;
     if ((flags & ACK) === 0) {
       a.mruSyn = time;
       a.hasMruSyn = true;
     }
+    // verify_tcp_window_scaling: scaling is used only where both SYNs offered it.
+    if (st[F + WIN_SCALE] === -1) {
+      st[F + WIN_SCALE] = -2;
+      st[R + WIN_SCALE] = -2;
+    } else if (flags & ACK && st[R + WIN_SCALE] === -2) {
+      st[F + WIN_SCALE] = -2;
+    }
   } else if (flags & ACK) {
     if (a.hasMruSyn && a.firstRtt === 0) a.firstRtt = time - a.mruSyn;
-    fwd.isFirstAck = false;
-  }
-  if (flags & SYN) {
-    // verify_tcp_window_scaling: scaling is used only where both SYNs offered it.
-    if (fwd.winScale === -1) {
-      fwd.winScale = -2;
-      rev.winScale = -2;
-    } else if (flags & ACK && rev.winScale === -2) {
-      fwd.winScale = -2;
-    }
+    st[F + IS_FIRST_ACK] = 0;
   }
 
   // ---- our figures
-  if (seglen > 0) {
-    if (f & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION)) {
-      retransmitted(fwd, seq, seglen, frame, time);
-    } else if ((f & (OUT_OF_ORDER | ZERO_WINDOW_PROBE)) === 0 && (highest === 0 || gtSeq(nextseq, highest))) {
-      // First transmission. Where the segments before it never reached the capture, they were
-      // sent about now: their retransmission's wait counts from here.
-      if (f & LOST_PACKET) fwd.originals.push(highest, seq, time);
-      fwd.originals.push(highest !== 0 && ltSeq(seq, highest) ? highest : seq, nextseq, time);
-    }
-  }
-  if (flags & ACK) rev.originals.popAcked(ack);
+  if (f === 0 && !fwd.zwOpen && !rev.zwOpen && synFinRst === 0) return 0;
+  if (seglen > 0 && f & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION)) retransmitted(fwd, seq, seglen, frame, time, rto);
   // An episode runs from a zero-window segment to the side's next segment with a window again
   // (SYN and RST segments say nothing about it).
   if (rev.zwOpen && f & (ZERO_WINDOW_PROBE | KEEP_ALIVE)) rev.zwProbes++;
@@ -337,12 +352,16 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
   return ev;
 }
 
-function retransmitted(fl: TcpFlow, seq: number, len: number, frame: number, time: number): void {
+function retransmitted(fl: TcpFlow, seq: number, len: number, frame: number, time: number, rto: number): void {
   fl.retransmittedSegments++;
   fl.retransmittedBytes += len;
-  fl.originals.resend(seq, len, time, scratch);
-  if (scratch.wait > fl.longestRetransmissionWait) fl.longestRetransmissionWait = scratch.wait;
-  if (scratch.count > fl.backoffs) fl.backoffs = scratch.count;
+  if (fl.chainCount > 0 && seq === fl.chainSeq) fl.chainCount++;
+  else {
+    fl.chainSeq = seq;
+    fl.chainCount = 1;
+  }
+  if (rto > fl.longestRetransmissionWait) fl.longestRetransmissionWait = rto;
+  if (fl.chainCount > fl.backoffs) fl.backoffs = fl.chainCount;
   const bursts = fl.bursts;
   let b = bursts.length > 0 ? bursts[bursts.length - 1] : undefined;
   if (!b || (time - b.lastTime >= RETRANSMISSION_BURST_GAP && bursts.length < MAX_LISTED)) {
@@ -353,8 +372,8 @@ function retransmitted(fl: TcpFlow, seq: number, len: number, frame: number, tim
   b.lastTime = time;
   b.segments++;
   b.bytes += len;
-  if (scratch.wait > b.longestWait) b.longestWait = scratch.wait;
-  if (scratch.count > b.backoffs) b.backoffs = scratch.count;
+  if (rto > b.longestWait) b.longestWait = rto;
+  if (fl.chainCount > b.backoffs) b.backoffs = fl.chainCount;
 }
 
 function closeZeroWindow(fl: TcpFlow, frame: number, time: number): void {

@@ -6,11 +6,11 @@ export interface TcpDirectionFigures {
   /** Segments with payload that Wireshark calls retransmissions (fast and spurious ones too). */
   retransmittedSegments: number;
   retransmittedBytes: number;
-  /** Longest time from a segment's first transmission to its last retransmission, seconds; -1
-   *  where none was measured. Where the capture missed the first transmission (the capture is on
-   *  the receiving side), it counts from the segment that showed the gap. */
+  /** The longest wait before a retransmission, seconds: Wireshark's tcp.analysis.rto (from the
+   *  oldest segment not yet acknowledged, for retransmissions that are neither fast nor spurious);
+   *  -1 where there was none. */
   longestRetransmissionWait: number;
-  /** The most retransmissions of one segment (RTO back-offs). */
+  /** The most retransmissions in a row of one segment (RTO back-offs). */
   backoffs: number;
   /** Retransmissions less than RETRANSMISSION_BURST_GAP apart, one entry per burst. */
   bursts: RetransmissionBurst[];

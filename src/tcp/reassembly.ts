@@ -240,8 +240,14 @@ export class TcpReassembler {
 
     const a = conn.analysis;
     if (a !== undefined) {
-      if (conn.ignored && a.wanted === Wanted.Undecided) conn.analysis = undefined;
-      else this.analyze(conn, a, dir, s, ctx);
+      if (conn.ignored && a.wanted === Wanted.Undecided) {
+        conn.analysis = undefined;
+      } else {
+        // analyzeSegment is too big to be inlined here; what follows it is rare, so kept out of
+        // this function (which must stay small enough for its lookup to be inlined).
+        const ev = analyzeSegment(a, dir, s, ctx.frame, ctx.time, this.win);
+        if (ev !== 0 || a.watching !== 0) this.analyzed(conn, a, dir, ev, s, ctx);
+      }
     }
 
     if (syn) {
@@ -286,7 +292,7 @@ export class TcpReassembler {
     // Traffic of no interest is forgotten once it ends: a capture of a million short connections
     // (a scan, a busy web server beside the storage) must not fill memory with them.
     if (conn.ignored && conn.finished) this.forget(conn);
-    this.sweep(ctx);
+    if (this.idleHead !== undefined || this.holding.size !== 0) this.sweep(ctx);
     return conn;
   }
 
@@ -331,7 +337,9 @@ export class TcpReassembler {
       this.sink.acked?.(conn, dir, token, d.peerAckFrame, d.peerAckTime);
       return true;
     }
-    return a.flows[dir].watches.push(target, token);
+    if (!a.flows[dir].watches.push(target, token)) return false;
+    a.watching++;
+    return true;
   }
 
   /** The events table (frame order). Complete after `finish()`. */
@@ -386,8 +394,8 @@ export class TcpReassembler {
 
   // ------------------------------------------------------------------ analysis
 
-  private analyze(conn: TcpConnection, a: TcpConnectionAnalysis, dir: Dir, s: TcpSegment, ctx: PacketContext): void {
-    const ev = analyzeSegment(a, dir, s, ctx.frame, ctx.time, this.win);
+  /** A segment with events, or an ACK that may end watches. */
+  private analyzed(conn: TcpConnection, a: TcpConnectionAnalysis, dir: Dir, ev: number, s: TcpSegment, ctx: PacketContext): void {
     if (ev !== 0) {
       if (a.wanted === Wanted.Kept) {
         this.eventTable.add(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time);
@@ -400,7 +408,10 @@ export class TcpReassembler {
     }
     if (s.flags & TCP_ACK) {
       const w = a.flows[dir ^ 1].watches;
-      while (w.size > 0 && seqDiff(s.ack, w.frontSeq()) >= 0) this.sink.acked?.(conn, (dir ^ 1) as Dir, w.shift(), ctx.frame, ctx.time);
+      while (w.size > 0 && seqDiff(s.ack, w.frontSeq()) >= 0) {
+        a.watching--;
+        this.sink.acked?.(conn, (dir ^ 1) as Dir, w.shift(), ctx.frame, ctx.time);
+      }
     }
   }
 
@@ -423,10 +434,7 @@ export class TcpReassembler {
     const a = conn.analysis;
     // As Wireshark splits conversations: a SYN whose sequence number is not the flow's first one
     // starts a new connection; one repeating it is a retransmission, even after the end.
-    if (a) {
-      const f = a.flows[side];
-      return f.baseSeqSet && s.seq !== f.baseSeq;
-    }
+    if (a) return a.isOtherIsn(side, s.seq);
     const d = conn.dirs[side];
     if (!d.synSeen) return conn.finished || d.started;
     return s.seq !== d.isn || conn.finished;
@@ -702,7 +710,10 @@ export class TcpReassembler {
       a.pending = undefined;
       for (const side of [0, 1] as const) {
         const w = a.flows[side].watches;
-        while (w.size > 0) this.sink.acked?.(conn, side, w.shift(), 0, conn.lastTime);
+        while (w.size > 0) {
+          a.watching--;
+          this.sink.acked?.(conn, side, w.shift(), 0, conn.lastTime);
+        }
       }
     }
     this.sink.closed(conn);
