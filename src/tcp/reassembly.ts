@@ -292,7 +292,7 @@ export class TcpReassembler {
     // Traffic of no interest is forgotten once it ends: a capture of a million short connections
     // (a scan, a busy web server beside the storage) must not fill memory with them.
     if (conn.ignored && conn.finished) this.forget(conn);
-    if (this.idleHead !== undefined || this.holding.size !== 0) this.sweep(ctx);
+    if (this.idleHead !== undefined || this.heldSegmentsTotal !== 0) this.sweep(ctx);
     return conn;
   }
 
@@ -642,7 +642,7 @@ export class TcpReassembler {
       this.forget(c);
       c = this.idleHead;
     }
-    if (++this.packetsSinceSweep < 4096 || this.holding.size === 0) return;
+    if (this.heldSegmentsTotal === 0 || ++this.packetsSinceSweep < 4096) return;
     this.packetsSinceSweep = 0;
     for (const h of this.holding) {
       if (ctx.time - h.lastTime <= IDLE_TIMEOUT) continue;
