@@ -25,8 +25,8 @@ export interface TcpRun {
 }
 
 export interface TcpRunOptions extends TcpReassemblerOptions {
-  /** Called for each data delivery (e.g. to set ACK watches); return nothing. */
-  onData?: (r: TcpReassembler, conn: TcpConnection, dir: Dir, b: Uint8Array, off: number, len: number, frame: number) => void;
+  /** Called after each delivery of data or of missing bytes (e.g. to set ACK watches). */
+  onStream?: (r: TcpReassembler, conn: TcpConnection, dir: Dir) => void;
   /** Capture bytes are fed in chunks of this size (default: all at once). */
   chunk?: number;
 }
@@ -40,14 +40,16 @@ export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [326
     if (!v) m.set(c.id, (v = [0, 0]));
     v[dir] += n;
   };
-  // eslint-disable-next-line prefer-const
-  let r: TcpReassembler;
+  let r: TcpReassembler | undefined;
   const sink: StreamSink = {
-    data(c, dir, b, off, len, frame) {
+    data(c, dir, _b, _off, len) {
       bump(out.delivered, c, dir, len);
-      options.onData?.(r, c, dir, b, off, len, frame);
+      if (r) options.onStream?.(r, c, dir);
     },
-    missing(c, dir, n) { bump(out.missing, c, dir, n); },
+    missing(c, dir, n) {
+      bump(out.missing, c, dir, n);
+      if (r) options.onStream?.(r, c, dir);
+    },
     control() {},
     closed(c) {
       out.conns.set(c.id, c);
@@ -58,7 +60,8 @@ export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [326
     conflict(c, dir, bytes, used, firstFrame, laterFrame) { out.conflicts.push({ conn: c.id, dir, bytes, used, firstFrame, laterFrame }); },
     capped(c, dir, limit, frame) { out.capped.push({ conn: c.id, dir, limit, frame }); },
   };
-  r = new TcpReassembler(sink, options);
+  const re = new TcpReassembler(sink, options);
+  r = re;
   const seg = newTcpSegment();
   const ctx: PacketContext = { frame: 0, time: 0, fileOffset: 0, dataOffset: 0 };
   const reader = new CaptureReader({
@@ -72,14 +75,14 @@ export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [326
       ctx.time = p.tsSec + p.tsNsec * 1e-9;
       ctx.fileOffset = p.fileOffset;
       ctx.dataOffset = p.dataOffset;
-      r.segment(seg, p.data, ctx);
+      re.segment(seg, p.data, ctx);
     },
   });
   const step = options.chunk ?? bytes.length;
   for (let o = 0; o < bytes.length; o += step) reader.push(bytes.subarray(o, Math.min(bytes.length, o + step)));
   reader.end();
-  r.finish(ctx);
-  return { ...out, events: r.events(), attempts: r.attempts(), reassembler: r };
+  re.finish(ctx);
+  return { ...out, events: re.events(), attempts: re.attempts(), reassembler: re };
 }
 
 export function runTcpFile(path: string, options?: TcpRunOptions): TcpRun {
@@ -117,6 +120,8 @@ export function tsharkEvents(r: TsvRow): string[] {
 
 export interface EventRow {
   frame: number;
+  /** Our TcpConnection id; tshark's tcp.stream (both count connections in order of first packet). */
+  stream: number;
   events: string[];
   seq: number;
   ack: number;
@@ -127,7 +132,7 @@ export interface EventRow {
 export function ourEventRows(e: TcpEvents): EventRow[] {
   const rows: EventRow[] = [];
   for (let i = 0; i < e.count; i++) {
-    rows.push({ frame: e.frame[i], events: tcpEventNames(e.flags[i]), seq: e.seq[i], ack: e.ack[i], len: e.len[i], win: e.win[i] });
+    rows.push({ frame: e.frame[i], stream: e.tcpConn[i], events: tcpEventNames(e.flags[i]), seq: e.seq[i], ack: e.ack[i], len: e.len[i], win: e.win[i] });
   }
   return rows;
 }
@@ -139,7 +144,7 @@ export function tsharkEventRows(rows: TsvRow[], streams?: Set<string>): EventRow
     if (!r['tcp.stream'] || (streams && !streams.has(r['tcp.stream']))) continue;
     const events = tsharkEvents(r);
     if (events.length === 0) continue;
-    out.push({ frame: Number(r['frame.number']), events, seq: Number(r['tcp.seq']), ack: Number(r['tcp.ack']), len: Number(r['tcp.len']), win: Number(r['tcp.window_size']) });
+    out.push({ frame: Number(r['frame.number']), stream: Number(r['tcp.stream']), events, seq: Number(r['tcp.seq']), ack: Number(r['tcp.ack']), len: Number(r['tcp.len']), win: Number(r['tcp.window_size']) });
   }
   return out;
 }
