@@ -226,7 +226,7 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
         if (st[R + LASTSEGMENTFLAGS] & KEEP_ALIVE) {
           f |= KEEP_ALIVE_ACK;
         } else {
-          st[F + DUPACKNUM] = st[F + DUPACKNUM] === -1 ? 1 : st[F + DUPACKNUM] + 1;
+          st[F + DUPACKNUM]++;
           f |= DUPLICATE_ACK;
         }
       } else if (st[R + LASTSEGMENTFLAGS] & ZERO_WINDOW_PROBE) {
@@ -243,16 +243,12 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
 
   if (ack !== lastack0) st[F + DUPACKNUM] = 0;
 
+  // An ACK beyond what the other side was seen to send; from then on, beyond its highest
+  // sequence number. (Later Wireshark versions flag this once per loss; 4.0 on every such ACK.)
   const revMax = st[R + MAXSEQTOBEACKED];
   if (revMax !== 0 && ((revMax - ack) | 0) < 0 && flags & ACK) {
-    // Plain unsigned comparison here, as in the C code.
-    if (revMax >>> 0 > st[R + NEXTSEQ] >>> 0) {
-      st[R + MAXSEQTOBEACKED] = st[R + NEXTSEQ];
-      f |= ACK_LOST_PACKET;
-    } else {
-      if (st[R + DUPACKNUM] === 0) f |= ACK_LOST_PACKET;
-      st[R + DUPACKNUM] = -1;
-    }
+    f |= ACK_LOST_PACKET;
+    st[R + MAXSEQTOBEACKED] = st[R + NEXTSEQ];
   }
 
   let rto = -1;
