@@ -4,7 +4,6 @@ import { describe, expect, test } from 'vitest';
 import { AttemptAnswer, attemptsByPortal, LONG_ZERO_WINDOW } from '../../src/tcp/index.ts';
 import type { Dir, TcpConnection } from '../../src/tcp/index.ts';
 import { runTcpFile } from './support.ts';
-import type { TcpRun } from './support.ts';
 
 /**
  * Connection attempts, zero-window episodes, retransmission back-offs and the ACK watch against
@@ -166,7 +165,7 @@ describe('ACK watch: did the target TCP acknowledge the NOP-Out? (tcpfacts.py no
       });
       expect(todo.every((t) => t.set)).toBe(true);
       const got = new Map(r.acked.map((a) => [a.token, a.frame]));
-      expect(pings.map((p, i) => got.get(i))).toEqual(pings.map((p) => (p.acked_by_target_tcp ? p.ack_frame : 0)));
+      expect(pings.map((_p, i) => got.get(i))).toEqual(pings.map((p) => (p.acked_by_target_tcp ? p.ack_frame : 0)));
       expect(r.acked).toHaveLength(pings.length);
     });
   }

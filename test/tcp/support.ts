@@ -22,6 +22,8 @@ export interface TcpRun {
   /** Bytes handed to the sink per connection id and side (missing bytes as their count). */
   delivered: Map<number, [number, number]>;
   missing: Map<number, [number, number]>;
+  /** With `collect`: the streams as text (one char per byte; '?' for a missing one). */
+  bytes: Map<number, [string, string]>;
 }
 
 export interface TcpRunOptions extends TcpReassemblerOptions {
@@ -29,11 +31,20 @@ export interface TcpRunOptions extends TcpReassemblerOptions {
   onStream?: (r: TcpReassembler, conn: TcpConnection, dir: Dir) => void;
   /** Capture bytes are fed in chunks of this size (default: all at once). */
   chunk?: number;
+  /** Keep the bytes delivered (in `bytes`, per connection id and side; missing bytes as '?'). */
+  collect?: boolean;
+  /** Called as each segment is fed, before it is (to act as the layer above would). */
+  beforeSegment?: (r: TcpReassembler, frame: number) => void;
 }
 
 export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [3260] }): TcpRun {
   const out: Omit<TcpRun, 'events' | 'attempts' | 'reassembler'> = {
-    figures: new Map(), conns: new Map(), acked: [], conflicts: [], capped: [], skipped: new Map(), delivered: new Map(), missing: new Map(),
+    figures: new Map(), conns: new Map(), acked: [], conflicts: [], capped: [], skipped: new Map(), delivered: new Map(), missing: new Map(), bytes: new Map(),
+  };
+  const keep = (c: TcpConnection, dir: Dir, text: string): void => {
+    let v = out.bytes.get(c.id);
+    if (!v) out.bytes.set(c.id, (v = ['', '']));
+    v[dir] += text;
   };
   const bump = (m: Map<number, [number, number]>, c: TcpConnection, dir: Dir, n: number): void => {
     let v = m.get(c.id);
@@ -42,12 +53,14 @@ export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [326
   };
   let r: TcpReassembler | undefined;
   const sink: StreamSink = {
-    data(c, dir, _b, _off, len) {
+    data(c, dir, b, off, len) {
       bump(out.delivered, c, dir, len);
+      if (options.collect) keep(c, dir, String.fromCharCode(...b.subarray(off, off + len)));
       if (r) options.onStream?.(r, c, dir);
     },
     missing(c, dir, n) {
       bump(out.missing, c, dir, n);
+      if (options.collect) keep(c, dir, '?'.repeat(n));
       if (r) options.onStream?.(r, c, dir);
     },
     control() {},
@@ -75,6 +88,7 @@ export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [326
       ctx.time = p.tsSec + p.tsNsec * 1e-9;
       ctx.fileOffset = p.fileOffset;
       ctx.dataOffset = p.dataOffset;
+      options.beforeSegment?.(re, p.frame);
       re.segment(seg, p.data, ctx);
     },
   });
