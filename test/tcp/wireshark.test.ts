@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { RETRANSMISSION_BURST_GAP } from '../../src/tcp/index.ts';
+import { CAPTURES, sharedCaptures } from '../support/shared.ts';
 import { ourEventRows, readTsv, runTcpFile, tsharkEventRows } from './support.ts';
 import type { TcpRun } from './support.ts';
 import type { TsvRow } from '../support/shared.ts';
@@ -57,6 +58,18 @@ describe('TCP events equal tshark 4.0 frame for frame', () => {
       'retransmission', 'rst', 'spurious-retransmission', 'syn', 'syn-ack', 'window-full', 'window-update', 'zero-window',
     ]));
   });
+});
+
+describe('the shared captures: events equal tshark 4.0 (its rows with an event, in fixtures/tcp/shared)', () => {
+  for (const cap of sharedCaptures()) {
+    test(cap, () => {
+      // nonstandard-port.pcap's iSCSI runs on 3261; the others on 3260.
+      const r = runTcpFile(join(CAPTURES, cap), { ports: [3260, 3261] });
+      const theirs = tsharkEventRows(readTsv(join(FIXTURES, 'shared', `${cap}.tcpflags.tsv`)));
+      expect(theirs.length).toBeGreaterThan(0);
+      expect(ourEventRows(r.events)).toEqual(theirs);
+    });
+  }
 });
 
 describe('connection figures agree with tshark', () => {

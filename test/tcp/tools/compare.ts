@@ -3,7 +3,7 @@
 import { readTsv, runTcpFile, ourEventRows, tsharkEventRows } from '../support.ts';
 
 for (const cap of process.argv.slice(2)) {
-  const run = runTcpFile(cap, { ports: [3260] });
+  const run = runTcpFile(cap, { ports: (process.env.PORTS ?? '3260').split(',').map(Number) });
   const ours = ourEventRows(run.events);
   const theirs = tsharkEventRows(readTsv(`${cap}.tcpflags.tsv`));
   const byFrame = new Map(theirs.map((r) => [r.frame, r]));
