@@ -135,11 +135,20 @@ export const enum Wanted {
   Kept = 1,
 }
 
+function initialFlowWords(): Int32Array {
+  const st = new Int32Array(2 * STRIDE);
+  for (const o of [0, STRIDE]) {
+    st[o + WINDOW] = -1; // Wireshark starts from G_MAXUINT32
+    st[o + WIN_SCALE] = -1;
+  }
+  return st;
+}
+
 /** The analysis of one connection (both directions). */
 export class TcpConnectionAnalysis {
   readonly flows: [TcpFlow, TcpFlow] = [new TcpFlow(), new TcpFlow()];
   /** Both directions' tcp_flow_t words (STRIDE each, by TcpConnection side). */
-  readonly st = Int32Array.of(0, 0, 0, 0, 0, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 0, 0, 0, 0, 0);
+  readonly st = initialFlowWords();
   readonly tm = new Float64Array(2 * TSTRIDE);
   wanted: Wanted;
   /** Most recent SYN (without ACK): ts_mru_syn. */
