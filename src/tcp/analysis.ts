@@ -193,24 +193,7 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
   const synFinRst = flags & (SYN | FIN | RST);
   const synFin = flags & (SYN | FIN);
 
-  // dissect_tcp, before the analysis: a SYN repeating the flow's first sequence number is the
-  // same connection (a different one started a new connection, see TcpReassembler); Wireshark
-  // then goes back to the highest in-order sequence number (issue 17616).
-  if (flags & SYN) {
-    if ((flags & ACK) === 0) {
-      if (st[F + BASE_SEQ_SET] !== 0 && seq === st[F + BASE_SEQ]) st[F + NEXTSEQ] = st[F + MAXSEQTOBEACKED];
-    } else if (st[F + BASE_SEQ_SET] !== 0 && seq !== st[F + BASE_SEQ]) {
-      st[F + BASE_SEQ] = seq; // issue 16944
-    }
-  }
-  if (st[F + BASE_SEQ_SET] === 0) {
-    st[F + BASE_SEQ] = flags & SYN ? seq : seq - 1;
-    st[F + BASE_SEQ_SET] = 1;
-  }
-  if (st[R + BASE_SEQ_SET] === 0 && flags & ACK) {
-    st[R + BASE_SEQ] = ack - 1;
-    st[R + BASE_SEQ_SET] = 1;
-  }
+  if (flags & SYN || st[F + BASE_SEQ_SET] === 0 || st[R + BASE_SEQ_SET] === 0) baseSeqs(st, F, R, seq, ack, flags);
 
   const nextseq0 = st[F + NEXTSEQ];
   const lastack0 = st[F + LASTACK];
@@ -312,14 +295,51 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
   // ---- dissect_tcp after the analysis: the window as shown, the handshake, window scaling.
   const ws = st[F + WIN_SCALE];
   out.win = (flags & SYN) === 0 && ws >= 0 ? (window << ws) >>> 0 : window;
-  if (s.windowScale >= 0) st[F + WIN_SCALE] = s.windowScale;
+  if (flags & SYN || s.windowScale >= 0) {
+    handshake(a, st, F, R, flags, s.windowScale, time);
+  } else if (flags & ACK) {
+    if (a.firstRtt === 0 && a.hasMruSyn) a.firstRtt = time - a.mruSyn;
+    st[F + IS_FIRST_ACK] = 0;
+  }
+
+  // ---- our figures
+  if (f === 0 && synFinRst === 0 && !fwd.zwOpen && !rev.zwOpen) return 0;
+  return figures(fwd, rev, f, flags, seq, seglen, window, frame, time, rto);
+}
+
+/** A SYN (or a segment from a side with no base sequence number yet): dissect_tcp's conversation
+ *  checks before the analysis, and the analysis' base sequence numbers. */
+function baseSeqs(st: Int32Array, F: number, R: number, seq: number, ack: number, flags: number): void {
+  // A SYN repeating the flow's first sequence number is the same connection (a different one
+  // started a new connection, see TcpReassembler); Wireshark then goes back to the highest
+  // in-order sequence number (issue 17616).
+  if (flags & SYN) {
+    if ((flags & ACK) === 0) {
+      if (st[F + BASE_SEQ_SET] !== 0 && seq === st[F + BASE_SEQ]) st[F + NEXTSEQ] = st[F + MAXSEQTOBEACKED];
+    } else if (st[F + BASE_SEQ_SET] !== 0 && seq !== st[F + BASE_SEQ]) {
+      st[F + BASE_SEQ] = seq; // issue 16944
+    }
+  }
+  if (st[F + BASE_SEQ_SET] === 0) {
+    st[F + BASE_SEQ] = flags & SYN ? seq : seq - 1;
+    st[F + BASE_SEQ_SET] = 1;
+  }
+  if (st[R + BASE_SEQ_SET] === 0 && flags & ACK) {
+    st[R + BASE_SEQ] = ack - 1;
+    st[R + BASE_SEQ_SET] = 1;
+  }
+}
+
+/** After the analysis of a SYN or a segment with a Window Scale option: the handshake RTT's start,
+ *  the window scale (verify_tcp_window_scaling: used only where both SYNs offered it). */
+function handshake(a: TcpConnectionAnalysis, st: Int32Array, F: number, R: number, flags: number, windowScale: number, time: number): void {
+  if (windowScale >= 0) st[F + WIN_SCALE] = windowScale;
   if (flags & SYN) {
     st[F + IS_FIRST_ACK] = 1;
     if ((flags & ACK) === 0) {
       a.mruSyn = time;
       a.hasMruSyn = true;
     }
-    // verify_tcp_window_scaling: scaling is used only where both SYNs offered it.
     if (st[F + WIN_SCALE] === -1) {
       st[F + WIN_SCALE] = -2;
       st[R + WIN_SCALE] = -2;
@@ -327,12 +347,13 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
       st[F + WIN_SCALE] = -2;
     }
   } else if (flags & ACK) {
-    if (a.hasMruSyn && a.firstRtt === 0) a.firstRtt = time - a.mruSyn;
+    if (a.firstRtt === 0 && a.hasMruSyn) a.firstRtt = time - a.mruSyn;
     st[F + IS_FIRST_ACK] = 0;
   }
+}
 
-  // ---- our figures
-  if (f === 0 && !fwd.zwOpen && !rev.zwOpen && synFinRst === 0) return 0;
+/** Figures of a segment with events (or while a zero window is open), and its event bits. */
+function figures(fwd: TcpFlow, rev: TcpFlow, f: number, flags: number, seq: number, seglen: number, window: number, frame: number, time: number, rto: number): number {
   if (seglen > 0 && f & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION)) retransmitted(fwd, seq, seglen, frame, time, rto);
   // An episode runs from a zero-window segment to the side's next segment with a window again
   // (SYN and RST segments say nothing about it).
