@@ -65,7 +65,7 @@ export function isSupportedLinkType(linkType: number): boolean {
  */
 export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: number, out: TcpSegment, wireLen = -1): SkipReason {
   const end = off + len;
-  const wireEnd = wireLen < 0 ? Infinity : off + (wireLen > len ? wireLen : len);
+
   let p = off;
   let etherType: number;
   switch (linkType) {
@@ -133,7 +133,7 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
     // A zero total length is what TCP segmentation offload leaves in captures taken on the sender.
     if (total === 0) total = end - p;
     if (total < ihl) return SkipReason.Malformed;
-    if (p + total > wireEnd) return SkipReason.LengthExceedsPacket;
+    if (wireLen >= 0 && p + total > off + (wireLen > len ? wireLen : len)) return SkipReason.LengthExceedsPacket;
     out.ipVersion = 4;
     out.src0 = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
     out.dst0 = ((b[p + 16] << 24) | (b[p + 17] << 16) | (b[p + 18] << 8) | b[p + 19]) >>> 0;
@@ -145,7 +145,7 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
     if (b[p] >> 4 !== 6) return SkipReason.Malformed;
     let payloadLen = (b[p + 4] << 8) | b[p + 5];
     if (payloadLen === 0) payloadLen = end - p - 40; // jumbogram or offload: trust the capture
-    if (p + 40 + payloadLen > wireEnd) return SkipReason.LengthExceedsPacket;
+    if (wireLen >= 0 && p + 40 + payloadLen > off + (wireLen > len ? wireLen : len)) return SkipReason.LengthExceedsPacket;
     out.ipVersion = 6;
     out.src0 = readU32(b, p + 8);
     out.src1 = readU32(b, p + 12);
@@ -190,12 +190,12 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
   out.ack = readU32(b, tcp + 8);
   out.flags = b[tcp + 13] | ((b[tcp + 12] & 1) << 8);
   out.window = (b[tcp + 14] << 8) | b[tcp + 15];
-  out.windowScale = -1;
-  out.mss = -1;
-  out.sackPermitted = false;
-  out.sackBlocks = 0;
   const payload = tcp + dataOffset;
-  if (dataOffset > 20) readOptions(b, tcp + 20, payload < end ? payload : end, out);
+  if (dataOffset > 20) {
+    readOptions(b, tcp + 20, payload < end ? payload : end, out);
+  } else if (out.optionsRead) {
+    clearOptions(out);
+  }
   const wire = ipPayloadEnd - payload;
   if (wire < 0) return SkipReason.Malformed;
   out.payloadWireLength = wire;
@@ -210,6 +210,8 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
 /** The options TCP analysis needs (RFC 9293 §3.1 layout: kind, length, value). A malformed option
  *  ends the walk, as in Wireshark; what was read before it stands. */
 function readOptions(b: Uint8Array, p: number, end: number, out: TcpSegment): void {
+  clearOptions(out);
+  out.optionsRead = true;
   while (p < end) {
     const kind = b[p];
     if (kind === 0) return; // End of Option List
@@ -226,6 +228,14 @@ function readOptions(b: Uint8Array, p: number, end: number, out: TcpSegment): vo
     }
     p += n;
   }
+}
+
+function clearOptions(out: TcpSegment): void {
+  out.windowScale = -1;
+  out.mss = -1;
+  out.sackPermitted = false;
+  out.sackBlocks = 0;
+  out.optionsRead = false;
 }
 
 function readU32(b: Uint8Array, o: number): number {

@@ -26,6 +26,8 @@ export interface TcpSegment {
   sackPermitted: boolean;
   /** Number of SACK blocks in a SACK option (0 when none). */
   sackBlocks: number;
+  /** The options above were read from this segment's header (false: it had none, all unset). */
+  optionsRead: boolean;
   /** Where the captured payload starts in the packet buffer. */
   payloadOffset: number;
   /** Payload bytes present in the capture. */
@@ -39,7 +41,7 @@ export interface TcpSegment {
 export function newTcpSegment(): TcpSegment {
   return {
     ipVersion: 4, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-    srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, windowScale: -1, mss: -1, sackPermitted: false, sackBlocks: 0,
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, windowScale: -1, mss: -1, sackPermitted: false, sackBlocks: 0, optionsRead: false,
     payloadOffset: 0, payloadLength: 0, payloadWireLength: 0, headerTruncated: false,
   };
 }

@@ -185,6 +185,70 @@ export class TcpConnectionAnalysis {
  * (tcp.window_size) in `out.win`.
  */
 export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: number, time: number, out: { win: number }): number {
+  const st = a.st;
+  const F = dir === 0 ? 0 : STRIDE;
+  const seq = s.seq | 0, seglen = s.payloadWireLength, flags = s.flags, window = s.window;
+  // Most segments continue their stream in order: new data (more than one byte), or an ACK that
+  // moves on. Of all the checks below only a full window, an ACK beyond what was seen and a
+  // spurious retransmission can apply to them; they take the short way, with the same result.
+  if ((flags & (SYN | FIN | RST)) === 0 && seq === st[F + NEXTSEQ] && seq !== 0 && window !== 0 && s.windowScale < 0
+    && (seglen > 1 || (seglen === 0 && (s.ack | 0) !== st[F + LASTACK])) && st[STRIDE - F + BASE_SEQ_SET] !== 0) {
+    return inOrder(a, st, dir, F, seq, s.ack | 0, seglen, flags, window, frame, time, out);
+  }
+  return anySegment(a, dir, s, frame, time, out);
+}
+
+/** analyzeSegment for a segment that continues its stream in order (see there). */
+function inOrder(a: TcpConnectionAnalysis, st: Int32Array, dir: 0 | 1, F: number, seq: number, ack: number, seglen: number, flags: number, window: number, frame: number, time: number, out: { win: number }): number {
+  const R = STRIDE - F;
+  const tm = a.tm, FT = dir * TSTRIDE;
+  const revLastack = st[R + LASTACK];
+  let f = 0;
+  if (seglen > 0) {
+    const rs = st[R + WIN_SCALE];
+    if (rs !== -1) {
+      const shift = st[R + IS_FIRST_ACK] !== 0 || rs === -2 ? 0 : rs;
+      if (((seq + seglen) | 0) === ((revLastack + (st[R + WINDOW] << shift)) | 0)) f |= WINDOW_FULL;
+    }
+  }
+  if (ack !== st[F + LASTACK]) st[F + DUPACKNUM] = 0;
+  const revMax = st[R + MAXSEQTOBEACKED];
+  if (revMax !== 0 && ((revMax - ack) | 0) < 0 && flags & ACK) {
+    f |= ACK_LOST_PACKET;
+    st[R + MAXSEQTOBEACKED] = st[R + NEXTSEQ];
+  }
+  const fwd = dir === 0 ? a.flows[0] : a.flows[1];
+  const rev = dir === 0 ? a.flows[1] : a.flows[0];
+  if (seglen > 0) {
+    if (revLastack !== 0 && ((seq + seglen - revLastack) | 0) <= 0) f |= SPURIOUS_RETRANSMISSION;
+    const nextseq = (seq + seglen) | 0;
+    if (!fwd.unacked.push(nextseq, time) && (st[F + COMPACTED] === 0 || st[F + COMPACTED_AT] !== revLastack)) {
+      st[F + COMPACTED] = 1;
+      st[F + COMPACTED_AT] = revLastack;
+      fwd.unacked.compact(revLastack);
+      fwd.unacked.push(nextseq, time);
+    }
+    st[F + NEXTSEQ] = nextseq;
+    tm[FT + NEXTSEQ_TIME] = time;
+  }
+  if (seq === st[F + MAXSEQTOBEACKED] || st[F + MAXSEQTOBEACKED] === 0) st[F + MAXSEQTOBEACKED] = st[F + NEXTSEQ];
+  st[F + WINDOW] = window;
+  st[F + LASTACK] = ack;
+  tm[FT + LASTACK_TIME] = time;
+  st[F + LASTSEGMENTFLAGS] = f;
+  rev.unacked.popAcked(ack);
+  const ws = st[F + WIN_SCALE];
+  out.win = ws >= 0 ? (window << ws) >>> 0 : window;
+  if (flags & ACK) {
+    if (a.firstRtt === 0 && a.hasMruSyn) a.firstRtt = time - a.mruSyn;
+    st[F + IS_FIRST_ACK] = 0;
+  }
+  if (f === 0 && !fwd.zwOpen && !rev.zwOpen) return 0;
+  return figures(fwd, rev, f, flags, seq, seglen, window, frame, time, -1);
+}
+
+/** analyzeSegment for any segment: tcp_analyze_sequence_number step by step. */
+function anySegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: number, time: number, out: { win: number }): number {
   const st = a.st, tm = a.tm;
   const F = dir * STRIDE, R = STRIDE - F; // this direction's words, the other's
   const FT = dir * TSTRIDE, RT = TSTRIDE - FT;
@@ -290,7 +354,7 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
   st[F + LASTACK] = ack;
   tm[FT + LASTACK_TIME] = time;
   st[F + LASTSEGMENTFLAGS] = f;
-  if (rev.unacked.size > 0) rev.unacked.popAcked(ack);
+  rev.unacked.popAcked(ack);
 
   // ---- dissect_tcp after the analysis: the window as shown, the handshake, window scaling.
   const ws = st[F + WIN_SCALE];

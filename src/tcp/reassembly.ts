@@ -185,6 +185,7 @@ function seqDiff(a: number, b: number): number {
 export class TcpReassembler {
   private readonly buckets = new Map<number, TcpConnection>();
   private last: TcpConnection | undefined;
+  private lookedUpSide: 0 | 1 = 0;
   private nextId = 0;
   /** Connections not yet closed: what finish() must flush. */
   private readonly open = new Set<TcpConnection>();
@@ -214,7 +215,7 @@ export class TcpReassembler {
     let conn = this.lookup(s);
     // The last ACK or a stray RST of a connection already forgotten: not a new connection.
     if (!conn && (s.flags & TCP_SYN) === 0 && s.payloadWireLength === 0 && this.forgotten.has(this.hash(s))) return undefined;
-    let side: -1 | 0 | 1 = conn ? conn.sideOf(s) : -1;
+    let side: -1 | 0 | 1 = conn ? this.lookedUpSide : -1;
     const syn = (s.flags & TCP_SYN) !== 0;
     if (conn && side >= 0 && syn && (s.flags & TCP_ACK) === 0 && this.isNewIncarnation(conn, side as Dir, s)) {
       this.close(conn);
@@ -723,12 +724,21 @@ export class TcpReassembler {
     return tupleHash(s.src0 ^ s.src1 ^ s.src2 ^ s.src3, s.srcPort, s.dst0 ^ s.dst1 ^ s.dst2 ^ s.dst3, s.dstPort);
   }
 
+  /** The connection of `s` (its side in lookedUpSide), or undefined. */
   private lookup(s: TcpSegment): TcpConnection | undefined {
     const last = this.last;
-    if (last && !last.closed && last.sideOf(s) >= 0) return last;
+    if (last && !last.closed) {
+      const side = last.sideOf(s);
+      if (side >= 0) {
+        this.lookedUpSide = side as Dir;
+        return last;
+      }
+    }
     for (let c = this.buckets.get(this.hash(s)); c; c = c.nextInBucket) {
-      if (c.sideOf(s) >= 0) {
+      const side = c.sideOf(s);
+      if (side >= 0) {
         this.last = c;
+        this.lookedUpSide = side as Dir;
         return c;
       }
     }

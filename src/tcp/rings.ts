@@ -33,18 +33,25 @@ export class UnackedRing {
   private next = new Int32Array(0);
   private time = new Float64Array(0);
   private head = 0;
+  /** next.length - 1 (the length is a power of two). */
+  private mask = -1;
+  /** Entries that fit before growing (or refusing, at `max`). */
+  private room = 0;
   size = 0;
 
   constructor(private readonly max: number) {}
 
   /** false when `max` segments are held already (Wireshark then stops adding them too). */
   push(nextSeq: number, time: number): boolean {
-    if (this.size >= this.max) return false;
-    if (this.size === this.next.length) this.grow();
-    const i = (this.head + this.size) & (this.next.length - 1);
+    const n = this.size;
+    if (n >= this.room) {
+      if (n >= this.max) return false;
+      this.grow();
+    }
+    const i = (this.head + n) & this.mask;
     this.next[i] = nextSeq;
     this.time[i] = time;
-    this.size++;
+    this.size = n + 1;
     return true;
   }
 
@@ -55,11 +62,16 @@ export class UnackedRing {
 
   /** Drop the segments at the front that `ack` covers. */
   popAcked(ack: number): void {
-    const a = this.next, m = a.length - 1;
-    while (this.size > 0 && ((a[this.head] - ack) | 0) <= 0) {
-      this.head = (this.head + 1) & m;
-      this.size--;
-    }
+    let n = this.size;
+    if (n === 0 || ((this.next[this.head] - ack) | 0) > 0) return;
+    const a = this.next, m = this.mask;
+    let h = this.head;
+    do {
+      h = (h + 1) & m;
+      n--;
+    } while (n > 0 && ((a[h] - ack) | 0) <= 0);
+    this.head = h;
+    this.size = n;
   }
 
   /** Drop every segment `ack` covers, wherever it is. */
@@ -88,6 +100,8 @@ export class UnackedRing {
     this.next = b;
     this.time = t;
     this.head = 0;
+    this.mask = n - 1;
+    this.room = Math.min(n, this.max);
   }
 }
 
