@@ -117,8 +117,8 @@ export class WatchRing {
 
   /** false when the ring is full. */
   push(ackSeq: number, token: number): boolean {
+    if (this.size >= this.max) return false;
     if (this.size === this.ackSeq.length) {
-      if (this.ackSeq.length >= this.max) return false;
       const n = Math.max(MIN_CAP, this.ackSeq.length * 2);
       const m = this.ackSeq.length - 1;
       const a = new Int32Array(n), t = new Float64Array(n);
