@@ -9,7 +9,16 @@ export const enum SkipReason {
   Truncated = 4,
   Fragment = 5,
   Malformed = 6,
+  /** The IPv4 Total Length or IPv6 Payload Length claims more bytes than the packet had on the wire
+   *  (its original length): a lie, not a snaplen cut. Only known where the caller gives that length. */
+  LengthExceedsPacket = 7,
+  /** More IPv6 extension headers than MAX_EXTENSION_HEADERS before the TCP header. */
+  ExtensionHeaderLimit = 8,
 }
+
+/** IPv6 extension headers followed before giving up: RFC 8200 allows each kind once (twice for
+ *  destination options), so a real packet has far fewer; a crafted one must not keep us walking. */
+export const MAX_EXTENSION_HEADERS = 17;
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -50,10 +59,13 @@ export function isSupportedLinkType(linkType: number): boolean {
 /**
  * Decode link, IP and TCP headers of one captured packet into `out` (reused: no allocation).
  * `len` is the captured length; the TCP payload's length on the wire comes from the IP header,
- * so a snaplen cut shows as `payloadLength < payloadWireLength`.
+ * so a snaplen cut shows as `payloadLength < payloadWireLength`. `wireLen` is the packet's length
+ * on the wire (the record's original length): where given, an IP length beyond it is reported as
+ * LengthExceedsPacket instead of passing for a snaplen cut.
  */
-export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: number, out: TcpSegment): SkipReason {
+export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: number, out: TcpSegment, wireLen = -1): SkipReason {
   const end = off + len;
+
   let p = off;
   let etherType: number;
   switch (linkType) {
@@ -121,6 +133,7 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
     // A zero total length is what TCP segmentation offload leaves in captures taken on the sender.
     if (total === 0) total = end - p;
     if (total < ihl) return SkipReason.Malformed;
+    if (wireLen >= 0 && p + total > off + (wireLen > len ? wireLen : len)) return SkipReason.LengthExceedsPacket;
     out.ipVersion = 4;
     out.src0 = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
     out.dst0 = ((b[p + 16] << 24) | (b[p + 17] << 16) | (b[p + 18] << 8) | b[p + 19]) >>> 0;
@@ -132,6 +145,7 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
     if (b[p] >> 4 !== 6) return SkipReason.Malformed;
     let payloadLen = (b[p + 4] << 8) | b[p + 5];
     if (payloadLen === 0) payloadLen = end - p - 40; // jumbogram or offload: trust the capture
+    if (wireLen >= 0 && p + 40 + payloadLen > off + (wireLen > len ? wireLen : len)) return SkipReason.LengthExceedsPacket;
     out.ipVersion = 6;
     out.src0 = readU32(b, p + 8);
     out.src1 = readU32(b, p + 12);
@@ -147,7 +161,7 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
     // Extension headers: hop-by-hop, routing, destination options, mobility (8-octet units) and
     // AH (4-octet units). A fragment header means the TCP segment is split: skip the packet.
     for (let hops = 0; next !== 6; hops++) {
-      if (hops > 16) return SkipReason.Malformed;
+      if (hops >= MAX_EXTENSION_HEADERS) return SkipReason.ExtensionHeaderLimit;
       if (next === 0 || next === 43 || next === 60 || next === 135) {
         if (q + 2 > end) return SkipReason.Truncated;
         next = b[q];
@@ -175,7 +189,13 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
   out.seq = readU32(b, tcp + 4);
   out.ack = readU32(b, tcp + 8);
   out.flags = b[tcp + 13] | ((b[tcp + 12] & 1) << 8);
+  out.window = (b[tcp + 14] << 8) | b[tcp + 15];
   const payload = tcp + dataOffset;
+  if (dataOffset > 20) {
+    readOptions(b, tcp + 20, payload < end ? payload : end, out);
+  } else if (out.optionsRead) {
+    clearOptions(out);
+  }
   const wire = ipPayloadEnd - payload;
   if (wire < 0) return SkipReason.Malformed;
   out.payloadWireLength = wire;
@@ -185,6 +205,37 @@ export function decodeTcp(linkType: number, b: Uint8Array, off: number, len: num
   // The TCP header itself cut by the snaplen: ports and sequence are known, the payload is not.
   out.headerTruncated = payload > end;
   return SkipReason.None;
+}
+
+/** The options TCP analysis needs (RFC 9293 §3.1 layout: kind, length, value). A malformed option
+ *  ends the walk, as in Wireshark; what was read before it stands. */
+function readOptions(b: Uint8Array, p: number, end: number, out: TcpSegment): void {
+  clearOptions(out);
+  out.optionsRead = true;
+  while (p < end) {
+    const kind = b[p];
+    if (kind === 0) return; // End of Option List
+    if (kind === 1) { p++; continue; } // No-Operation
+    if (p + 1 >= end) return;
+    const n = b[p + 1];
+    if (n < 2 || p + n > end) return;
+    switch (kind) {
+      case 2: if (n === 4) out.mss = (b[p + 2] << 8) | b[p + 3]; break;
+      case 3: if (n === 3) out.windowScale = b[p + 2] > 14 ? 14 : b[p + 2]; break;
+      case 4: out.sackPermitted = true; break;
+      case 5: out.sackBlocks = (n - 2) >> 3; break;
+      default: break;
+    }
+    p += n;
+  }
+}
+
+function clearOptions(out: TcpSegment): void {
+  out.windowScale = -1;
+  out.mss = -1;
+  out.sackPermitted = false;
+  out.sackBlocks = 0;
+  out.optionsRead = false;
 }
 
 function readU32(b: Uint8Array, o: number): number {

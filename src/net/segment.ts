@@ -14,8 +14,20 @@ export interface TcpSegment {
   dstPort: number;
   seq: number;
   ack: number;
-  /** TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10 …). */
+  /** TCP flags (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10 … NS 0x100). */
   flags: number;
+  /** The window field as sent (not scaled: the scale factor is known only from the handshake). */
+  window: number;
+  /** Window Scale option (RFC 7323) shift count, capped at 14 as the RFC says; -1 when absent. */
+  windowScale: number;
+  /** Maximum Segment Size option; -1 when absent. */
+  mss: number;
+  /** SACK-Permitted option present (RFC 2018). */
+  sackPermitted: boolean;
+  /** Number of SACK blocks in a SACK option (0 when none). */
+  sackBlocks: number;
+  /** The options above were read from this segment's header (false: it had none, all unset). */
+  optionsRead: boolean;
   /** Where the captured payload starts in the packet buffer. */
   payloadOffset: number;
   /** Payload bytes present in the capture. */
@@ -29,7 +41,7 @@ export interface TcpSegment {
 export function newTcpSegment(): TcpSegment {
   return {
     ipVersion: 4, src0: 0, src1: 0, src2: 0, src3: 0, dst0: 0, dst1: 0, dst2: 0, dst3: 0,
-    srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0,
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, windowScale: -1, mss: -1, sackPermitted: false, sackBlocks: 0, optionsRead: false,
     payloadOffset: 0, payloadLength: 0, payloadWireLength: 0, headerTruncated: false,
   };
 }

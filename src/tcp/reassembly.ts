@@ -1,5 +1,10 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/index.ts';
 import type { TcpSegment } from '../net/index.ts';
+import { analyzeSegment, endZeroWindows, MAX_PENDING_EVENTS, TcpConnectionAnalysis, Wanted } from './analysis.ts';
+import { AttemptAnswer, TcpAttemptTableBuilder } from './attempts.ts';
+import type { TcpAttempts } from './attempts.ts';
+import { TcpEventFlag, TcpEventTableBuilder } from './events.ts';
+import type { TcpEvents } from './events.ts';
 
 /** Where the packet being fed came from; set by the caller before each `segment()` call. */
 export interface PacketContext {
@@ -19,8 +24,32 @@ export interface StreamSink {
   missing(conn: TcpConnection, dir: Dir, n: number, frame: number, time: number): void;
   /** SYN, FIN or RST seen from `dir` (in capture order, with the packet's frame and time). */
   control(conn: TcpConnection, dir: Dir, flag: number, frame: number, time: number): void;
-  /** A connection's entry is closed for good (port reuse, or `finish()`); flush what it holds. */
+  /** A connection's entry is closed for good (port reuse, idle, or `finish()`); flush what it holds. */
   closed(conn: TcpConnection): void;
+  /**
+   * The other side's TCP acknowledged the byte before stream position `watchAck` was given, in
+   * `frame`; frame 0 when the connection ended first (never acknowledged).
+   */
+  acked?(conn: TcpConnection, dir: Dir, token: number, frame: number, time: number): void;
+  /**
+   * A segment overlapping bytes already held carried `bytes` different bytes; the copy seen first
+   * (`firstFrame`) is the one used, as everywhere in this reassembler (`laterFrame` is discarded).
+   */
+  conflict?(conn: TcpConnection, dir: Dir, bytes: number, used: 'first' | 'last', firstFrame: number, laterFrame: number): void;
+  /**
+   * Out-of-order data reached a limit, so the reassembler stopped waiting for the bytes before it:
+   * they are reported missing although they might still have come.
+   */
+  capped?(conn: TcpConnection, dir: Dir, limit: HeldLimit, frame: number, time: number): void;
+}
+
+/** Which bound on out-of-order data was reached: this direction's, or all connections' together. */
+export type HeldLimit = 'direction-segments' | 'direction-bytes' | 'total-segments' | 'total-bytes';
+
+export interface TcpReassemblerOptions {
+  /** Ports whose connections are analysed and kept from their first packet (iSCSI: 3260, --port).
+   *  Other connections' events are held until `keep()` or dropped once they are `ignored`. */
+  ports?: Iterable<number>;
 }
 
 export type Dir = 0 | 1;
@@ -28,8 +57,18 @@ export type Dir = 0 | 1;
 /** Out-of-order data held per direction before we call the missing bytes lost. */
 const MAX_HELD_BYTES = 16 << 20;
 const MAX_HELD_SEGMENTS = 4096;
-/** And over all connections together: a crafted capture can open many connections that all wait. */
+/** And over all connections together: a crafted capture can open many connections that all wait.
+ *  Bytes count each segment's bookkeeping too (a held 1-byte segment costs a few hundred bytes). */
 const MAX_HELD_TOTAL = 256 << 20;
+const MAX_HELD_SEGMENTS_TOTAL = 1 << 16;
+const HELD_SEGMENT_COST = 256;
+/** Connections that carry no iSCSI (no payload taken by the layer above, or ignored) are forgotten
+ *  after this long without a packet (capture time, seconds: longer than Linux's SYN back-off),
+ *  or, oldest first, while more than MAX_UNTAKEN are open. */
+const IDLE_TIMEOUT = 120;
+const MAX_UNTAKEN = 1 << 14;
+/** Conflicting overlaps reported per direction (the rest are counted). */
+const MAX_CONFLICT_REPORTS = 256;
 
 interface HeldSegment {
   seq: number;
@@ -56,9 +95,13 @@ export class TcpDirection {
   missingBytes = 0;
   finFrame = 0;
   rstFrame = 0;
-  /** Highest sequence number the peer acknowledged (proves what was sent). */
+  /** Highest sequence number the peer acknowledged (proves what was sent), and where. */
   peerAck = 0;
   peerAckValid = false;
+  peerAckFrame = 0;
+  peerAckTime = 0;
+  /** Overlapping segments whose bytes differed from the copy held (first copy used). */
+  conflicts = 0;
   /** This direction's stream did not begin with a SYN in the capture. */
   midstream = false;
   payloadBytes = 0;
@@ -85,6 +128,12 @@ export class TcpConnection {
   /** Hash chain. */
   nextInBucket: TcpConnection | undefined = undefined;
   closed = false;
+  /** Wireshark's TCP analysis of the connection; undefined once it is known to be of no interest. */
+  analysis: TcpConnectionAnalysis | undefined = undefined;
+  /** In the reassembler's list of connections that carry no iSCSI (yet), oldest activity first. */
+  idleListed = false;
+  idlePrev: TcpConnection | undefined = undefined;
+  idleNext: TcpConnection | undefined = undefined;
 
   constructor(id: number, s: TcpSegment, frame: number, time: number) {
     this.id = id;
@@ -128,29 +177,45 @@ function seqDiff(a: number, b: number): number {
 
 /**
  * Turns TCP segments, in capture order, into per-direction ordered byte streams: retransmitted and
- * overlapping bytes are dropped, out-of-order segments held until they fit, and bytes the capture
- * never had are reported as missing (never papered over).
+ * overlapping bytes are dropped (the copy seen first is the one used), out-of-order segments held
+ * until they fit, and bytes the capture never had are reported as missing (never papered over).
+ * Beside it, for every connection not known to be of no interest, Wireshark's TCP analysis
+ * (analysis.ts): its events, connection attempts and per-direction figures.
  */
 export class TcpReassembler {
   private readonly buckets = new Map<number, TcpConnection>();
   private last: TcpConnection | undefined;
+  private lookedUpSide: 0 | 1 = 0;
   private nextId = 0;
   /** Connections not yet closed: what finish() must flush. */
   private readonly open = new Set<TcpConnection>();
   private heldTotal = 0;
+  private heldSegmentsTotal = 0;
   /** Tuple hashes of recently forgotten connections, oldest first. */
   private readonly forgotten = new Set<number>();
+  private forgottenConnections = 0;
   /** Connections with segments held out of order (usually none). */
   private readonly holding = new Set<TcpConnection>();
+  private idleHead: TcpConnection | undefined;
+  private idleTail: TcpConnection | undefined;
+  private idleCount = 0;
+  private packetsSinceSweep = 0;
+  private readonly ports: Set<number>;
+  private readonly portals = new Set<string>();
+  private readonly eventTable = new TcpEventTableBuilder();
+  private readonly attemptTable = new TcpAttemptTableBuilder();
+  private readonly win = { win: 0 };
 
-  constructor(private readonly sink: StreamSink) {}
+  constructor(private readonly sink: StreamSink, options: TcpReassemblerOptions = {}) {
+    this.ports = new Set(options.ports ?? []);
+  }
 
   /** Feed one segment; `b` is the packet buffer the segment's offsets point into. */
   segment(s: TcpSegment, b: Uint8Array, ctx: PacketContext): TcpConnection | undefined {
     let conn = this.lookup(s);
     // The last ACK or a stray RST of a connection already forgotten: not a new connection.
     if (!conn && (s.flags & TCP_SYN) === 0 && s.payloadWireLength === 0 && this.forgotten.has(this.hash(s))) return undefined;
-    let side: -1 | 0 | 1 = conn ? conn.sideOf(s) : -1;
+    let side: -1 | 0 | 1 = conn ? this.lookedUpSide : -1;
     const syn = (s.flags & TCP_SYN) !== 0;
     if (conn && side >= 0 && syn && (s.flags & TCP_ACK) === 0 && this.isNewIncarnation(conn, side as Dir, s)) {
       this.close(conn);
@@ -166,8 +231,24 @@ export class TcpReassembler {
     const d = conn.dirs[dir];
     const peer = conn.dirs[dir ^ 1];
     if (s.flags & TCP_ACK) {
-      if (!peer.peerAckValid || seqDiff(s.ack, peer.peerAck) > 0) peer.peerAck = s.ack;
+      if (!peer.peerAckValid || seqDiff(s.ack, peer.peerAck) > 0) {
+        peer.peerAck = s.ack;
+        peer.peerAckFrame = ctx.frame;
+        peer.peerAckTime = ctx.time;
+      }
       peer.peerAckValid = true;
+    }
+
+    const a = conn.analysis;
+    if (a !== undefined) {
+      if (conn.ignored && a.wanted === Wanted.Undecided) {
+        conn.analysis = undefined;
+      } else {
+        // analyzeSegment is too big to be inlined here; what follows it is rare, so kept out of
+        // this function (which must stay small enough for its lookup to be inlined).
+        const ev = analyzeSegment(a, dir, s, ctx.frame, ctx.time, this.win);
+        if (ev !== 0 || a.watching !== 0) this.analyzed(conn, a, dir, ev, s, ctx);
+      }
     }
 
     if (syn) {
@@ -205,10 +286,76 @@ export class TcpReassembler {
         this.sink.control(conn, dir, TCP_RST, ctx.frame, ctx.time);
       }
     }
+    if (conn.idleListed) {
+      if (!conn.ignored && (conn.user !== undefined || conn.dirs[0].position + conn.dirs[1].position > 0)) this.unlistIdle(conn);
+      else this.touchIdle(conn);
+    }
     // Traffic of no interest is forgotten once it ends: a capture of a million short connections
     // (a scan, a busy web server beside the storage) must not fill memory with them.
     if (conn.ignored && conn.finished) this.forget(conn);
+    if (this.idleHead !== undefined || this.heldSegmentsTotal !== 0) this.sweep(ctx);
     return conn;
+  }
+
+  /**
+   * The layer above recognised `conn` as wanted (a Login Request on a port not in `ports`): its
+   * events so far (up to MAX_PENDING_EVENTS) join the table and the analysis goes on.
+   */
+  keep(conn: TcpConnection): void {
+    const a = conn.analysis;
+    if (!a || a.wanted === Wanted.Kept) return;
+    a.wanted = Wanted.Kept;
+    const p = a.pending;
+    a.pending = undefined;
+    if (conn.idleListed) this.unlistIdle(conn);
+    if (!p) return;
+    for (let i = 0; i < p.length; i += 9) {
+      const flags = p[i + 3];
+      this.eventTable.add(p[i], p[i + 1], p[i + 2], flags, p[i + 4], p[i + 5], p[i + 6], p[i + 7], p[i + 8]);
+      if (flags & (TcpEventFlag.Syn | TcpEventFlag.SynAck | TcpEventFlag.Rst)) {
+        this.noteAttempt(conn, a, p[i + 2] as Dir, flags, p[i + 4], p[i], p[i + 8]);
+      }
+    }
+  }
+
+  /** Connections to this portal (a SendTargets TargetAddress) are wanted from their first SYN. */
+  wantPortal(ipVersion: 4 | 6, addr: ArrayLike<number>, port: number): void {
+    this.portals.add(portalKey(ipVersion, addr[0] ?? 0, addr[1] ?? 0, addr[2] ?? 0, addr[3] ?? 0, port));
+  }
+
+  /**
+   * Tell the sink (`acked`) when the other side's ACK first covers the byte before stream position
+   * `streamPosition` of `dir` (positions count as TcpDirection.position does). Watches must come in
+   * stream order. Where an ACK already covered it, the sink hears at once, with the frame of the
+   * highest ACK so far. false when the connection is not analysed or has too many watches pending.
+   */
+  watchAck(conn: TcpConnection, dir: Dir, streamPosition: number, token: number): boolean {
+    const a = conn.analysis;
+    if (!a || conn.closed) return false;
+    const d = conn.dirs[dir];
+    const target = (d.nextSeq - (d.position - streamPosition)) >>> 0;
+    if (d.peerAckValid && seqDiff(d.peerAck, target) >= 0 && a.flows[dir].watches.size === 0) {
+      this.sink.acked?.(conn, dir, token, d.peerAckFrame, d.peerAckTime);
+      return true;
+    }
+    if (!a.flows[dir].watches.push(target, token)) return false;
+    a.watching++;
+    return true;
+  }
+
+  /** The events table (frame order). Complete after `finish()`. */
+  events(): TcpEvents {
+    return this.eventTable.finish();
+  }
+
+  /** Connection attempts to wanted ports and portals. Complete after `finish()`. */
+  attempts(): TcpAttempts {
+    return this.attemptTable.finish();
+  }
+
+  /** Connections forgotten because they carried no iSCSI (ended, idle, or too many at once). */
+  get forgottenCount(): number {
+    return this.forgottenConnections;
   }
 
   /** The lowest frame among segments held out of order (Infinity when none is held). */
@@ -238,35 +385,80 @@ export class TcpReassembler {
 
   /** End of capture: release held data (with holes before it) and close every connection. */
   finish(ctx: PacketContext): void {
-    for (const c of [...this.open]) {
+    // Deleting the entry being visited is safe while iterating a Set.
+    for (const c of this.open) {
       this.flushHeld(c, 0, c.dirs[0], ctx);
       this.flushHeld(c, 1, c.dirs[1], ctx);
       this.close(c);
     }
   }
 
+  // ------------------------------------------------------------------ analysis
+
+  /** A segment with events, or an ACK that may end watches. */
+  private analyzed(conn: TcpConnection, a: TcpConnectionAnalysis, dir: Dir, ev: number, s: TcpSegment, ctx: PacketContext): void {
+    if (ev !== 0) {
+      if (a.wanted === Wanted.Kept) {
+        this.eventTable.add(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time);
+        if (ev & (TcpEventFlag.Syn | TcpEventFlag.SynAck | TcpEventFlag.Rst)) this.noteAttempt(conn, a, dir, ev, s.seq, ctx.frame, ctx.time);
+      } else if (a.pending === undefined || a.pending.length < MAX_PENDING_EVENTS * 9) {
+        (a.pending ??= []).push(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time);
+      } else {
+        a.pendingDropped++;
+      }
+    }
+    if (s.flags & TCP_ACK) {
+      const w = a.flows[dir ^ 1].watches;
+      while (w.size > 0 && seqDiff(s.ack, w.frontSeq()) >= 0) {
+        a.watching--;
+        this.sink.acked?.(conn, (dir ^ 1) as Dir, w.shift(), ctx.frame, ctx.time);
+      }
+    }
+  }
+
+  /** SYN, SYN-ACK or RST of a wanted connection: attempts and their answers. */
+  private noteAttempt(conn: TcpConnection, a: TcpConnectionAnalysis, dir: Dir, ev: number, seq: number, frame: number, time: number): void {
+    const t = this.attemptTable;
+    if (ev & TcpEventFlag.Syn) {
+      if (a.attempt >= 0 && a.attemptClient === dir && t.isnOf(a.attempt) === seq) {
+        t.resent(a.attempt, frame, time);
+      } else {
+        a.attempt = t.add(conn.id, conn.ipVersion, conn.addr[dir], conn.addr[dir ^ 1], conn.port[dir], conn.port[dir ^ 1], seq, frame, time);
+        a.attemptClient = dir;
+      }
+    } else if (a.attempt >= 0 && dir !== a.attemptClient) {
+      t.setAnswer(a.attempt, ev & TcpEventFlag.SynAck ? AttemptAnswer.SynAck : AttemptAnswer.Rst, frame, time);
+    }
+  }
+
   private isNewIncarnation(conn: TcpConnection, side: Dir, s: TcpSegment): boolean {
+    const a = conn.analysis;
+    // As Wireshark splits conversations: a SYN whose sequence number is not the flow's first one
+    // starts a new connection; one repeating it is a retransmission, even after the end.
+    if (a) return a.isOtherIsn(side, s.seq);
     const d = conn.dirs[side];
     if (!d.synSeen) return conn.finished || d.started;
-    // A retransmitted SYN repeats the initial sequence number.
     return s.seq !== d.isn || conn.finished;
   }
 
+  // ------------------------------------------------------------------ reassembly
+
   private payload(conn: TcpConnection, dir: Dir, d: TcpDirection, s: TcpSegment, b: Uint8Array, ctx: PacketContext): void {
+    // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+    let seq = s.flags & TCP_SYN ? (s.seq + 1) >>> 0 : s.seq;
     if (!d.started) {
       d.started = true;
       d.midstream = true;
-      d.nextSeq = s.seq;
+      d.nextSeq = seq;
     }
     const fileOff = ctx.fileOffset + (s.payloadOffset - ctx.dataOffset);
-    let seq = s.seq;
     let off = s.payloadOffset;
     let len = s.payloadLength;
     let missingTail = s.payloadWireLength - s.payloadLength;
     let fo = fileOff;
     const ahead = seqDiff(seq, d.nextSeq);
     if (ahead < 0) {
-      // Retransmission: keep only what lies beyond what we already have.
+      // Retransmission: keep only what lies beyond what we already have (first copy wins).
       const skip = -ahead;
       if (skip >= len + missingTail) return;
       if (skip >= len) {
@@ -283,12 +475,24 @@ export class TcpReassembler {
         // The receiver acknowledged up to (at least) this segment: the bytes before it were lost.
         this.missingUpTo(conn, dir, d, seq, ctx.frame, ctx.time);
       } else {
-        this.hold(conn, dir, d, seq, b.slice(off, off + len), missingTail, ctx.frame, ctx.time, fo, ctx);
+        this.hold(conn, dir, d, seq, b, off, len, missingTail, ctx.frame, fo, ctx);
         return;
       }
     }
+    if (d.held.length > 0) {
+      // Deliver what comes before the first held segment from the packet itself; the rest joins
+      // the held segments, where bytes seen before win.
+      const room = seqDiff(d.held[0].seq, seq);
+      const now = room < len ? room : len;
+      const nowMissing = room < len ? 0 : Math.min(missingTail, room - len);
+      this.deliver(conn, dir, d, b, off, now, nowMissing, ctx.frame, ctx.time, fo);
+      if (now + nowMissing < len + missingTail) {
+        this.hold(conn, dir, d, (seq + now + nowMissing) >>> 0, b, off + now, len - now, missingTail - nowMissing, ctx.frame, fo + now, ctx);
+      }
+      this.releaseHeld(conn, dir, d);
+      return;
+    }
     this.deliver(conn, dir, d, b, off, len, missingTail, ctx.frame, ctx.time, fo);
-    if (d.held.length) this.releaseHeld(conn, dir, d);
   }
 
   private deliver(conn: TcpConnection, dir: Dir, d: TcpDirection, b: Uint8Array, off: number, len: number, missingTail: number, frame: number, time: number, fileOffset: number): void {
@@ -306,16 +510,79 @@ export class TcpReassembler {
     }
   }
 
-  private hold(conn: TcpConnection, dir: Dir, d: TcpDirection, seq: number, bytes: Uint8Array, missingTail: number, frame: number, time: number, fileOffset: number, ctx: PacketContext): void {
-    const h: HeldSegment = { seq, bytes, missingTail, frame, time, fileOffset };
-    // Keep sorted by sequence; segments mostly arrive in order, so search from the end.
-    let i = d.held.length;
-    while (i > 0 && seqDiff(d.held[i - 1].seq, seq) > 0) i--;
+  /**
+   * Hold [seq, seq + len + missingTail) (captured bytes b[off, off + len), then bytes the snaplen
+   * cut) until it fits. Where it overlaps held segments, the held bytes stand (first copy wins) and
+   * a difference is reported; the rest is copied in as new held segments.
+   */
+  private hold(conn: TcpConnection, dir: Dir, d: TcpDirection, seq: number, b: Uint8Array, off: number, len: number, missingTail: number, frame: number, fileOffset: number, ctx: PacketContext): void {
+    const total = len + missingTail;
+    if (total <= 0) return;
+    const held = d.held;
+    let cursor = 0; // offset into the new segment of the first byte not yet placed
+    let i = 0;
+    // Held segments are sorted and disjoint; find the first that ends after seq.
+    while (i < held.length && seqDiff(held[i].seq + held[i].bytes.length + held[i].missingTail, seq) <= 0) i++;
+    for (; i < held.length && cursor < total; i++) {
+      const h = held[i];
+      const hs = seqDiff(h.seq, seq); // held segment's start relative to the new one
+      if (hs >= total) break;
+      if (hs > cursor) {
+        this.insertPiece(conn, d, i, seq, b, off, len, cursor, hs, frame, ctx.time, fileOffset);
+        i++;
+      }
+      const hEnd = hs + h.bytes.length + h.missingTail;
+      this.compareOverlap(conn, dir, d, h, hs, b, off, len, Math.max(cursor, hs), Math.min(total, hEnd), frame);
+      if (hEnd > cursor) cursor = hEnd;
+    }
+    if (cursor < total) this.insertPiece(conn, d, i, seq, b, off, len, cursor, total, frame, ctx.time, fileOffset);
+    this.checkHeldLimits(conn, dir, d, ctx);
+  }
+
+  /** Copy [from, to) of the new segment (offsets into it) in as a held segment at index i. */
+  private insertPiece(conn: TcpConnection, d: TcpDirection, i: number, seq: number, b: Uint8Array, off: number, len: number, from: number, to: number, frame: number, time: number, fileOffset: number): void {
+    const capFrom = from < len ? from : len;
+    const capTo = to < len ? to : len;
+    const bytes = b.slice(off + capFrom, off + capTo);
+    const h: HeldSegment = { seq: (seq + from) >>> 0, bytes, missingTail: (to - from) - (capTo - capFrom), frame, time, fileOffset: fileOffset + capFrom };
     d.held.splice(i, 0, h);
     d.heldBytes += bytes.length;
-    this.heldTotal += bytes.length;
+    this.heldTotal += bytes.length + HELD_SEGMENT_COST;
+    this.heldSegmentsTotal++;
     this.holding.add(conn);
-    if (d.heldBytes > MAX_HELD_BYTES || d.held.length > MAX_HELD_SEGMENTS || this.heldTotal > MAX_HELD_TOTAL) this.declareHole(conn, dir, d, ctx);
+  }
+
+  /** Compare the captured bytes of [from, to) (offsets into the new segment) with held segment h
+   *  (which starts at offset hs) and report a difference. */
+  private compareOverlap(conn: TcpConnection, dir: Dir, d: TcpDirection, h: HeldSegment, hs: number, b: Uint8Array, off: number, len: number, from: number, to: number, frame: number): void {
+    const end = Math.min(to, len, hs + h.bytes.length);
+    let differ = 0;
+    for (let k = from; k < end; k++) if (b[off + k] !== h.bytes[k - hs]) differ++;
+    if (differ === 0) return;
+    d.conflicts++;
+    if (d.conflicts <= MAX_CONFLICT_REPORTS) this.sink.conflict?.(conn, dir, differ, 'first', h.frame, frame);
+  }
+
+  private checkHeldLimits(conn: TcpConnection, dir: Dir, d: TcpDirection, ctx: PacketContext): void {
+    let limit: HeldLimit | undefined;
+    if (d.held.length > MAX_HELD_SEGMENTS) limit = 'direction-segments';
+    else if (d.heldBytes > MAX_HELD_BYTES) limit = 'direction-bytes';
+    else if (this.heldSegmentsTotal > MAX_HELD_SEGMENTS_TOTAL) limit = 'total-segments';
+    else if (this.heldTotal > MAX_HELD_TOTAL) limit = 'total-bytes';
+    if (!limit) return;
+    this.sink.capped?.(conn, dir, limit, ctx.frame, ctx.time);
+    this.declareHole(conn, dir, d, ctx);
+    if (limit === 'total-segments' || limit === 'total-bytes') {
+      // Still over: stop waiting on the connections that have held data longest.
+      for (const c of this.holding) {
+        if (this.heldSegmentsTotal <= MAX_HELD_SEGMENTS_TOTAL && this.heldTotal <= MAX_HELD_TOTAL) break;
+        for (const side of [0, 1] as const) {
+          if (c.dirs[side].held.length === 0) continue;
+          this.sink.capped?.(c, side, limit, ctx.frame, ctx.time);
+          this.flushHeld(c, side, c.dirs[side], ctx);
+        }
+      }
+    }
   }
 
   /** Give up waiting for the bytes before the first held segment: they are missing. */
@@ -339,11 +606,11 @@ export class TcpReassembler {
     while (d.held.length) {
       const h = d.held[0];
       const ahead = seqDiff(h.seq, d.nextSeq);
-      if (ahead > 0) return;
+      if (ahead > 0) break;
       d.held.shift();
       d.heldBytes -= h.bytes.length;
-      this.heldTotal -= h.bytes.length;
-      if (conn.dirs[0].held.length === 0 && conn.dirs[1].held.length === 0) this.holding.delete(conn);
+      this.heldTotal -= h.bytes.length + HELD_SEGMENT_COST;
+      this.heldSegmentsTotal--;
       const skip = -ahead;
       const total = h.bytes.length + h.missingTail;
       if (skip >= total) continue;
@@ -353,9 +620,13 @@ export class TcpReassembler {
         this.deliver(conn, dir, d, h.bytes, skip, h.bytes.length - skip, h.missingTail, h.frame, h.time, h.fileOffset + skip);
       }
     }
+    if (d.held.length === 0) {
+      d.held = []; // let the array's storage go
+      if (conn.dirs[0].held.length === 0 && conn.dirs[1].held.length === 0) this.holding.delete(conn);
+    }
   }
 
-  /** The stream ends (FIN, RST, capture end): whatever is held comes after holes. */
+  /** The stream ends (FIN, RST, capture end, idle): whatever is held comes after holes. */
   private flushHeld(conn: TcpConnection, dir: Dir, d: TcpDirection, ctx: PacketContext): void {
     while (d.held.length) {
       this.missingUpTo(conn, dir, d, d.held[0].seq, ctx.frame, ctx.time);
@@ -363,9 +634,55 @@ export class TcpReassembler {
     }
   }
 
+  // ------------------------------------------------------------------ connections
+
+  /** Forget what carries no iSCSI once idle or too many; release held data of idle connections. */
+  private sweep(ctx: PacketContext): void {
+    let c = this.idleHead;
+    while (c && (this.idleCount > MAX_UNTAKEN || ctx.time - c.lastTime > IDLE_TIMEOUT)) {
+      this.forget(c);
+      c = this.idleHead;
+    }
+    if (this.heldSegmentsTotal === 0 || ++this.packetsSinceSweep < 4096) return;
+    this.packetsSinceSweep = 0;
+    for (const h of this.holding) {
+      if (ctx.time - h.lastTime <= IDLE_TIMEOUT) continue;
+      this.flushHeld(h, 0, h.dirs[0], ctx);
+      this.flushHeld(h, 1, h.dirs[1], ctx);
+    }
+  }
+
+  private listIdle(c: TcpConnection): void {
+    c.idleListed = true;
+    c.idlePrev = this.idleTail;
+    c.idleNext = undefined;
+    if (this.idleTail) this.idleTail.idleNext = c;
+    else this.idleHead = c;
+    this.idleTail = c;
+    this.idleCount++;
+  }
+
+  private unlistIdle(c: TcpConnection): void {
+    if (!c.idleListed) return;
+    c.idleListed = false;
+    if (c.idlePrev) c.idlePrev.idleNext = c.idleNext;
+    else this.idleHead = c.idleNext;
+    if (c.idleNext) c.idleNext.idlePrev = c.idlePrev;
+    else this.idleTail = c.idlePrev;
+    c.idlePrev = c.idleNext = undefined;
+    this.idleCount--;
+  }
+
+  private touchIdle(c: TcpConnection): void {
+    if (this.idleTail === c) return;
+    this.unlistIdle(c);
+    this.listIdle(c);
+  }
+
   private forget(conn: TcpConnection): void {
     const h = this.hashOf(conn);
     this.close(conn);
+    this.forgottenConnections++;
     this.forgotten.add(h);
     if (this.forgotten.size > FORGOTTEN_KEPT) this.forgotten.delete(this.forgotten.values().next().value as number);
   }
@@ -374,7 +691,32 @@ export class TcpReassembler {
     if (conn.closed) return;
     conn.closed = true;
     this.unlink(conn);
+    this.unlistIdle(conn);
     this.open.delete(conn);
+    if (conn.dirs[0].held.length || conn.dirs[1].held.length) {
+      // Only a forgotten connection can still hold data here (the others were flushed).
+      for (const d of conn.dirs) {
+        for (const h of d.held) {
+          this.heldTotal -= h.bytes.length + HELD_SEGMENT_COST;
+          this.heldSegmentsTotal--;
+        }
+        d.held = [];
+        d.heldBytes = 0;
+      }
+      this.holding.delete(conn);
+    }
+    const a = conn.analysis;
+    if (a) {
+      endZeroWindows(a, conn.lastTime);
+      a.pending = undefined;
+      for (const side of [0, 1] as const) {
+        const w = a.flows[side].watches;
+        while (w.size > 0) {
+          a.watching--;
+          this.sink.acked?.(conn, side, w.shift(), 0, conn.lastTime);
+        }
+      }
+    }
     this.sink.closed(conn);
   }
 
@@ -382,12 +724,21 @@ export class TcpReassembler {
     return tupleHash(s.src0 ^ s.src1 ^ s.src2 ^ s.src3, s.srcPort, s.dst0 ^ s.dst1 ^ s.dst2 ^ s.dst3, s.dstPort);
   }
 
+  /** The connection of `s` (its side in lookedUpSide), or undefined. */
   private lookup(s: TcpSegment): TcpConnection | undefined {
     const last = this.last;
-    if (last && !last.closed && last.sideOf(s) >= 0) return last;
+    if (last && !last.closed) {
+      const side = last.sideOf(s);
+      if (side >= 0) {
+        this.lookedUpSide = side as Dir;
+        return last;
+      }
+    }
     for (let c = this.buckets.get(this.hash(s)); c; c = c.nextInBucket) {
-      if (c.sideOf(s) >= 0) {
+      const side = c.sideOf(s);
+      if (side >= 0) {
         this.last = c;
+        this.lookedUpSide = side as Dir;
         return c;
       }
     }
@@ -401,7 +752,16 @@ export class TcpReassembler {
     this.buckets.set(h, c);
     this.open.add(c);
     this.last = c;
+    c.analysis = new TcpConnectionAnalysis(this.wanted(s) ? Wanted.Kept : Wanted.Undecided);
+    this.listIdle(c);
     return c;
+  }
+
+  private wanted(s: TcpSegment): boolean {
+    if (this.ports.has(s.dstPort) || this.ports.has(s.srcPort)) return true;
+    if (this.portals.size === 0) return false;
+    return this.portals.has(portalKey(s.ipVersion, s.dst0, s.dst1, s.dst2, s.dst3, s.dstPort))
+      || this.portals.has(portalKey(s.ipVersion, s.src0, s.src1, s.src2, s.src3, s.srcPort));
   }
 
   private unlink(conn: TcpConnection): void {
@@ -422,4 +782,8 @@ export class TcpReassembler {
     const [a, b] = c.addr;
     return tupleHash(a[0] ^ a[1] ^ a[2] ^ a[3], c.port[0], b[0] ^ b[1] ^ b[2] ^ b[3], c.port[1]);
   }
+}
+
+function portalKey(v: number, w0: number, w1: number, w2: number, w3: number, port: number): string {
+  return `${v}/${w0 >>> 0},${w1 >>> 0},${w2 >>> 0},${w3 >>> 0}/${port}`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { PcapWriter } from '../../src/capture/index.ts';
 import { encodePdu } from '../../src/codec/index.ts';
-import { buildTcpFrame, decodeTcp, formatAddress, newTcpSegment, SkipReason, TCP_ACK, TCP_PSH } from '../../src/net/index.ts';
+import { buildTcpFrame, decodeTcp, formatAddress, MAX_EXTENSION_HEADERS, newTcpSegment, SkipReason, tcpOptions, TCP_ACK, TCP_PSH, TCP_SYN } from '../../src/net/index.ts';
 import { analyzeBytes } from '../support/analyze.ts';
 
 /** Link, IP and TCP decoding over every link type the product reads. Frames are built here. */
@@ -116,6 +116,60 @@ describe('IP and TCP', () => {
     const s = newTcpSegment();
     expect(decodeTcp(1, f, 0, 14 + 20 + 20 + 10, s)).toBe(SkipReason.None);
     expect(s).toMatchObject({ payloadLength: 10, payloadWireLength: 48, headerTruncated: false });
+  });
+
+  test('an IP length beyond what the packet had on the wire is a lie, not a snaplen cut', () => {
+    const f = buildTcpFrame(v4); // 14 + 20 + 20 + 48 bytes
+    const s = newTcpSegment();
+    // Captured 64 of 102 bytes that were on the wire: a snaplen cut.
+    expect(decodeTcp(1, f, 0, 64, s, f.length)).toBe(SkipReason.None);
+    expect(s).toMatchObject({ payloadLength: 10, payloadWireLength: 48 });
+    // The IPv4 Total Length claims 100 bytes more than the wire had.
+    const lie = f.slice();
+    const total = ((lie[16] << 8) | lie[17]) + 100;
+    lie[16] = total >> 8; lie[17] = total & 255;
+    expect(decodeTcp(1, lie, 0, lie.length, s, lie.length)).toBe(SkipReason.LengthExceedsPacket);
+    // Without the wire length (older callers) it still reads as a cut.
+    expect(decodeTcp(1, lie, 0, lie.length, s)).toBe(SkipReason.None);
+    expect(s.payloadWireLength).toBe(148);
+    // IPv6 Payload Length likewise.
+    const f6 = buildTcpFrame({ ...v4, src: ip6src, dst: ip6dst });
+    expect(decodeTcp(1, f6, 0, 80, s, f6.length)).toBe(SkipReason.None);
+    const lie6 = f6.slice();
+    lie6[14 + 4] = 0x02; // payload length 512 + …
+    expect(decodeTcp(1, lie6, 0, lie6.length, s, lie6.length)).toBe(SkipReason.LengthExceedsPacket);
+  });
+
+  test(`IPv6: ${MAX_EXTENSION_HEADERS} extension headers are followed, one more is its own skip reason`, () => {
+    const ip = ipPacket({ ...v4, src: ip6src, dst: ip6dst });
+    const chain = (n: number): Uint8Array => {
+      const hops: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) hops.push(Uint8Array.of(i === n - 1 ? 6 : 60, 0, 1, 4, 0, 0, 0, 0));
+      const out = concat(ip.subarray(0, 40), ...hops, ip.subarray(40));
+      out[6] = 60;
+      const plen = ((ip[4] << 8) | ip[5]) + 8 * n;
+      out[4] = plen >> 8; out[5] = plen & 255;
+      return out;
+    };
+    expectNop(101, chain(MAX_EXTENSION_HEADERS), 6);
+    const s = newTcpSegment();
+    const over = chain(MAX_EXTENSION_HEADERS + 1);
+    expect(decodeTcp(101, over, 0, over.length, s)).toBe(SkipReason.ExtensionHeaderLimit);
+  });
+
+  test('the window and the SYN options TCP analysis needs', () => {
+    const s = newTcpSegment();
+    const syn = buildTcpFrame({ ...v4, flags: TCP_SYN, payload: undefined, window: 29200, options: tcpOptions({ mss: 1460, sackPermitted: true, windowScale: 7 }) });
+    expect(decodeTcp(1, syn, 0, syn.length, s)).toBe(SkipReason.None);
+    expect(s).toMatchObject({ window: 29200, mss: 1460, sackPermitted: true, windowScale: 7, sackBlocks: 0, payloadWireLength: 0 });
+    // RFC 7323: a shift above 14 is taken as 14. SACK: two blocks of 8 bytes.
+    const odd = buildTcpFrame({ ...v4, options: Uint8Array.of(1, 3, 3, 20, 5, 18, ...new Array<number>(16).fill(0)) });
+    expect(decodeTcp(1, odd, 0, odd.length, s)).toBe(SkipReason.None);
+    expect(s).toMatchObject({ windowScale: 14, sackBlocks: 2, mss: -1, sackPermitted: false, payloadLength: 48 });
+    // A malformed option ends the walk; what was read before it stands.
+    const bad = buildTcpFrame({ ...v4, options: Uint8Array.of(2, 4, 5, 180, 3, 1, 7, 0) });
+    expect(decodeTcp(1, bad, 0, bad.length, s)).toBe(SkipReason.None);
+    expect(s).toMatchObject({ mss: 1460, windowScale: -1 });
   });
 
   test('addresses print as people write them', () => {

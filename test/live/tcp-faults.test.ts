@@ -1,0 +1,50 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { attemptsBoth, eventsBoth, pingAcksBoth, readFacts, zeroWindowsBoth } from '../tcp/checks.ts';
+import { runTcpFile } from '../tcp/support.ts';
+
+/**
+ * Runs only under scripts/live-tcp.sh, on captures made moments ago by ../shared/lab/tcp-faults
+ * (random loss differs every run), each with tshark's reading (.tcpflags.tsv) and tcpfacts.py's
+ * facts (.facts.json) beside it: our TCP events, attempts, zero-window episodes and ACK watch
+ * against theirs.
+ */
+const dir = process.env.LIVE_TCP_DIR;
+if (!dir) console.warn('live TCP test skipped: it runs under scripts/live-tcp.sh (real tgtd + libiscsi with TCP faults, needs root)');
+const captures = dir ? readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort() : [];
+
+describe.skipIf(!dir)('live TCP-fault captures', () => {
+  test('the scenarios ran', () => {
+    expect(captures.length).toBeGreaterThan(0);
+  });
+
+  for (const cap of captures) {
+    describe(cap, () => {
+      const path = join(dir ?? '', cap);
+      const run = runTcpFile(path, { ports: [3260] });
+      const facts = readFacts(path);
+
+      test('every frame: our events equal tshark 4.0 tcp.analysis.* and SYN/FIN/RST, same seq/ack/len/win', () => {
+        const { ours, tshark } = eventsBoth(path, run);
+        expect(ours).toEqual(tshark);
+      });
+
+      test('connection attempts and their answers equal tcpfacts.py', () => {
+        const { ours, facts: want } = attemptsBoth(run, facts);
+        expect(ours).toEqual(want);
+      });
+
+      test('zero-window episodes equal tcpfacts.py', () => {
+        const { ours, facts: want } = zeroWindowsBoth(run, facts);
+        expect(ours).toEqual(want);
+      });
+
+      test('the ACK watch says what tcpfacts.py says of every NOP-Out ping', () => {
+        const { ours, facts: want, watched } = pingAcksBoth(path, facts);
+        expect(watched).toBe(want.length);
+        expect(ours).toEqual(want);
+      });
+    });
+  }
+});
