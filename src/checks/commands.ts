@@ -3,7 +3,7 @@ import { lunValue } from '../iscsi/index.ts';
 import { TaskFate, deadline } from '../sessions/index.ts';
 import { formatMs, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { commandName, endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import { commandName, endWords, finding, frameList, linuxError, msBetween, tcpAckWords } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -52,10 +52,12 @@ export function checkCommands(ctx: CheckContext): Finding[] {
       if (d.event === 'target-fin' || d.event === 'target-reset') message += ` under it — what open-iscsi reports as ${linuxError(1020)}`;
       else message += ' with the command outstanding';
     }
+    const tcp = tcpAckWords(ctx.model.taskAcks.get(i), t.time[i], d.time, 'command');
+    message += tcp.text;
     if (answeredLateMs !== undefined) message += `; the status came only ${formatMs(answeredLateMs)} after the command`;
     out.push(finding('command-unanswered', d.event === 'capture-end' ? 'warning' : 'error', where, t.time[i],
-      frameList([t.frame[i], d.event === 'capture-end' ? undefined : d.frame, answeredLateMs !== undefined ? t.statusFrame[i] : undefined]),
-      message, { ...base, waitedMs, then: d.event, answeredLateMs }));
+      frameList([t.frame[i], d.event === 'capture-end' ? undefined : d.frame, answeredLateMs !== undefined ? t.statusFrame[i] : undefined, tcp.details.tcpAckFrame]),
+      message, { ...base, waitedMs, then: d.event, answeredLateMs, ...tcp.details }));
   }
   return out;
 }

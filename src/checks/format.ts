@@ -1,6 +1,7 @@
 import { explainErrorCode, scsiCommandName } from '../codec/index.ts';
+import { formatMs } from '../text/index.ts';
 import { round3 } from '../sessions/index.ts';
-import type { EndEvent } from '../sessions/index.ts';
+import type { EndEvent, TcpAck } from '../sessions/index.ts';
 import type { Finding, Severity } from './types.ts';
 
 /** Milliseconds between two capture times (seconds), to the microsecond; never negative. */
@@ -28,6 +29,32 @@ export function endWords(e: EndEvent): string {
 export function linuxError(code: number): string {
   const e = explainErrorCode(code);
   return e === undefined ? `error ${code}` : `${e.errorName} (${code})`;
+}
+
+/**
+ * What the target's TCP did with a request iSCSI did not answer (the model's TcpAck), as the
+ * finding's keys and a clause of its message: taken and ignored (the host was up, its iSCSI layer
+ * was not), or not even acknowledged (the host or the path was gone). An ACK that came only after
+ * the wait ended (`until`) did not help the initiator: tcpAcked is false, and the clause says when.
+ */
+export function tcpAckWords(ack: TcpAck | undefined, sent: number, until: number, what: 'ping' | 'command' | 'request'): {
+  details: { tcpAcked?: boolean; tcpAckFrame?: number; tcpAckedAfterMs?: number };
+  text: string;
+} {
+  if (ack === undefined) return { details: {}, text: '' };
+  if (ack === null) return { details: { tcpAcked: false }, text: '; no TCP acknowledgement either: the target host or the network path stopped' };
+  const afterMs = msBetween(sent, ack.time);
+  if (ack.time <= until) {
+    const layer = what === 'command' ? 'its iSCSI layer or backing store' : 'its iSCSI layer';
+    return {
+      details: { tcpAcked: true, tcpAckFrame: ack.frame },
+      text: `; the target's TCP acknowledged the ${what} (frame ${ack.frame}): the target host was up but ${layer} stopped answering`,
+    };
+  }
+  return {
+    details: { tcpAcked: false, tcpAckFrame: ack.frame, tcpAckedAfterMs: afterMs },
+    text: `; not even TCP acknowledged it before then — the target's TCP did only ${formatMs(afterMs)} after it was sent (frame ${ack.frame}): the target host or the network path stalled`,
+  };
 }
 
 /** Longest wire string (a name, a key) a message quotes. */

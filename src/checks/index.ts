@@ -24,6 +24,7 @@ import { checkTargetPings } from './target-ping.ts';
 import { checkTmfs } from './tmf.ts';
 import { checkUnnegotiatedDigests } from './unnegotiated.ts';
 import { checkExpCmdSNAhead } from './expcmdsn.ts';
+import { checkTcp } from './tcp.ts';
 import type { Finding } from './types.ts';
 
 export { DEFAULT_CHECK_OPTIONS, checkOptions } from './options.ts';
@@ -38,7 +39,7 @@ export { endWords, linuxError } from './format.ts';
 export const CHECKS: ReadonlyArray<(ctx: CheckContext) => Finding[]> = [
   checkNopPings, checkTargetPings, checkStatSN, checkCmdSN, checkCommands, checkTmfs, checkLoginFailures,
   checkLoginChurn, checkReinstatements, checkConnectionEnds, checkRejects, checkAsyncMessages, checkDigests, checkCapture,
-  checkDataSegmentLimits, checkUnnegotiatedDigests, checkExpCmdSNAhead,
+  checkDataSegmentLimits, checkUnnegotiatedDigests, checkExpCmdSNAhead, checkTcp,
 ];
 
 export interface CheckResult {

@@ -45,4 +45,11 @@ export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; ot
   { kind: 'time-backwards', severity: 'warning' },
   { kind: 'digest-unnegotiated', severity: 'warning' },
   { kind: 'expcmdsn-ahead', severity: 'error' },
+  { kind: 'tcp-retransmissions', severity: 'warning' },
+  { kind: 'tcp-zero-window', severity: 'warning' },
+  { kind: 'connect-refused', severity: 'error' },
+  { kind: 'connect-unanswered', severity: 'error' },
+  { kind: 'tcp-overlap-conflict', severity: 'warning' },
+  /** Added: out-of-order data reached the reassembler's bound, so bytes were declared missing that might still have come. */
+  { kind: 'tcp-held-limit', severity: 'warning' },
 ];

@@ -2,7 +2,7 @@ import { formatMs, hexTag } from '../text/index.ts';
 import { deadline } from '../sessions/index.ts';
 import type { PingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import { endWords, finding, frameList, linuxError, msBetween, tcpAckWords } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -39,10 +39,12 @@ function unanswered(ctx: CheckContext, p: PingRecord): Finding {
   if (d.event === 'initiator-fin' || d.event === 'initiator-reset') message += ` — what open-iscsi reports as ${linuxError(1022)}`;
   else if (d.event === 'target-fin' || d.event === 'target-reset') message += ` — a Linux initiator reports ${linuxError(1020)}`;
   else message += ' with the ping still waiting';
+  const tcp = tcpAckWords(p.tcpAck, p.request.time, d.time, 'ping');
+  message += tcp.text;
   if (answeredLateMs !== undefined) {
     message += `; the NOP-In came only ${formatMs(answeredLateMs)} after the ping (frame ${p.answer?.frame}), after the initiator had given up`;
   }
   return finding('nop-ping-unanswered', 'error', { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation }, p.request.time,
-    frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame]),
-    message, { itt: p.itt, waitedMs, then: d.event, answeredLateMs });
+    frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame, tcp.details.tcpAckFrame]),
+    message, { itt: p.itt, waitedMs, then: d.event, answeredLateMs, ...tcp.details });
 }

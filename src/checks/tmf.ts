@@ -4,7 +4,7 @@ import { deadline } from '../sessions/index.ts';
 import type { TmfRecord } from '../sessions/index.ts';
 import { formatMs, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { commandName, endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import { commandName, endWords, finding, frameList, linuxError, msBetween, tcpAckWords } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -96,12 +96,15 @@ function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
       ? ` — what open-iscsi reports as ${linuxError(1020)}`
       : ` — a TMF that never completes is what makes open-iscsi drop the session: ${linuxError(1021)}`;
   }
+  const tcp = tcpAckWords(r.tcpAck, r.request.time, d.time, 'request');
+  message += tcp.text;
   if (r.response !== undefined) message += `; the response came only ${formatMs(msBetween(r.request.time, r.response.time))} after the request`;
   return finding('tmf-unanswered', 'error', { conn: r.conn, frame: r.request.frame, row: r.request.row, relation: [r.relation, r.taskRelation] }, r.request.time,
-    frameList([ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame]), message, {
+    frameList([ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame, tcp.details.tcpAckFrame]), message, {
       tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
       referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, waitedMs, then: d.event,
       answeredLateMs: r.response !== undefined ? msBetween(r.request.time, r.response.time) : undefined,
       lun: lunValue(ctx.framed.luns, r.lun),
+      ...tcp.details,
     });
 }

@@ -21,7 +21,7 @@ export interface CliArgs {
   help: boolean;
 }
 
-const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'findings', 'incidents', 'logs', 'watch', 'explain'];
+const COMMANDS = ['summary', 'frames', 'connections', 'pdus', 'tcp', 'findings', 'incidents', 'logs', 'watch', 'explain'];
 
 /** The exit statuses, as every help text states them. */
 export const EXIT = { analysed: 0, unreadable: 1, usage: 2, outOfMemory: 3, outputFailed: 4 } as const;
@@ -36,6 +36,9 @@ export const USAGE = `usage:
   iscsi-inspect frames      <capture> [--format jsonl]
   iscsi-inspect connections <capture> [--json]
   iscsi-inspect pdus        <capture> [--format jsonl|tsv | --format parquet -o FILE]
+  iscsi-inspect tcp         <capture> [--format jsonl | --format parquet -o FILE]
+                                      (Wireshark's TCP analysis flags, SYN, FIN and RST of the TCP
+                                      connections to iSCSI ports, one object per flagged segment)
   iscsi-inspect findings    <capture> [--json | --format parquet -o FILE] [--min-severity info|warning|error]
                                       [--slow-ms N] [--churn-logins N] [--churn-window-s N]
   iscsi-inspect incidents   <capture> [--json]   (the findings grouped into what happened, worst first;
@@ -85,6 +88,19 @@ ${CAPTURE_ARG}`,
   pdus: `iscsi-inspect pdus <capture> [--format jsonl|tsv] [--port N]
 Every PDU, in frame order, printed as soon as it is settled (a live capture streams).
 --format jsonl  one JSON object per PDU (the default); tsv: the common columns with a header line
+${PARQUET}
+${CAPTURE_ARG}`,
+  tcp: `iscsi-inspect tcp <capture> [--format jsonl] [--port N]
+One JSON object per TCP event of every TCP connection to or from an iSCSI port (3260, --port, a
+portal a SendTargets answer named, or a connection recognised by its Login Request), attempts that
+never connected included, in frame order: frame, time, tcpConn (0-based over those connections, in
+order of first packet), conn (the iSCSI connection, where one), dir ("I>T" from the side that sent
+the SYN), events, seq and ack (absolute), len (payload bytes), win (bytes, scaled where the
+handshake was seen). Events are Wireshark 4.0's tcp.analysis flags, set on the same frames:
+retransmission, fast-retransmission, spurious-retransmission, out-of-order, lost-segment,
+ack-lost-segment, duplicate-ack, zero-window, zero-window-probe, zero-window-probe-ack, window-full,
+window-update, keep-alive, keep-alive-ack; then syn, syn-ack, fin, rst.
+--format jsonl  one JSON object per event (the default)
 ${PARQUET}
 ${CAPTURE_ARG}`,
   findings: `iscsi-inspect findings <capture> [--json] [--min-severity info|warning|error] [--port N]
@@ -211,8 +227,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (a.logs.length && !['logs', 'findings', 'incidents'].includes(a.command)) throw new UsageError(`--log does not apply to ${a.command}`);
   // For `logs` the log files are known once captures and logs are told apart (checkLogOffsets then).
   if (a.command !== 'logs') checkLogOffsets(a);
-  const parquetCommand = a.command === 'pdus' || a.command === 'findings';
-  if (a.format && !(a.command === 'pdus' || (a.command === 'frames' && a.format === 'jsonl') || (a.command === 'findings' && a.format === 'parquet'))) {
+  const parquetCommand = a.command === 'pdus' || a.command === 'findings' || a.command === 'tcp';
+  if (a.format && !(a.command === 'pdus' || ((a.command === 'frames' || a.command === 'tcp') && a.format === 'jsonl') || (parquetCommand && a.format === 'parquet'))) {
     throw new UsageError(`--format ${a.format} does not apply to ${a.command}`);
   }
   if (a.format === 'parquet') {

@@ -8,6 +8,7 @@ import type { LogsJsonLine } from '../logs/index.ts';
 import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../iscsi/index.ts';
+import { tcpEventNames } from '../tcp/index.ts';
 import { fmtRel, printable } from '../text/index.ts';
 import { checkLogOffsets, EXIT, helpText, parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
@@ -77,7 +78,7 @@ export async function main(argv: readonly string[], io: Streams = process): Prom
 async function parquetTable(args: CliArgs): Promise<TableWriter | undefined> {
   if (args.format !== 'parquet' || args.output === undefined) return undefined;
   const { openTable } = await import('./tables.ts');
-  return openTable(args.command === 'findings' ? 'findings' : 'pdus', args.output, captureName(args.positional[0]));
+  return openTable(args.command === 'findings' ? 'findings' : args.command === 'tcp' ? 'tcp' : 'pdus', args.output, captureName(args.positional[0]));
 }
 
 function isFileError(e: unknown): e is NodeJS.ErrnoException {
@@ -285,6 +286,7 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
     case 'none': break;
     case 'summary': printSummary(analysis, path, args, out); break;
     case 'connections': printConnections(analysis, args, out); break;
+    case 'tcp': await printTcp(analysis, out, table); break;
     case 'findings': await printFindings(analysis, args, out, table, await logsOf(analysis, args, stderr)); break;
     case 'incidents': printIncidents(analysis, args, out, await logsOf(analysis, args, stderr)); break;
     case 'logs': printLogs(analysis, args, out, await logsOf(analysis, args, stderr)); break;
@@ -451,8 +453,31 @@ function connectionReport(a: Analysis, i: number): Record<string, unknown> {
     truncatedPdus: c.truncatedPdus,
     missingBytes: c.missingBytes,
     gaps: c.gaps,
+    tcp: c.tcp && {
+      handshakeRttMs: c.tcp.handshakeRttMs,
+      retransmittedSegments: c.tcp.retransmittedSegments,
+      retransmittedBytes: c.tcp.retransmittedBytes,
+      zeroWindowMs: c.tcp.zeroWindowMs,
+      tcpConn: c.tcp.tcpConn,
+    },
     findings: a.findings.filter((f) => f.conn === c.conn || f.conns?.includes(c.conn)).length,
   };
+}
+
+/** `tcp`: one object per TCP event, in frame order (docs/findings.md "tcp --format jsonl"). */
+async function printTcp(a: Analysis, out: Output, table: TableWriter | undefined): Promise<void> {
+  const e = a.tcp.events;
+  for (let i = 0; i < e.count; i++) {
+    const conn = e.conn[i] >= 0 ? e.conn[i] : undefined;
+    const dir = e.fromTarget[i] ? 'T>I' : 'I>T';
+    const events = tcpEventNames(e.flags[i]);
+    if (table) {
+      await table.add({ frame: e.frame[i], time: e.time[i], tcpConn: e.tcpConn[i], conn, dir, events, seq: e.seq[i], ack: e.ack[i], len: e.len[i], win: e.win[i] });
+      continue;
+    }
+    out.line(`{"frame":${e.frame[i]},"time":${e.time[i]},"tcpConn":${e.tcpConn[i]}${conn === undefined ? '' : `,"conn":${conn}`},"dir":"${dir}","events":${JSON.stringify(events)},"seq":${e.seq[i]},"ack":${e.ack[i]},"len":${e.len[i]},"win":${e.win[i]}}`);
+    await out.maybeFlush();
+  }
 }
 
 function printConnections(a: Analysis, args: CliArgs, out: Output): void {

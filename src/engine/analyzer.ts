@@ -1,16 +1,19 @@
 import { CaptureError, CaptureReader, linkTypeName } from '../capture/index.ts';
 import type { CaptureInfo, PacketRecord, PacketSink } from '../capture/index.ts';
 import {
-  OP_ASYNC_MESSAGE, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_REJECT, OP_SNACK_REQUEST,
-  OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST, OP_TEXT_RESPONSE, bhsProblem, opcodeOf, toHex, u32,
+  OP_ASYNC_MESSAGE, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_NOP_OUT, OP_REJECT, OP_SCSI_COMMAND,
+  OP_SNACK_REQUEST, OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST, OP_TEXT_RESPONSE, bhsProblem, opcodeOf, parseTextKeys,
+  toHex, u32,
 } from '../codec/index.ts';
-import { decodeTcp, formatAddress, isSupportedLinkType, newTcpSegment, SkipReason, TCP_FIN, TCP_RST, TCP_SYN } from '../net/index.ts';
-import { TcpReassembler } from '../tcp/index.ts';
-import type { Dir, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
+import {
+  decodeTcp, formatAddress, isSupportedLinkType, newTcpSegment, parseAddress, SkipReason, TCP_FIN, TCP_RST, TCP_SYN,
+} from '../net/index.ts';
+import { connectionFigures, TcpReassembler } from '../tcp/index.ts';
+import type { Dir, HeldLimit, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
 import { ConnectionFraming, DirectionFramer, NO_LUN, PduState, PduTableBuilder } from '../iscsi/index.ts';
 import type {
-  CaptureSummary, ConnectionEnd, ConnectionSummary, ControlEvent, FramedCapture, FramedPdu, FramerSink, GapRecord, PduDetail, PduRow,
-  UnframedCause,
+  CaptureSummary, ConnectionEnd, ConnectionSummary, ConnectionTcp, ControlEvent, FramedCapture, FramedPdu, FramerSink, GapRecord,
+  PduDetail, PduRow, StreamDir, TcpCapture, UnframedCause,
 } from '../iscsi/index.ts';
 import type { CheckOptions } from '../checks/index.ts';
 import { buildAnalysis } from './build.ts';
@@ -27,6 +30,9 @@ export interface AnalyzerOptions {
 }
 
 export const ISCSI_PORT = 3260;
+
+/** Overlap conflicts and held-data limits listed per connection (the rest are counted). */
+const MAX_TCP_NOTES = 64;
 
 /** How far timestamps must go back to be a clock step rather than the interleaving of CPUs or queues. */
 const TIME_STEP_BACK_S = 0.01;
@@ -49,6 +55,11 @@ class IscsiConnection implements FramerSink {
   readonly control: ControlEvent[] = [];
   login: { isid?: string; tsih?: number; requestTsih?: number; cid?: number } = {};
   loginStatus: number | undefined;
+  /** TCP stream position (TcpDirection.position) of each framer's stream position 0. */
+  readonly streamBase: [number, number] = [0, 0];
+  readonly conflicts: ConnectionTcp['conflicts'] = [];
+  conflictCount = 0;
+  readonly heldLimits: ConnectionTcp['heldLimits'] = [];
 
   constructor(
     readonly index: number,
@@ -58,9 +69,11 @@ class IscsiConnection implements FramerSink {
     private readonly analyzer: Analyzer,
   ) {}
 
-  framer(side: Dir, startsAtStreamStart: boolean): DirectionFramer {
+  /** The framer of `side`; `position` is the TCP stream position of the bytes about to be handed to it. */
+  framer(side: Dir, startsAtStreamStart: boolean, position: number): DirectionFramer {
     let f = this.framers[side];
     if (!f) {
+      this.streamBase[side] = position;
       const fromTarget = side !== this.initiatorSide;
       if (startsAtStreamStart && !fromTarget) this.framing.startsWithLogin();
       f = new DirectionFramer(fromTarget, this.framing, this, startsAtStreamStart);
@@ -119,17 +132,23 @@ export class Analyzer implements PacketSink, StreamSink {
   private readonly linkTypes = new Map<number, number>();
   private runLinkType = -1;
   private runLength = 0;
-  private readonly skipped = { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
+  private readonly skipped = { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0, lengthExceedsPacket: 0, extensionHeaderLimit: 0 };
   private finished = false;
   private analysis: Analysis | undefined;
   private external: CaptureInfo | undefined;
   /** Reused for every PDU added to the table. */
   private readonly row: PduRow = { time: 0, fileOffset: 0, frame: 0, firstFrame: 0, conn: 0, state: 0, lun: 0 };
+  /** ACK watches answered: PDU row (as added) → frame and time of the ACK (0: never). */
+  private ackCount = 0;
+  private ackRow = new Uint32Array(256);
+  private ackFrame = new Uint32Array(256);
+  private ackTime = new Float64Array(256);
+  private readonly portals = new Set<string>();
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.reader = new CaptureReader(this);
-    this.reassembler = new TcpReassembler(this);
     this.ports = new Set([ISCSI_PORT, ...(options.ports ?? [])]);
+    this.reassembler = new TcpReassembler(this, { ports: this.ports });
   }
 
   get bytesRead(): number {
@@ -245,7 +264,7 @@ export class Analyzer implements PacketSink, StreamSink {
     if (p.linkType !== this.runLinkType) this.countLinkTypeRun(p.linkType);
     this.runLength++;
     const s = this.seg;
-    const why = decodeTcp(p.linkType, p.data, p.dataOffset, p.capLen, s);
+    const why = decodeTcp(p.linkType, p.data, p.dataOffset, p.capLen, s, p.origLen);
     if (why !== SkipReason.None) {
       this.skip(why);
       return;
@@ -287,6 +306,8 @@ export class Analyzer implements PacketSink, StreamSink {
       case SkipReason.Truncated: k.truncated++; break;
       case SkipReason.Malformed: k.malformed++; break;
       case SkipReason.UnsupportedLink: k.unsupportedLink++; break;
+      case SkipReason.LengthExceedsPacket: k.lengthExceedsPacket++; break;
+      case SkipReason.ExtensionHeaderLimit: k.extensionHeaderLimit++; break;
       case SkipReason.None: break;
     }
   }
@@ -301,13 +322,43 @@ export class Analyzer implements PacketSink, StreamSink {
     }
     const d = tcp.dirs[dir];
     const atStart = d.synSeen && d.position - len === 0;
-    c.framer(dir, atStart).data(b, off, len, frame, time, fileOffset);
+    c.framer(dir, atStart, d.position - len).data(b, off, len, frame, time, fileOffset);
   }
 
   missing(tcp: TcpConnection, dir: Dir, n: number, frame: number, time: number): void {
     const c = tcp.user as IscsiConnection | undefined;
     if (!c) return;
-    c.framer(dir, false).missing(n, frame, time);
+    c.framer(dir, false, tcp.dirs[dir].position - n).missing(n, frame, time);
+  }
+
+  acked(_tcp: TcpConnection, _dir: Dir, token: number, frame: number, time: number): void {
+    const i = this.ackCount;
+    if (i === this.ackRow.length) {
+      const row = new Uint32Array(i * 2), fr = new Uint32Array(i * 2), tm = new Float64Array(i * 2);
+      row.set(this.ackRow);
+      fr.set(this.ackFrame);
+      tm.set(this.ackTime);
+      this.ackRow = row;
+      this.ackFrame = fr;
+      this.ackTime = tm;
+    }
+    this.ackRow[i] = token;
+    this.ackFrame[i] = frame;
+    this.ackTime[i] = time;
+    this.ackCount = i + 1;
+  }
+
+  conflict(tcp: TcpConnection, dir: Dir, bytes: number, used: 'first' | 'last', firstFrame: number, laterFrame: number): void {
+    const c = tcp.user as IscsiConnection | undefined;
+    if (!c) return;
+    c.conflictCount++;
+    if (c.conflicts.length < MAX_TCP_NOTES) c.conflicts.push({ dir: dir === c.initiatorSide ? 'I>T' : 'T>I', bytes, used, firstFrame, laterFrame });
+  }
+
+  capped(tcp: TcpConnection, dir: Dir, limit: HeldLimit, frame: number, time: number): void {
+    const c = tcp.user as IscsiConnection | undefined;
+    if (!c || c.heldLimits.length >= MAX_TCP_NOTES) return;
+    c.heldLimits.push({ dir: dir === c.initiatorSide ? 'I>T' : 'T>I', limit, frame, time });
   }
 
   control(tcp: TcpConnection, dir: Dir, flag: number, frame: number, time: number): void {
@@ -350,6 +401,7 @@ export class Analyzer implements PacketSink, StreamSink {
     this.byFirstPacket.splice(k, 0, c);
     this.active.add(c);
     tcp.user = c;
+    this.reassembler.keep(tcp);
     // Control events seen before we knew (the handshake) belong to the connection's story.
     const syns = ([0, 1] as const).filter((side) => tcp.dirs[side].synSeen).sort((a, b) => tcp.dirs[a].synFrame - tcp.dirs[b].synFrame);
     for (const side of syns) {
@@ -380,7 +432,31 @@ export class Analyzer implements PacketSink, StreamSink {
     if (p.headerFrame !== p.firstFrame) this.headerFrames.set(i, { frame: p.headerFrame, header: h.slice(0, p.headerLength) });
     if (login) this.noteLogin(c, p, opcode);
     if (p.dataLength > 0 || KEEP_HEADER[opcode] === 1) this.keepDetail(i, p, opcode);
+    // A request that expects an answer: did the peer's TCP take it? (said where iSCSI never answered)
+    if (!p.fromTarget && (opcode === OP_SCSI_COMMAND || opcode === OP_TASK_MGMT_REQUEST || (opcode === OP_NOP_OUT && u32(h, 16) !== 0xffffffff))) {
+      const side = c.initiatorSide;
+      this.reassembler.watchAck(c.tcp, side, c.streamBase[side] + p.streamEnd, i);
+    }
+    if (opcode === OP_TEXT_RESPONSE && p.dataLength > 0) this.notePortals(p);
     this.options.onPdu?.(p, c.index, i);
+  }
+
+  /** A SendTargets answer names portals: connections to them are iSCSI from their first SYN. */
+  private notePortals(p: FramedPdu): void {
+    if (this.portals.size >= 4096) return;
+    for (const [key, value] of parseTextKeys(p.data, 0, p.dataLength)) {
+      if (key !== 'TargetAddress') continue;
+      // TargetAddress=domainname[:port][,portal-group-tag] (RFC 7143 §13.8); IPv6 in brackets.
+      const m = /^(?:\[([^\]]+)\]|([^:,]+))(?::(\d+))?(?:,\d+)?$/.exec(value);
+      if (!m) continue;
+      const addr = parseAddress(m[1] ?? m[2]);
+      const port = m[3] === undefined ? ISCSI_PORT : Number(m[3]);
+      if (!addr || port < 1 || port > 65535) continue;
+      const portal = `${addr.version}/${addr.words.join(',')}/${port}`;
+      if (this.portals.has(portal)) continue;
+      this.portals.add(portal);
+      this.reassembler.wantPortal(addr.version, addr.words, port);
+    }
   }
 
   private lunOf(hi: number, lo: number): number {
@@ -420,6 +496,53 @@ export class Analyzer implements PacketSink, StreamSink {
 
   // ------------------------------------------------------------------ result
 
+  /** TcpConnection ids of TcpCapture.connections (sorted), from the last tcpCapture(). */
+  private keptIds: Uint32Array = new Uint32Array(0);
+
+  /** The TCP analysis, renumbered over the kept connections and tied to the iSCSI connections. */
+  private tcpCapture(snapshot: boolean, ackRow: Uint32Array): TcpCapture {
+    const kept = this.reassembler.keptConnections(snapshot);
+    this.keptIds = kept.id;
+    const n = kept.count;
+    const conn = new Int32Array(n).fill(-1);
+    const initiatorSide = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const cs = kept.clientSide[i];
+      // "I>T" is from the side that sent the SYN, else from the side not on an iSCSI port.
+      initiatorSide[i] = cs >= 0 ? cs : this.ports.has(kept.ports[i * 2]) ? 1 : 0;
+    }
+    this.byFirstPacket.forEach((c, k) => {
+      const i = indexOfId(kept.id, c.tcp.id);
+      if (i < 0) return;
+      conn[i] = k;
+      initiatorSide[i] = c.initiatorSide;
+    });
+    const ev = this.reassembler.events();
+    const evConn = new Int32Array(ev.count);
+    const fromTarget = new Uint8Array(ev.count);
+    let lastId = -1, lastIndex = -1;
+    for (let j = 0; j < ev.count; j++) {
+      const id = ev.tcpConn[j];
+      if (id !== lastId) {
+        lastId = id;
+        lastIndex = indexOfId(kept.id, id);
+      }
+      // Every event belongs to a kept connection; one still open in a snapshot is kept too.
+      const i = lastIndex < 0 ? 0 : lastIndex;
+      ev.tcpConn[j] = i;
+      evConn[j] = conn[i];
+      fromTarget[j] = ev.dir[j] === initiatorSide[i] ? 0 : 1;
+    }
+    const attempts = this.reassembler.attempts();
+    for (let j = 0; j < attempts.count; j++) attempts.tcpConn[j] = Math.max(0, indexOfId(kept.id, attempts.tcpConn[j]));
+    return {
+      connections: { count: n, conn, initiatorSide, firstFrame: kept.firstFrame, firstTime: kept.firstTime },
+      events: { ...ev, conn: evConn, fromTarget },
+      attempts,
+      acks: { count: ackRow.length, row: ackRow, frame: this.ackFrame.slice(0, this.ackCount), time: this.ackTime.slice(0, this.ackCount) },
+    };
+  }
+
   /**
    * The Analysis of what has been read so far, while reading goes on (a live capture): PDUs still
    * being reassembled or held are not in it yet, and waits still open end at its last packet.
@@ -436,12 +559,14 @@ export class Analyzer implements PacketSink, StreamSink {
     const { columns, order } = snapshot ? this.table.snapshot(moved) : this.table.finish(moved);
     let details = this.details;
     let headerFrames = this.headerFrames;
+    const ackRow = this.ackRow.slice(0, this.ackCount);
     if (order) {
       // Rows moved: re-key the side tables by their new row numbers.
       const rank = new Uint32Array(order.length);
       for (let j = 0; j < order.length; j++) rank[order[j]] = j;
       details = new Map([...details].map(([k, v]) => [rank[k], v]));
       headerFrames = new Map([...headerFrames].map(([k, v]) => [rank[k], v]));
+      for (let j = 0; j < ackRow.length; j++) ackRow[j] = rank[ackRow[j]];
     }
     const capture: CaptureSummary = {
       format: this.input().format ?? undefined,
@@ -458,17 +583,37 @@ export class Analyzer implements PacketSink, StreamSink {
       timeResolution: finestResolution(this.input().interfaces.map((f) => f.timeUnitsPerSecond)),
       skipped: { ...this.skipped },
       tcpConnections: this.reassembler.count,
+      forgottenTcpConnections: this.reassembler.forgottenCount,
+    };
+    const tcp = this.tcpCapture(snapshot, ackRow);
+    const tcpConnOf = (c: IscsiConnection): number => {
+      const ids = tcp.connections;
+      const i = indexOfId(this.keptIds, c.tcp.id);
+      return i >= 0 && ids.conn[i] >= 0 ? i : -1;
     };
     return {
       capture,
-      connections: this.byFirstPacket.map((c, i) => summarize(c, i)),
+      connections: this.byFirstPacket.map((c, i) => summarize(c, i, tcpConnOf(c))),
       pdus: columns,
       headerFrames,
       details,
       luns: this.luns,
+      tcp,
       error: this.error ? { kind: this.error.kind, message: this.error.message } : unreadableLinkTypes(capture),
     };
   }
+}
+
+/** Index of `id` in the sorted `ids`, -1 if absent. */
+function indexOfId(ids: Uint32Array, id: number): number {
+  let lo = 0, hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid] < id) lo = mid + 1;
+    else if (ids[mid] > id) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
 }
 
 /** A capture none of whose packets we can decode says so, naming what it holds. */
@@ -495,7 +640,45 @@ function smallestSnaplen(snaplens: number[]): number | undefined {
   return min;
 }
 
-function summarize(c: IscsiConnection, conn: number): ConnectionSummary {
+/** What TCP did under the connection, by iSCSI direction and side. */
+function tcpOf(c: IscsiConnection, tcpConn: number): ConnectionTcp | undefined {
+  const f = tcpConn >= 0 ? connectionFigures(c.tcp) : undefined;
+  if (!f) return undefined;
+  const i = c.initiatorSide;
+  const r = (i ^ 1) as Dir;
+  const ms = (s: number): number => Math.round(s * 1e6) / 1e3;
+  const bursts: ConnectionTcp['bursts'] = [];
+  const zeroWindows: ConnectionTcp['zeroWindows'] = [];
+  for (const side of [i, r]) {
+    const d = f.dirs[side];
+    const dir: StreamDir = side === i ? 'I>T' : 'T>I';
+    for (const b of d.bursts) {
+      bursts.push({
+        dir, firstFrame: b.firstFrame, firstTime: b.firstTime, lastFrame: b.lastFrame, lastTime: b.lastTime, segments: b.segments,
+        bytes: b.bytes, longestWaitMs: b.longestWait >= 0 ? ms(b.longestWait) : undefined, backoffs: b.backoffs,
+      });
+    }
+    for (const z of d.longZeroWindows) {
+      zeroWindows.push({ by: side === i ? 'initiator' : 'target', startFrame: z.startFrame, startTime: z.startTime, endFrame: z.endFrame, endTime: z.endTime, probes: z.probes });
+    }
+  }
+  bursts.sort((a, b) => a.firstTime - b.firstTime);
+  zeroWindows.sort((a, b) => a.startTime - b.startTime);
+  return {
+    tcpConn,
+    handshakeRttMs: Number.isNaN(f.handshakeRtt) ? undefined : ms(f.handshakeRtt),
+    retransmittedSegments: { 'I>T': f.dirs[i].retransmittedSegments, 'T>I': f.dirs[r].retransmittedSegments },
+    retransmittedBytes: { 'I>T': f.dirs[i].retransmittedBytes, 'T>I': f.dirs[r].retransmittedBytes },
+    zeroWindowMs: { initiator: ms(f.dirs[i].zeroWindowTime), target: ms(f.dirs[r].zeroWindowTime) },
+    bursts,
+    zeroWindows,
+    conflicts: c.conflicts.map((x) => ({ ...x })),
+    conflictCount: c.conflictCount,
+    heldLimits: c.heldLimits.map((x) => ({ ...x })),
+  };
+}
+
+function summarize(c: IscsiConnection, conn: number, tcpConn: number): ConnectionSummary {
   const t = c.tcp;
   const i = c.initiatorSide;
   const r = (i ^ 1) as Dir;
@@ -535,5 +718,6 @@ function summarize(c: IscsiConnection, conn: number): ConnectionSummary {
     loginStatus: c.loginStatus,
     control: c.control,
     end,
+    tcp: tcpOf(c, tcpConn),
   };
 }

@@ -5,6 +5,9 @@ import type { Analysis } from './types.ts';
 /** Every typed array of an Analysis, for a postMessage transfer list (moved, not copied). */
 export function analysisBuffers(a: Analysis): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>([...pduBuffers(a.pdus), ...modelBuffers(a.model)]);
-  for (const v of [a.relationFindings, a.findingRows]) if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  const t = a.tcp;
+  const views: unknown[] = [a.relationFindings, a.findingRows, ...Object.values(t.connections), ...Object.values(t.events), ...Object.values(t.attempts),
+    t.acks.row, t.acks.frame, t.acks.time];
+  for (const v of views) if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
   return [...out];
 }

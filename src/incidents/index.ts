@@ -9,7 +9,8 @@ import { loginFailures, loginLoops } from './logins.ts';
 import { captureLoss, connectionsLost, digestErrors, protocolViolations, slowCommands, windowsClosed } from './other.ts';
 import { pingTimeouts } from './ping-timeout.ts';
 import { sequenceDefects } from './sequence.ts';
-import { targetDowns, targetPingTimeouts } from './target.ts';
+import { portalsDown, targetDowns, targetPingTimeouts } from './target.ts';
+import { readerStalls, transportLosses } from './transport.ts';
 import { taskAborts } from './task-abort.ts';
 import type { Incident } from './types.ts';
 
@@ -18,7 +19,7 @@ export type * from './types.ts';
 /** Most specific first: each takes the findings that tell its story before a broader one could. */
 const BUILDERS: ReadonlyArray<(ctx: IncidentContext) => Incident[]> = [
   taskAborts, pingTimeouts, targetPingTimeouts, sequenceDefects, targetDowns, loginLoops, loginFailures,
-  digestErrors, windowsClosed, connectionsLost, slowCommands, protocolViolations, captureLoss,
+  digestErrors, windowsClosed, transportLosses, readerStalls, connectionsLost, portalsDown, slowCommands, protocolViolations, captureLoss,
 ];
 
 /** The incidents of an analysed capture, worst first (severity, then start). */

@@ -24,6 +24,8 @@ export function pingTimeouts(ctx: IncidentContext): Incident[] {
     const chain: IncidentStep[] = [];
     const findings = [...pings];
     chain.push({ time: first.time, frame: first.frame as number, conn, what: `NOP-Out ping ITT ${hexTag(first.itt as number)} sent; the target never answered it in time` });
+    // The transport under the pings: taken and ignored (host up, iSCSI hung), or not even taken.
+    const tcp = tcpStory(ctx, conn, pings, chain, findings);
     if (pings.length > 1) {
       const last = ctx.findings[pings[pings.length - 1]];
       chain.push({ time: last.time, frame: last.frame as number, conn, what: `${plural(pings.length - 1, 'more ping')} unanswered, the last at ${ctx.at(last.time)}` });
@@ -35,12 +37,12 @@ export function pingTimeouts(ctx: IncidentContext): Incident[] {
     if (gaveUp) {
       const how = then === 'initiator-fin' ? 'closed the connection' : 'reset the connection';
       chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the initiator gave up after ${waited} (what Linux reports as ${linuxError(1022)}) and ${how}` });
-      headline = `The target stopped answering NOP-Out pings on ${connName(conn)} at ${ctx.at(first.time)}; the initiator gave up after ${waited} (Linux 1022) and ${how}`;
+      headline = `The target stopped answering NOP-Out pings on ${connName(conn)} at ${ctx.at(first.time)}${tcp}; the initiator gave up after ${waited} (Linux 1022) and ${how}`;
     } else if (then === 'capture-end') {
-      headline = `The target stopped answering NOP-Out pings on ${connName(conn)} at ${ctx.at(first.time)}; ${plural(pings.length, 'ping')} still waited when the capture ended`;
+      headline = `The target stopped answering NOP-Out pings on ${connName(conn)} at ${ctx.at(first.time)}${tcp}; ${plural(pings.length, 'ping')} still waited when the capture ended`;
     } else {
       chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the target ${then === 'target-fin' ? 'closed' : 'reset'} the connection with the pings unanswered` });
-      headline = `NOP-Out pings on ${connName(conn)} went unanswered from ${ctx.at(first.time)} until the target ${then === 'target-fin' ? 'closed' : 'reset'} the connection`;
+      headline = `NOP-Out pings on ${connName(conn)} went unanswered from ${ctx.at(first.time)}${tcp} until the target ${then === 'target-fin' ? 'closed' : 'reset'} the connection`;
     }
     const answer = late !== undefined ? ctx.model.pings.find((p) => p.conn === conn && p.request.frame === late.frame)?.answer : undefined;
     if (late !== undefined && answer !== undefined) {
@@ -55,3 +57,31 @@ export function pingTimeouts(ctx: IncidentContext): Incident[] {
   return out;
 }
 
+
+/**
+ * What the target's TCP did with the unanswered pings, as a clause of the headline (empty when the
+ * TCP was not analysed): it acknowledged them — the target host was up and only its iSCSI layer
+ * stopped — or it did not, and the retransmissions of the pings are evidence of it.
+ */
+function tcpStory(ctx: IncidentContext, conn: number, pings: number[], chain: IncidentStep[], findings: number[]): string {
+  const acked = pings.map((i) => ctx.findings[i]).filter((f) => f.tcpAcked === true);
+  const known = pings.map((i) => ctx.findings[i]).filter((f) => typeof f.tcpAcked === 'boolean');
+  if (known.length === 0) return '';
+  const first = ctx.findings[pings[0]];
+  const end = ctx.model.connections[conn].end.time;
+  const retransmissions = ctx.openOn(conn, 'tcp-retransmissions').filter((i) => ctx.findings[i].time >= first.time - 1 && ctx.findings[i].time <= end);
+  for (const i of retransmissions) findings.push(i);
+  if (acked.length === known.length) {
+    const a = acked[0];
+    chain.push({ time: a.time, frame: a.tcpAckFrame as number, conn, what: `the target's TCP acknowledged the ping (frame ${String(a.tcpAckFrame)}): its host was up` });
+    return ' while its TCP still acknowledged them (the host was up, its iSCSI layer had stopped)';
+  }
+  if (acked.length === 0) {
+    if (retransmissions.length) {
+      const r = ctx.findings[retransmissions[0]];
+      chain.push({ time: r.time, frame: r.frame as number, conn, what: `the initiator's TCP retransmitted, unacknowledged: ${r.message.replace(/ — .*$/, '')}` });
+    }
+    return ', and not even its TCP acknowledged them (the target host or the network path went down)';
+  }
+  return ` (its TCP acknowledged ${acked.length} of ${plural(known.length, 'ping')})`;
+}

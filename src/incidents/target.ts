@@ -1,7 +1,7 @@
 import { linuxError } from '../checks/index.ts';
 import { hexTag, plural } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
-import { append, connName, pushAll } from './context.ts';
+import { append, connName, ms, pushAll } from './context.ts';
 import { followUp } from './follow-up.ts';
 import type { Incident, IncidentStep } from './types.ts';
 
@@ -49,7 +49,8 @@ export function targetDowns(ctx: IncidentContext): Incident[] {
     const conn = f.conn as number;
     const m = ctx.model.connections[conn];
     const o = m.end.outstanding;
-    if (f.kind === 'closed-without-logout' && o.commands + o.tmfs === 0) continue;
+    const reconnectsFailed = ctx.openAfter(conn, 'connect-refused', 'connect-unanswered').length > 0;
+    if (f.kind === 'closed-without-logout' && o.commands + o.tmfs === 0 && !reconnectsFailed) continue;
     const findings = [i, ...ctx.openOn(conn, 'command-unanswered', 'nop-ping-unanswered')];
     const how = f.kind === 'connection-reset' ? 'reset' : 'closed';
     const chain: IncidentStep[] = [{ time: f.time, frame: f.frame as number, conn, what: `the target ${how} the connection (${f.kind === 'connection-reset' ? 'RST' : 'FIN'}) — what Linux reports as ${linuxError(1020)}` }];
@@ -61,6 +62,31 @@ export function targetDowns(ctx: IncidentContext): Incident[] {
     const next = followUp(ctx, conn, chain, findings);
     headline += next ? `; ${next}` : ' and the initiator did not log in again in the capture';
     out.push(ctx.make('target-down', findings, chain, `${headline}.`));
+  }
+  return out;
+}
+
+/**
+ * Connection attempts refused or unanswered with no failed connection before them to tell it (the
+ * capture began while the target was down, or the attempts were the first): the portal was down.
+ */
+export function portalsDown(ctx: IncidentContext): Incident[] {
+  const out: Incident[] = [];
+  for (const i of ctx.open('connect-refused', 'connect-unanswered')) {
+    const f = ctx.findings[i];
+    const n = Number(f.attempts);
+    const conn = typeof f.nextConn === 'number' ? f.nextConn : typeof f.previousConn === 'number' ? f.previousConn : -1;
+    const chain: IncidentStep[] = conn >= 0 ? [{ time: f.time, frame: f.frame as number, conn, what: f.message.replace(/ — .*$/, '') }] : [];
+    const refused = f.kind === 'connect-refused';
+    let headline = refused
+      ? `${n === 1 ? 'A connection attempt' : `${n} connection attempts`} to ${String(f.portal)} from ${ctx.at(f.time)} ${n === 1 ? 'was' : 'were'} refused (RST): nothing listened on the portal — the target service was down`
+      : `${plural(n, 'SYN')} to ${String(f.portal)} from ${ctx.at(f.time)} went unanswered${typeof f.answeredAfterMs === 'number' ? ` for ${ms(f.answeredAfterMs)}` : ''} — the target host was down or the network path lost`;
+    if (typeof f.nextConn === 'number') {
+      const next = ctx.model.connections[f.nextConn];
+      headline += `; ${connName(f.nextConn)} got through at ${ctx.at(next.firstTime)}`;
+      if (next.login?.response) chain.push({ time: next.login.response.time, frame: next.login.response.frame, conn: f.nextConn, what: next.login.fullFeature ? 'the target answered the login' : 'the target refused the login' });
+    }
+    out.push(ctx.make('target-down', [i], chain, `${headline}.`));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // summary, each iSCSI connection as TCP and the framer saw it, and the PDU table with its side
 // tables. The session model (src/sessions) and the checks are built from this.
 
+import type { HeldLimit, TcpAttempts, TcpEvents } from '../tcp/index.ts';
 import type { UnnegotiatedDigest } from './digests.ts';
 import type { UnframedCause } from './framer.ts';
 import type { PduColumns } from './pdu-table.ts';
@@ -26,8 +27,16 @@ export interface CaptureSummary {
   snaplen: number | undefined;
   /** The finest timestamp resolution of the capture's interfaces, in seconds (1e-6 for pcap, 1e-9 for nanosecond files). */
   timeResolution: number;
-  skipped: { notIp: number; notTcp: number; fragments: number; truncated: number; malformed: number; unsupportedLink: number };
+  skipped: {
+    notIp: number; notTcp: number; fragments: number; truncated: number; malformed: number; unsupportedLink: number;
+    /** IPv4 Total Length or IPv6 Payload Length above the packet's length on the wire. */
+    lengthExceedsPacket: number;
+    /** More IPv6 extension headers than a real packet has. */
+    extensionHeaderLimit: number;
+  };
   tcpConnections: number;
+  /** TCP connections that never carried iSCSI and were forgotten once idle or ended. */
+  forgottenTcpConnections: number;
 }
 
 export type Side = 'initiator' | 'target';
@@ -57,6 +66,67 @@ export interface ControlEvent {
   by: Side;
   frame: number;
   time: number;
+}
+
+export type StreamDir = 'I>T' | 'T>I';
+
+/** What TCP did under one iSCSI connection (Wireshark's TCP analysis, src/tcp). */
+export interface ConnectionTcp {
+  /** Index into TcpCapture.connections (the `tcpConn` of `iscsi-inspect tcp`). */
+  tcpConn: number;
+  /** SYN → SYN-ACK → ACK (tcp.analysis.initial_rtt), ms; undefined without the handshake. */
+  handshakeRttMs: number | undefined;
+  retransmittedSegments: Record<StreamDir, number>;
+  retransmittedBytes: Record<StreamDir, number>;
+  /** How long each side advertised a zero window, in all (ms). */
+  zeroWindowMs: Record<Side, number>;
+  /** Retransmissions less than 5 s apart, per direction, in time order. */
+  bursts: Array<{
+    dir: StreamDir; firstFrame: number; firstTime: number; lastFrame: number; lastTime: number;
+    segments: number; bytes: number;
+    /** Original to the retransmission that got through (tcp.analysis.rto), ms; undefined where not measured. */
+    longestWaitMs: number | undefined;
+    backoffs: number;
+  }>;
+  /** Zero windows longer than 100 ms, by the side that advertised it (stopped reading). */
+  zeroWindows: Array<{ by: Side; startFrame: number; startTime: number; endFrame: number; endTime: number; probes: number }>;
+  /** Overlapping segments whose bytes differed from the copy already seen (first ones; `conflictCount` counts all). */
+  conflicts: Array<{ dir: StreamDir; bytes: number; used: 'first' | 'last'; firstFrame: number; laterFrame: number }>;
+  conflictCount: number;
+  /** Where out-of-order data reached the reassembler's bound, so bytes were declared missing. */
+  heldLimits: Array<{ dir: StreamDir; limit: HeldLimit; frame: number; time: number }>;
+}
+
+/**
+ * The TCP connections to or from an iSCSI port (3260, --port, a portal a SendTargets answer named, or
+ * recognised by their Login Request), in order of first packet, with their analysis events and
+ * connection attempts. Columns, like the PDU table.
+ */
+export interface TcpCapture {
+  connections: {
+    count: number;
+    /** The iSCSI connection it carried; -1 where none (an attempt that never connected). */
+    conn: Int32Array;
+    /** TcpConnection side of the initiator: the side that sent the SYN, else the non-iSCSI port's. */
+    initiatorSide: Uint8Array;
+    firstFrame: Uint32Array;
+    firstTime: Float64Array;
+  };
+  /** Events in frame order; `tcpConn` indexes `connections`, `dir` is the TcpConnection side. */
+  events: TcpEvents & {
+    /** The iSCSI connection (-1: none). */
+    conn: Int32Array;
+    /** 1 where the segment came from the target (T>I). */
+    fromTarget: Uint8Array;
+  };
+  /** Connection attempts, in order of first SYN; `tcpConn` indexes `connections`. */
+  attempts: TcpAttempts;
+  /**
+   * Where the peer's TCP acknowledged the last byte of a PDU that expects an answer (NOP-Out ping,
+   * SCSI Command, TMF request): PDU row → frame of that ACK, 0 where the connection ended first. A
+   * row not listed was not watched (its connection's TCP was not analysed).
+   */
+  acks: { count: number; row: Uint32Array; frame: Uint32Array; time: Float64Array };
 }
 
 export interface ConnectionSummary {
@@ -92,6 +162,8 @@ export interface ConnectionSummary {
   loginStatus: number | undefined;
   control: ControlEvent[];
   end: ConnectionEnd;
+  /** Undefined where the connection's TCP was not analysed. */
+  tcp: ConnectionTcp | undefined;
 }
 
 /** Variable data kept for the few PDUs that carry it (login/text keys, sense, rejected header). */
@@ -114,6 +186,7 @@ export interface FramedCapture {
   details: Map<number, PduDetail>;
   /** LUN table: 8 LUN bytes as 16 hex digits, by index. */
   luns: string[];
+  tcp: TcpCapture;
   /** Why reading stopped early, if it did; everything before it is in the results. */
   error: { kind: string; message: string } | undefined;
 }

@@ -63,3 +63,42 @@ export function formatAddress(version: 4 | 6, w0: number, w1: number, w2: number
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
+
+/**
+ * An IPv4 or IPv6 address in text (as formatAddress writes it, or any RFC 4291 form without a zone)
+ * as the four words TcpSegment holds; undefined for anything else (a host name).
+ */
+export function parseAddress(text: string): { version: 4 | 6; words: [number, number, number, number] } | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const b = v4.slice(1).map(Number);
+    if (b.some((x) => x > 255)) return undefined;
+    return { version: 4, words: [((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0, 0, 0, 0] };
+  }
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || text.length > 45) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groupsOf = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    const parts = s.split(':');
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (i === parts.length - 1 && part.includes('.')) {
+        const tail = parseAddress(part);
+        if (!tail || tail.version !== 4) return undefined;
+        out.push(tail.words[0] >>> 16, tail.words[0] & 0xffff);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(part)) out.push(parseInt(part, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0]);
+  const tail = halves.length === 2 ? groupsOf(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined;
+  const g = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  const w = (i: number): number => ((g[i * 2] << 16) | g[i * 2 + 1]) >>> 0;
+  return { version: 6, words: [w(0), w(1), w(2), w(3)] };
+}

@@ -8,7 +8,7 @@ import { TaskFlag, TaskTableBuilder } from './tasks.ts';
 import { TaskFate } from './types.ts';
 import type {
   ConnectionEndInfo, ConnectionModel, EndEvent, Endpoint, Fate, LoginInfo, LogoutInfo, Moment, PduMoment,
-  RelationKind, SessionModel, TmfRecord,
+  RelationKind, SessionModel, TaskTable, TcpAck, TmfRecord,
 } from './types.ts';
 
 // Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
@@ -25,7 +25,7 @@ const {
   OP_TEXT_RESPONSE, RESERVED_TAG, TARGET_OPCODE_BIT, parseSense, tmfEndsTasks, tmfScope,
 } = codec;
 
-type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts' | 'senses'>;
+type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts' | 'senses' | 'taskAcks'>;
 
 /**
  * Builds the connection / session model from a framed capture: one pass over each connection's PDUs
@@ -46,8 +46,39 @@ export function buildModel(framed: FramedCapture): SessionModel {
   const sessions = groupSessions(out.connections);
   return {
     ...out, sessions, tasks: table, latency: latencyStats(table, framed.luns), rows, rowTask,
-    opcodeCounts: countOpcodes(framed.pdus), senses: sensesOf(framed),
+    opcodeCounts: countOpcodes(framed.pdus), senses: sensesOf(framed), taskAcks: tcpAcks(framed, out, table),
   };
+}
+
+/**
+ * The TCP acknowledgement of each request iSCSI did not answer in time (pings, TMFs, commands): the
+ * answer to "was it lost, or taken and ignored?". Only those are looked up, in one pass over the
+ * ACK watches (there is one per command of the capture).
+ */
+function tcpAcks(framed: FramedCapture, out: Building, tasks: TaskTable): Map<number, TcpAck> {
+  const wanted = new Map<number, (ack: TcpAck) => void>();
+  const notAnswered = (f: Fate): boolean => f !== 'answered' && f !== 'unknown';
+  for (const p of out.pings) {
+    if (!notAnswered(p.fate)) continue;
+    wanted.set(p.request.row, (ack) => { p.tcpAck = ack; out.relations[p.relation].tcpAck = ack; });
+  }
+  for (const t of out.tmfs) {
+    if (!notAnswered(t.fate)) continue;
+    wanted.set(t.request.row, (ack) => { t.tcpAck = ack; out.relations[t.relation].tcpAck = ack; });
+  }
+  const taskAcks = new Map<number, TcpAck>();
+  for (let k = 0; k < tasks.count; k++) {
+    const f = tasks.fate[k];
+    if (f !== TaskFate.Unanswered && f !== TaskFate.OutstandingAtCaptureEnd && f !== TaskFate.AnsweredLate && f !== TaskFate.Aborted) continue;
+    wanted.set(tasks.row[k], (ack) => { taskAcks.set(k, ack); });
+  }
+  if (wanted.size === 0) return taskAcks;
+  const a = framed.tcp.acks;
+  for (let j = 0; j < a.count; j++) {
+    const set = wanted.get(a.row[j]);
+    if (set) set(a.frame[j] === 0 ? null : { frame: a.frame[j], time: a.time[j] });
+  }
+  return taskAcks;
 }
 
 /** CHECK CONDITION status, RFC 7143 §11.4.2 / SAM: the response carries sense data. */

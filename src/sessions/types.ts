@@ -30,6 +30,13 @@ export interface PduMoment extends Moment {
  */
 export type Endpoint = { row: number } | { control: number } | { captureEnd: true };
 
+/**
+ * Whether the peer's TCP acknowledged a request's last byte (src/tcp's ACK watch): the ACK that first
+ * covered it; null when the connection ended first (not even TCP took it). Said only for requests
+ * iSCSI did not answer in time, and only where the connection's TCP was analysed.
+ */
+export type TcpAck = Moment | null;
+
 /** How a request's wait ended. */
 export type Fate = 'answered' | 'unanswered' | 'outstanding-at-capture-end' | 'unknown' | 'answered-late';
 
@@ -46,6 +53,8 @@ export interface Relation {
   to: Endpoint;
   answer: number;
   fate: Fate;
+  /** For a ping or TMF iSCSI did not answer in time: did the target's TCP acknowledge it? */
+  tcpAck?: TcpAck;
 }
 
 /**
@@ -227,6 +236,8 @@ export interface TmfRecord {
   /** Index into SessionModel.relations of request → response (and of task → request, when `task` ≥ 0). */
   relation: number;
   taskRelation: number;
+  /** Not answered in time: did the target's TCP acknowledge the request? (undefined: not known) */
+  tcpAck?: TcpAck;
 }
 
 /** An initiator NOP-Out ping (ITT ≠ 0xffffffff) and its NOP-In (RFC 7143 §11.18). */
@@ -237,6 +248,8 @@ export interface PingRecord {
   answer: PduMoment | undefined;
   fate: Fate;
   relation: number;
+  /** Not answered in time: did the target's TCP acknowledge the ping? (undefined: not known) */
+  tcpAck?: TcpAck;
 }
 
 /** A target NOP-In ping (TTT ≠ 0xffffffff) and the NOP-Out echoing its TTT (RFC 7143 §11.19). */
@@ -310,4 +323,7 @@ export interface SessionModel {
   opcodeCounts: Uint32Array;
   /** Sense data of the SCSI Responses that carry CHECK CONDITION, by PDU row. */
   senses: Map<number, { senseKey: number; asc: number; ascq: number }>;
+  /** For SCSI commands that got no status in time (index into `tasks`): did the target's TCP
+   *  acknowledge the command? Commands whose TCP was not analysed are absent. */
+  taskAcks: Map<number, TcpAck>;
 }

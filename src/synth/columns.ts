@@ -5,7 +5,7 @@
 import { encodeHeaderInto } from '../codec/index.ts';
 import type { PduInput } from '../codec/index.ts';
 import { PduTableBuilder } from '../iscsi/index.ts';
-import type { ConnectionSummary, FramedCapture, PduRow } from '../iscsi/index.ts';
+import type { ConnectionSummary, FramedCapture, PduRow, TcpCapture } from '../iscsi/index.ts';
 
 const START = 1_700_000_000;
 
@@ -65,14 +65,33 @@ export function bulkFramedCapture(pdus: number): FramedCapture {
     firstFrame: 1, lastFrame: frame, firstTime: START, lastTime: time, synSeen: false, midstream: true,
     pdus: 0, truncatedPdus: 0, unframedBytes: 0, missingBytes: 0, gaps: [], headerDigest: 'None', unnegotiatedDigests: [], dataDigest: 'None',
     loginComplete: false, initiatorKeys: {}, targetKeys: {}, isid: undefined, tsih: undefined, loginRequestTsih: undefined, cid: undefined,
-    loginStatus: undefined, control: [], end: { kind: 'open' },
+    loginStatus: undefined, control: [], end: { kind: 'open' }, tcp: undefined,
   }));
   return {
     capture: {
       format: 'pcap', compression: undefined, bytes: 0, packets: frame, firstTime: START, lastTime: time, timeBackwards: undefined, linkTypes: [], truncatedPackets: 0,
-      snaplenCutSegments: 0, snaplen: 262144, timeResolution: 1e-6, skipped: { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 },
-      tcpConnections: conns,
+      snaplenCutSegments: 0, snaplen: 262144, timeResolution: 1e-6, skipped: { notIp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0, lengthExceedsPacket: 0, extensionHeaderLimit: 0 },
+      tcpConnections: conns, forgottenTcpConnections: 0,
     },
-    connections, pdus: columns, headerFrames: new Map(), details: new Map(), luns: ['0000000000000000'], error: undefined,
+    connections, pdus: columns, headerFrames: new Map(), details: new Map(), luns: ['0000000000000000'], tcp: noTcp(), error: undefined,
+  };
+}
+
+/** Columns written without TCP under them: no TCP connection was analysed. */
+function noTcp(): TcpCapture {
+  const u32 = (): Uint32Array => new Uint32Array(0);
+  const f64 = (): Float64Array => new Float64Array(0);
+  return {
+    connections: { count: 0, conn: new Int32Array(0), initiatorSide: new Uint8Array(0), firstFrame: u32(), firstTime: f64() },
+    events: {
+      count: 0, frame: u32(), tcpConn: u32(), dir: new Uint8Array(0), flags: u32(), seq: u32(), ack: u32(), len: u32(), win: u32(), time: f64(),
+      conn: new Int32Array(0), fromTarget: new Uint8Array(0),
+    },
+    attempts: {
+      count: 0, tcpConn: u32(), ipVersion: new Uint8Array(0), clientAddr: u32(), serverAddr: u32(), clientPort: new Uint16Array(0),
+      serverPort: new Uint16Array(0), isn: u32(), syns: u32(), firstSynFrame: u32(), firstSynTime: f64(), lastSynFrame: u32(),
+      lastSynTime: f64(), prevSynFrame: u32(), prevSynTime: f64(), answer: new Uint8Array(0), answerFrame: u32(), answerTime: f64(), dropped: 0,
+    },
+    acks: { count: 0, row: u32(), frame: u32(), time: f64() },
   };
 }

@@ -28,6 +28,10 @@ export interface TcpAttempts {
   firstSynTime: Float64Array;
   lastSynFrame: Uint32Array;
   lastSynTime: Float64Array;
+  /** The SYN before the last one (0 / NaN for an attempt of one SYN): the last one a SYN-ACK to the
+   *  last SYN leaves unanswered. */
+  prevSynFrame: Uint32Array;
+  prevSynTime: Float64Array;
   /** AttemptAnswer: the server's first SYN-ACK or RST after the first SYN. */
   answer: Uint8Array;
   answerFrame: Uint32Array;
@@ -61,6 +65,8 @@ export class TcpAttemptTableBuilder {
   private firstSynTime = new Float64Array(this.cap);
   private lastSynFrame = new Uint32Array(this.cap);
   private lastSynTime = new Float64Array(this.cap);
+  private prevSynFrame = new Uint32Array(this.cap);
+  private prevSynTime = new Float64Array(this.cap);
   private answer = new Uint8Array(this.cap);
   private answerFrame = new Uint32Array(this.cap);
   private answerTime = new Float64Array(this.cap);
@@ -85,6 +91,8 @@ export class TcpAttemptTableBuilder {
     this.syns[i] = 1;
     this.firstSynFrame[i] = this.lastSynFrame[i] = frame;
     this.firstSynTime[i] = this.lastSynTime[i] = time;
+    this.prevSynFrame[i] = 0;
+    this.prevSynTime[i] = Number.NaN;
     this.answer[i] = AttemptAnswer.None;
     this.answerFrame[i] = 0;
     this.answerTime[i] = 0;
@@ -98,6 +106,8 @@ export class TcpAttemptTableBuilder {
   /** Another SYN of the same attempt (a retransmission). */
   resent(row: number, frame: number, time: number): void {
     this.syns[row]++;
+    this.prevSynFrame[row] = this.lastSynFrame[row];
+    this.prevSynTime[row] = this.lastSynTime[row];
     this.lastSynFrame[row] = frame;
     this.lastSynTime[row] = time;
   }
@@ -126,6 +136,8 @@ export class TcpAttemptTableBuilder {
     this.firstSynTime = grown(this.firstSynTime, n);
     this.lastSynFrame = grown(this.lastSynFrame, n);
     this.lastSynTime = grown(this.lastSynTime, n);
+    this.prevSynFrame = grown(this.prevSynFrame, n);
+    this.prevSynTime = grown(this.prevSynTime, n);
     this.answer = grown(this.answer, n);
     this.answerFrame = grown(this.answerFrame, n);
     this.answerTime = grown(this.answerTime, n);
@@ -149,6 +161,8 @@ export class TcpAttemptTableBuilder {
       firstSynTime: this.firstSynTime.slice(0, n),
       lastSynFrame: this.lastSynFrame.slice(0, n),
       lastSynTime: this.lastSynTime.slice(0, n),
+      prevSynFrame: this.prevSynFrame.slice(0, n),
+      prevSynTime: this.prevSynTime.slice(0, n),
       answer: this.answer.slice(0, n),
       answerFrame: this.answerFrame.slice(0, n),
       answerTime: this.answerTime.slice(0, n),

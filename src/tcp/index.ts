@@ -1,5 +1,5 @@
 export { TcpReassembler, TcpConnection, TcpDirection } from './reassembly.ts';
-export type { StreamSink, PacketContext, Dir, HeldLimit, TcpReassemblerOptions } from './reassembly.ts';
+export type { StreamSink, PacketContext, Dir, HeldLimit, KeptConnections, TcpReassemblerOptions } from './reassembly.ts';
 export { TCP_EVENT_NAMES, TcpEventFlag, tcpEventNames } from './events.ts';
 export type { TcpEventName, TcpEvents } from './events.ts';
 export { AttemptAnswer, attemptsByPortal, MAX_ATTEMPTS } from './attempts.ts';

@@ -204,6 +204,7 @@ export class TcpReassembler {
   private readonly portals = new Set<string>();
   private readonly eventTable = new TcpEventTableBuilder();
   private readonly attemptTable = new TcpAttemptTableBuilder();
+  private readonly keptTable = new KeptConnectionTableBuilder();
   private readonly win = { win: 0 };
 
   constructor(private readonly sink: StreamSink, options: TcpReassemblerOptions = {}) {
@@ -351,6 +352,16 @@ export class TcpReassembler {
   /** Connection attempts to wanted ports and portals. Complete after `finish()`. */
   attempts(): TcpAttempts {
     return this.attemptTable.finish();
+  }
+
+  /**
+   * Every connection analysed and kept (a wanted port or portal, or `keep()`), in order of first
+   * packet: those whose entry closed, and with `includeOpen` the ones still open (a snapshot).
+   */
+  keptConnections(includeOpen = false): KeptConnections {
+    const open: TcpConnection[] = [];
+    if (includeOpen) for (const c of this.open) if (c.analysis?.wanted === Wanted.Kept) open.push(c);
+    return this.keptTable.finish(open);
   }
 
   /** Connections forgotten because they carried no iSCSI (ended, idle, or too many at once). */
@@ -706,6 +717,7 @@ export class TcpReassembler {
       this.holding.delete(conn);
     }
     const a = conn.analysis;
+    if (a?.wanted === Wanted.Kept) this.keptTable.add(conn);
     if (a) {
       endZeroWindows(a, conn.lastTime);
       a.pending = undefined;
@@ -782,6 +794,88 @@ export class TcpReassembler {
     const [a, b] = c.addr;
     return tupleHash(a[0] ^ a[1] ^ a[2] ^ a[3], c.port[0], b[0] ^ b[1] ^ b[2] ^ b[3], c.port[1]);
   }
+}
+
+/** The kept connections (columns), in order of first packet (TcpConnection.id). */
+export interface KeptConnections {
+  count: number;
+  id: Uint32Array;
+  /** TcpConnection.clientSide: the side that sent the opening SYN, -1 when not captured. */
+  clientSide: Int8Array;
+  /** Ports of side 0 and side 1, two per row. */
+  ports: Uint16Array;
+  firstFrame: Uint32Array;
+  firstTime: Float64Array;
+}
+
+class KeptConnectionTableBuilder {
+  private count = 0;
+  private id = new Uint32Array(64);
+  private clientSide = new Int8Array(64);
+  private ports = new Uint16Array(128);
+  private firstFrame = new Uint32Array(64);
+  private firstTime = new Float64Array(64);
+  /** Rows came in closing order, not id order. */
+  private unordered = false;
+
+  add(c: TcpConnection): void {
+    const i = this.count;
+    if (i === this.id.length) {
+      const n = i * 2;
+      this.id = grownTo(this.id, n);
+      this.clientSide = grownTo(this.clientSide, n);
+      this.ports = grownTo(this.ports, n * 2);
+      this.firstFrame = grownTo(this.firstFrame, n);
+      this.firstTime = grownTo(this.firstTime, n);
+    }
+    if (i > 0 && c.id < this.id[i - 1]) this.unordered = true;
+    this.id[i] = c.id;
+    this.clientSide[i] = c.clientSide;
+    this.ports[i * 2] = c.port[0];
+    this.ports[i * 2 + 1] = c.port[1];
+    this.firstFrame[i] = c.firstFrame;
+    this.firstTime[i] = c.firstTime;
+    this.count = i + 1;
+  }
+
+  finish(open: TcpConnection[]): KeptConnections {
+    const n = this.count + open.length;
+    const order: number[] = [];
+    for (let i = 0; i < this.count; i++) order.push(i);
+    const idOf = (k: number): number => (k < this.count ? this.id[k] : open[k - this.count].id);
+    for (let k = 0; k < open.length; k++) order.push(this.count + k);
+    if (this.unordered || open.length > 0) order.sort((a, b) => idOf(a) - idOf(b));
+    const out: KeptConnections = {
+      count: n, id: new Uint32Array(n), clientSide: new Int8Array(n), ports: new Uint16Array(n * 2),
+      firstFrame: new Uint32Array(n), firstTime: new Float64Array(n),
+    };
+    for (let j = 0; j < n; j++) {
+      const k = order[j];
+      if (k < this.count) {
+        out.id[j] = this.id[k];
+        out.clientSide[j] = this.clientSide[k];
+        out.ports[j * 2] = this.ports[k * 2];
+        out.ports[j * 2 + 1] = this.ports[k * 2 + 1];
+        out.firstFrame[j] = this.firstFrame[k];
+        out.firstTime[j] = this.firstTime[k];
+      } else {
+        const c = open[k - this.count];
+        out.id[j] = c.id;
+        out.clientSide[j] = c.clientSide;
+        out.ports[j * 2] = c.port[0];
+        out.ports[j * 2 + 1] = c.port[1];
+        out.firstFrame[j] = c.firstFrame;
+        out.firstTime[j] = c.firstTime;
+      }
+    }
+    return out;
+  }
+}
+
+function grownTo<T extends Uint32Array | Uint16Array | Int8Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
 }
 
 function portalKey(v: number, w0: number, w1: number, w2: number, w3: number, port: number): string {

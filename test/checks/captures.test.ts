@@ -134,7 +134,11 @@ describe('initiator-ping-timeout', () => {
       [0x191ae5bc, 'initiator-fin', 2005.083, undefined],
       [0x191ae5bd, 'initiator-fin', 1002.758, undefined],
     ]);
-    expect(u[0].frames).toEqual([21, 31, 38]);
+    expect(u[0].frames).toEqual([21, 22, 31, 38]);
+    // tshark: the target's TCP acknowledged each ping at once (frames 22, 24, 26, 28, 30 ACK each
+    // NOP-Out's tcp.nxtseq), long before the FIN: its host was up, its iSCSI layer was not.
+    expect(u.map((x) => [x.tcpAcked, x.tcpAckFrame])).toEqual([[true, 22], [true, 24], [true, 26], [true, 28], [true, 30]]);
+    expect(u[0].message).toContain("the target's TCP acknowledged the ping (frame 22)");
     for (const x of u) {
       expect(x.severity).toBe('error');
       expect(x.message).toContain('ISCSI_ERR_NOP_TIMEDOUT (1022)');
@@ -172,7 +176,9 @@ describe('slow-target-abort', () => {
     expect(u).toHaveLength(1);
     expect(u[0]).toMatchObject({
       tmfFunction: 1, referencedTaskTag: 0x1945508e, referencedFrame: 45, outstandingMs: 3000.23, waitedMs: 5501.413,
-      then: 'initiator-fin', frames: [45, 47, 75],
+      then: 'initiator-fin', frames: [45, 47, 48, 75],
+      // tshark: frame 48 from 3260 ACKs 548648463, the ABORT TASK's tcp.nxtseq.
+      tcpAcked: true, tcpAckFrame: 48,
     });
     // LOGICAL UNIT RESET frame 49 (…206.448341), response 0 "function complete" frame 58 (…209.448693).
     const t = only(f, 'tmf');
@@ -203,9 +209,10 @@ describe('test-suite', () => {
       [11, 305587542, 305587413, 305587541, [2657, 2658]],
       [11, 305587413, 305587414, 305587542, [2662, 2663]],
     ]);
-    // Neither command got a status; tshark: the target's FIN at frame 2664.
-    expect(only(f, 'command-unanswered').map((x) => [x.frames, x.then, x.waitedMs])).toEqual([
-      [[2658, 2664], 'target-fin', 3003.419], [[2663, 2664], 'target-fin', 0.055],
+    // Neither command got a status; tshark: the target's FIN at frame 2664. Its TCP took both:
+    // frame 2659 ACKs 2002291372 (2658's tcp.nxtseq), the FIN itself ACKs 2002291468 (2663's).
+    expect(only(f, 'command-unanswered').map((x) => [x.frames, x.then, x.waitedMs, x.tcpAckFrame])).toEqual([
+      [[2658, 2659, 2664], 'target-fin', 3003.419, 2659], [[2663, 2664], 'target-fin', 0.055, 2664],
     ]);
   });
 
@@ -245,9 +252,11 @@ describe('target-killed', () => {
     // refused at the TCP level and carry no iSCSI.
     expect(only(f, 'connection-reset').map((x) => [x.conn, x.by, x.frames])).toEqual([[0, 'target', [699]]]);
     // tsv: SCSI Commands without any status: frames 688, 690, 693, 697.
-    expect(only(f, 'command-unanswered').map((x) => [x.frames, x.then, x.waitedMs])).toEqual([
-      [[688, 699], 'target-reset', 266.146], [[690, 699], 'target-reset', 266.127],
-      [[693, 699], 'target-reset', 215.98], [[697, 699], 'target-reset', 215.963],
+    // tshark: the target's TCP acknowledged each before its RST: frame 692 ACKs 1669830479 (past
+    // 688's and 690's tcp.nxtseq), 694 ACKs 693's 1669830527, 698 ACKs 697's 1669838767.
+    expect(only(f, 'command-unanswered').map((x) => [x.frames, x.then, x.waitedMs, x.tcpAcked])).toEqual([
+      [[688, 692, 699], 'target-reset', 266.146, true], [[690, 692, 699], 'target-reset', 266.127, true],
+      [[693, 694, 699], 'target-reset', 215.98, true], [[697, 698, 699], 'target-reset', 215.963, true],
     ]);
   });
 });

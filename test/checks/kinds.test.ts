@@ -9,6 +9,7 @@ import { contract } from './contract.ts';
 import { Conv, RESERVED, SynthCapture, check } from './synth.ts';
 
 const ISTGT = resolve(import.meta.dirname, '../fixtures/istgt');
+const TCP_LAB = resolve(import.meta.dirname, '../fixtures/tcp');
 
 /** Keys the contract marks as present only in some cases. */
 const OPTIONAL = new Set(['answeredLateMs']);
@@ -115,6 +116,24 @@ const SCENARIOS: Record<string, () => SynthCapture> = {
     s.close();
     return cap;
   },
+  overlap: () => {
+    // A ping's second half arrives first (held out of order), then the whole ping with other bytes
+    // in that half: the copy seen first is used, and the disagreement told.
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    s.login();
+    const itt = 0x4242;
+    const ping = encodePdu({ opcode: 0x00, immediate: true, itt, ttt: RESERVED, lun: 0, cmdSN: s.cmdSN, expStatSN: s.statSN });
+    const seq = s.c.seq('initiator');
+    s.c.segment('initiator', seq + 24, ping.subarray(24));
+    const other = ping.slice();
+    other[40] ^= 0xff;
+    s.c.sendBytes('initiator', other);
+    s.pong(itt);
+    s.logout();
+    s.close();
+    return cap;
+  },
   snaplen: () => {
     const cap = new SynthCapture({ snaplen: 100 });
     const s = new Conv(cap);
@@ -142,6 +161,10 @@ test('every kind of the contract is raised, with its severity and all its detail
   const istgt = JSON.parse(readFileSync(join(ISTGT, 'captures.json'), 'utf8')) as Array<{ file: string; port: number }>;
   const dr = istgt.find((x) => x.file === 'digest-reject.pcap')!;
   add('istgt', analyzeFile(join(ISTGT, dr.file), 1 << 20, { ports: [dr.port] }).analysis.findings);
+  // What real TCP faults show (test/fixtures/tcp, made with ../shared/lab/tcp-faults): reconnects
+  // refused by a killed target, a black-holed path (retransmissions, SYNs unanswered), an initiator
+  // that stopped reading (a zero window of 6 s).
+  for (const cap of ['refused.pcap', 'blackhole.pcap', 'zerowin-initiator.pcap']) add(cap, analyzeFile(join(TCP_LAB, cap), 1 << 20).analysis.findings);
   // The contract's kinds, and those new in its latest revision that have landed here.
   const landed = new Set(FINDING_KINDS.map((k) => k.kind));
   for (const row of contract().filter((r) => !r.added || landed.has(r.kind))) {

@@ -56,9 +56,11 @@ describe('the first incident is the one a storage engineer would name', () => {
     expect(inc.kind).toBe('ping-timeout');
     expect(inc.severity).toBe('error');
     expect(inc.conns).toEqual([0, 1]);
-    // tsv: unanswered NOP-Outs at frames 21..29; tshark: the initiator's FIN at frame 31; the new
-    // connection's Login Command at 35, its Login Response at 40; the late NOP-In at 38.
-    expect(inc.chain.map((s) => s.frame)).toEqual([21, 29, 31, 35, 38, 40]);
+    // tsv: unanswered NOP-Outs at frames 21..29; tshark: the target's ACK of the first at 22, the
+    // initiator's FIN at frame 31; the new connection's Login Command at 35, its Login Response at
+    // 40; the late NOP-In at 38.
+    expect(inc.chain.map((s) => s.frame)).toEqual([21, 22, 29, 31, 35, 38, 40]);
+    expect(inc.headline).toContain('while its TCP still acknowledged them');
     expect(inc.findings.map((i) => a.findings[i].kind).sort()).toEqual([
       'closed-without-logout', 'nop-ping-unanswered', 'nop-ping-unanswered', 'nop-ping-unanswered', 'nop-ping-unanswered',
       'nop-ping-unanswered', 'relogin',
@@ -85,11 +87,13 @@ describe('the first incident is the one a storage engineer would name', () => {
     const inc = a.incidents[0];
     expect(inc.kind).toBe('target-down');
     expect(inc.severity).toBe('error');
-    // tsv: the 4 commands without status at 688, 690, 693, 697; tshark: the target's RST at 699.
-    expect(inc.chain.map((s) => s.frame)).toEqual([688, 699]);
+    // tsv: the 4 commands without status at 688, 690, 693, 697; tshark: the target's RST at 699,
+    // then the initiator's reconnect SYNs at 700, 702, 704, 706, each refused by a RST.
+    expect(inc.chain.map((s) => s.frame)).toEqual([688, 699, 700]);
     expect(inc.findings.map((i) => a.findings[i].kind).sort()).toEqual([
-      'command-unanswered', 'command-unanswered', 'command-unanswered', 'command-unanswered', 'connection-reset',
+      'command-unanswered', 'command-unanswered', 'command-unanswered', 'command-unanswered', 'connect-refused', 'connection-reset',
     ]);
+    expect(inc.headline).toContain('4 reconnects');
   });
 
   test('target-nopin-unanswered: the initiator stopped echoing target pings; the target closed', () => {
