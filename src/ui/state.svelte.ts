@@ -327,16 +327,20 @@ class AppState {
     return true;
   }
 
-  /** Where a first look should go: the connections of the worst incident (the narrowest ladder that
-   *  shows them all), else the connection with the most severe findings. */
-  defaultScope(): LadderScope | undefined {
+  /**
+   * Where a first look goes: the first step of the worst incident, in the narrowest ladder that
+   * shows its connections; with no incident, the connection with the most severe findings.
+   */
+  openDefault(): void {
     const l = this.loaded;
-    if (!l) return undefined;
-    const first = l.analysis.incidents.find((i) => i.conns.length > 0);
-    const scope = first ? scopeFor(l.analysis, first.conns) : undefined;
-    if (scope) return scope;
+    if (!l) return;
+    const first = l.analysis.incidents.findIndex((i) => i.conns.length > 0 && i.chain.length > 0);
+    if (first >= 0) {
+      this.selectStep(first, 0);
+      if (this.scope) return;
+    }
     const c = worstConnection(l.analysis);
-    return c >= 0 ? connScope(c) : undefined;
+    if (c >= 0) this.selectConn(c);
   }
 
   /** Forget the shown capture (its worker included). */

@@ -74,12 +74,16 @@ export function scopesOf(a: Analysis, conn: number): LadderScope[] {
   return out;
 }
 
-/** The narrowest scope that shows all of `conns`: a connection, a session, a pair, or else exactly those connections. */
+/**
+ * The narrowest scope that shows all of `conns` and little else: the connection, its session, else
+ * exactly those connections (the pair they belong to is one click away; it may hold many more).
+ */
 export function scopeFor(a: Analysis, conns: readonly number[]): LadderScope | undefined {
   const want = [...new Set(conns)].filter((c) => a.model.connections[c] !== undefined).sort((x, y) => x - y);
   if (want.length === 0) return undefined;
   for (const s of scopesOf(a, want[0])) {
-    if (want.every((c) => s.conns.includes(c))) return s;
+    if (s.conns.length === want.length && want.every((c) => s.conns.includes(c))) return s;
+    if (s.kind !== 'pair' && want.every((c) => s.conns.includes(c))) return s;
   }
   return { kind: 'incident', conns: want, key: `conns:${want.join(',')}` };
 }

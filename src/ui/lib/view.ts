@@ -62,6 +62,8 @@ export interface LadderRelation {
   also: number[];
   /** Index of the finding that reports it (-1 none). */
   finding: number;
+  /** Every finding it stands for (a silence stands for each unanswered ping's). */
+  carries: number[];
 }
 
 function endpoint(view: LadderView, conn: number, e: ModelEndpoint): Endpoint {
@@ -123,11 +125,12 @@ export function ladderRelations(a: Analysis, view: LadderView, findings: Readonl
       if (from < 0) continue;
       const to = endpoint(view, r.conn, r.to);
       const severity: Severity | 'none' = f ? (f.severity === 'info' ? 'none' : f.severity) : r.fate === 'unanswered' ? 'error' : 'none';
-      const rel: LadderRelation = { kind: r.kind, from: { pos: from }, to, severity, label: f?.message ?? factLabel(a, r), also: [], finding: fi };
+      const rel: LadderRelation = { kind: r.kind, from: { pos: from }, to, severity, label: f?.message ?? factLabel(a, r), also: [], finding: fi, carries: fi >= 0 ? [fi] : [] };
       if (r.kind === 'ping' && r.fate !== 'answered' && r.fate !== 'unknown') {
         const s = silences.find((x) => sameEndpoint(x.to, to));
         if (s) {
           s.also.push(from);
+          if (fi >= 0) s.carries.push(fi);
           s.label = `${s.also.length + 1} NOP-Out pings unanswered until ${endText(to, view, m)} — ${a.findings[s.finding]?.message ?? ''}`;
           continue;
         }
@@ -150,13 +153,13 @@ export function ladderRelations(a: Analysis, view: LadderView, findings: Readonl
       : { pos: prevRows.length ? positionOf(rows, prevRows[prevRows.length - 1]) : -1 };
     if (('ctl' in from && from.ctl < 0) || ('pos' in from && from.pos < 0)) continue;
     carried.add(index);
-    out.push({ kind: 'reconnect', from, to: { pos: to }, severity: f.severity === 'info' ? 'none' : f.severity, label: f.message, also: [], finding: index });
+    out.push({ kind: 'reconnect', from, to: { pos: to }, severity: f.severity === 'info' ? 'none' : f.severity, label: f.message, also: [], finding: index, carries: [index] });
   }
   for (const { f, index } of findings) {
     if (carried.has(index)) continue;
     const pos = positionsOfFrames(a, rows, f.frames);
     if (pos.length < 2) continue;
-    out.push({ kind: 'finding', from: { pos: pos[0] }, to: { pos: pos[pos.length - 1] }, severity: f.severity === 'info' ? 'none' : f.severity, label: f.message, also: pos, finding: index });
+    out.push({ kind: 'finding', from: { pos: pos[0] }, to: { pos: pos[pos.length - 1] }, severity: f.severity === 'info' ? 'none' : f.severity, label: f.message, also: pos, finding: index, carries: [index] });
   }
   const frameOf = (e: Endpoint): number => ('pos' in e ? a.pdus.frame[rows[e.pos]] : 'ctl' in e ? view.control[e.ctl]?.frame ?? Infinity : Infinity);
   out.sort((x, y) => frameOf(x.from) - frameOf(y.from));
