@@ -9,6 +9,7 @@ import type { LadderMode } from './lib/ladder-model.ts';
 import type { TimeZoneChoice } from './lib/time.ts';
 import { findingConns, findingsByConn, positionOf, positionsOfFrames, worstConnection } from './lib/view.ts';
 import { connScope, ladderView, scopeFor, scopeFromKey } from './lib/scope.ts';
+import { parsePduQuery, pduMatcher } from './lib/pdu-filter.ts';
 import type { LadderScope, LadderView } from './lib/scope.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error';
@@ -68,6 +69,12 @@ class AppState {
   scope = $state.raw<LadderScope | undefined>(undefined);
   /** The scope's rows and control events, merged (positions below index these rows). */
   view = $state.raw<LadderView | undefined>(undefined);
+  /** The ladder's PDU filter as typed (it applies to every scope), and what in it was not understood. */
+  pduFilter = $state('');
+  filterProblems = $state.raw<string[]>([]);
+  private keep: ((row: number) => boolean) | undefined;
+  /** The SCSI task (index into model.tasks) whose PDUs are followed (highlighted), -1 none. */
+  task = $state(-1);
   /** The incident and chain step last chosen in the verdict card (-1 none). */
   incident = $state(-1);
   chainStep = $state(-1);
@@ -88,6 +95,8 @@ class AppState {
 
   /** Wall-clock times in UTC or the browser's zone. */
   timeZone = $state<TimeZoneChoice>('UTC');
+  /** The ladder's time column shows the wall clock instead of seconds since the capture began. */
+  clock = $state(false);
 
   mode = $state<LadderMode>('time');
   /** undefined: the connection's default. */
@@ -136,7 +145,7 @@ class AppState {
     if (!l) return;
     if (this.scope?.key === scope.key && keepFinding) return;
     this.scope = scope;
-    this.view = ladderView(l.analysis, scope);
+    this.view = ladderView(l.analysis, scope, this.keep);
     this.conn = scope.conns[0];
     this.clearSelection();
     this.pxPerSec = undefined;
@@ -147,6 +156,46 @@ class AppState {
       this.chainStep = -1;
     }
     this.scroll = { how: keepFinding ? 'top' : 'first-issue', seq: (this.scroll?.seq ?? 0) + 1 };
+  }
+
+  /**
+   * Filter the ladder's PDUs (pdu-filter.ts syntax). The selected PDU stays selected when the filter
+   * keeps it; the scope stays.
+   */
+  setPduFilter(q: string): void {
+    const l = this.loaded;
+    this.pduFilter = q;
+    if (!l) return;
+    const query = parsePduQuery(q);
+    this.filterProblems = query.problems;
+    this.keep = pduMatcher(l.analysis, query);
+    const scope = this.scope;
+    if (!scope) return;
+    const old = this.rows();
+    const focusRow = this.focus >= 0 ? old[this.focus] : undefined;
+    const selRows = this.positions.map((p) => old[p]);
+    const relRows = this.related.map((p) => old[p]);
+    const v = this.view;
+    const ctlKeys = v ? this.ctls.map((k) => [v.controlConn[k], v.controlIndex[k]]) : [];
+    this.view = ladderView(l.analysis, scope, this.keep);
+    const rows = this.view.rows;
+    const at = (r: number | undefined): number => (r === undefined ? -1 : positionOf(rows, r));
+    this.positions = selRows.map(at).filter((p) => p >= 0);
+    this.related = relRows.map(at).filter((p) => p >= 0);
+    this.focus = at(focusRow);
+    this.ctls = ctlKeys.map(([c, k]) => this.view!.ctlIndex(c, k)).filter((k) => k >= 0);
+    this.scroll = this.focus >= 0 ? { pos: this.focus, how: 'center', seq: (this.scroll?.seq ?? 0) + 1 } : { how: 'top', seq: (this.scroll?.seq ?? 0) + 1 };
+  }
+
+  /** A row the ladder must show (a finding's or a step's PDU): drop a filter that hides it. */
+  private reveal(row: number): void {
+    if (row >= 0 && this.keep && positionOf(this.rows(), row) < 0) this.setPduFilter('');
+  }
+
+  /** Follow a SCSI task: every PDU of it (the model's rowTask) is marked; -1 stops. */
+  followTask(task: number): void {
+    const l = this.loaded;
+    this.task = l && task >= 0 && task < l.analysis.model.tasks.count ? task : -1;
   }
 
   /** The connection of the PDU at a view position. */
@@ -166,6 +215,19 @@ class AppState {
     this.finding = -1;
     if (this.rightTab !== 'connection') this.rightTab = 'detail';
     if (scroll) this.requestScroll(pos, undefined, scroll);
+  }
+
+  /** Shift+click: the PDUs from the focused one to `to`, the focused one staying in the detail view. */
+  selectRange(from: number, to: number): void {
+    const n = this.rows().length;
+    const lo = Math.max(0, Math.min(from, to));
+    const hi = Math.min(n - 1, Math.max(from, to), lo + 100_000);
+    if (hi < lo) return;
+    const focus = this.focus;
+    this.clearSelection();
+    this.positions = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+    this.focus = focus >= lo && focus <= hi ? focus : from;
+    this.finding = -1;
   }
 
   selectControl(ctl: number): void {
@@ -199,6 +261,8 @@ class AppState {
     this.finding = -1;
     this.incident = incident;
     this.chainStep = step;
+    const at = positionsOfFrames(a, this.rows(), [st.frame]).length === 0 && this.keep ? ladderView(a, this.scope!).rows : undefined;
+    if (at && positionsOfFrames(a, at, [st.frame]).length > 0) this.setPduFilter('');
     const rows = this.rows();
     const pos = positionsOfFrames(a, rows, [st.frame]).find((p) => a.pdus.conn[rows[p]] === st.conn);
     if (pos !== undefined) {
@@ -243,6 +307,7 @@ class AppState {
     }
     // The ladder keeps its scope when it shows the finding's connection (a session ladder stays one).
     if (!this.shows(conn)) this.selectConn(conn, true);
+    this.reveal(row);
     this.clearSelection();
     this.finding = i;
     this.incident = -1;
@@ -279,6 +344,26 @@ class AppState {
     const from = this.focus >= 0 ? this.focus : this.positions.length ? this.positions[delta > 0 ? this.positions.length - 1 : 0] : -1;
     const next = from < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.max(0, Math.min(rows.length - 1, from + delta));
     this.selectPdu(next, 'nearest');
+  }
+
+  /** ] / [: the next or previous step of the chosen incident (the first incident when none is). */
+  stepChain(delta: number): void {
+    const l = this.loaded;
+    if (!l || l.analysis.incidents.length === 0) return;
+    const i = this.incident >= 0 ? this.incident : 0;
+    const n = l.analysis.incidents[i].chain.length;
+    if (n === 0) return;
+    const k = this.incident >= 0 && this.chainStep >= 0 ? Math.max(0, Math.min(n - 1, this.chainStep + delta)) : delta > 0 ? 0 : n - 1;
+    this.selectStep(i, k);
+  }
+
+  /** t: follow the focused PDU's SCSI task, or stop following it. */
+  followFocusedTask(): void {
+    const l = this.loaded;
+    const row = this.focus >= 0 ? this.rows()[this.focus] : undefined;
+    if (!l || row === undefined) return;
+    const t = l.analysis.model.rowTask[row];
+    this.followTask(t === this.task ? -1 : t);
   }
 
   /** The selection as the URL hash names it (with the capture it belongs to). */
@@ -350,6 +435,10 @@ class AppState {
     this.conn = -1;
     this.scope = undefined;
     this.view = undefined;
+    this.task = -1;
+    this.keep = undefined;
+    this.pduFilter = '';
+    this.filterProblems = [];
     this.clearSelection();
     this.finding = -1;
     this.incident = -1;

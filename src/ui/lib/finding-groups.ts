@@ -92,3 +92,21 @@ export function runText(kind: string, n: number): string {
   const p = PHRASE[kind];
   return p ? plural(n, p[0], p[1]) : plural(n, `${kind} finding`);
 }
+
+export interface FindingFilters {
+  severity: Record<'error' | 'warning' | 'info', boolean>;
+  kind: string;
+  text: string;
+}
+
+/** The findings panel's filters as a predicate: severity chips, the kind, and text in the kind, message, connections or frame. */
+export function findingFilter(f: FindingFilters): (x: Finding) => boolean {
+  const text = f.text.trim().toLowerCase();
+  return (x) => {
+    if (!f.severity[x.severity]) return false;
+    if (f.kind && x.kind !== f.kind) return false;
+    if (!text) return true;
+    const conns = x.conn !== undefined ? [x.conn, ...(x.conns ?? [])] : x.conns ?? [];
+    return `${x.kind} ${x.message} conn ${conns.join(' ')} frame ${x.frame ?? ''}`.toLowerCase().includes(text);
+  };
+}

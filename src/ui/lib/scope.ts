@@ -9,6 +9,7 @@ import { mergeRows, rowsOf } from '../../sessions/index.ts';
 import type { ConnectionModel } from '../../sessions/index.ts';
 import { plural } from '../../text/index.ts';
 import { isDiscovery } from './overview.ts';
+import { filterRows } from './pdu-filter.ts';
 
 export type ScopeKind = 'conn' | 'session' | 'pair' | 'incident';
 
@@ -24,6 +25,8 @@ export interface LadderScope {
 export interface LadderView {
   scope: LadderScope;
   rows: Uint32Array;
+  /** Whether a PDU filter hid rows of the scope. */
+  filtered: boolean;
   /** The scope's TCP control events (SYN/FIN/RST of every connection in it), in frame order. */
   control: ControlEvent[];
   /** Connection of each control event, and its index in that connection's ConnectionSummary.control. */
@@ -104,8 +107,9 @@ export function scopeFromKey(a: Analysis, key: string): LadderScope | undefined 
   }
 }
 
-export function ladderView(a: Analysis, scope: LadderScope): LadderView {
-  const rows = mergeRows(scope.conns.map((c) => rowsOf(a.model.rows, c)));
+/** The scope's rows in frame order — those `keep` keeps, when a filter is on — and its control events. */
+export function ladderView(a: Analysis, scope: LadderScope, keep?: (row: number) => boolean): LadderView {
+  const rows = filterRows(mergeRows(scope.conns.map((c) => rowsOf(a.model.rows, c))), keep);
   const events: Array<{ e: ControlEvent; conn: number; k: number }> = [];
   const offsets = new Map<number, number[]>();
   for (const conn of scope.conns) {
@@ -119,7 +123,7 @@ export function ladderView(a: Analysis, scope: LadderScope): LadderView {
   const controlIndex = Uint32Array.from(events, (x) => x.k);
   events.forEach((x, i) => { offsets.get(x.conn)![x.k] = i; });
   return {
-    scope, rows, control, controlConn, controlIndex,
+    scope, rows, control, controlConn, controlIndex, filtered: keep !== undefined,
     ctlIndex: (conn, k) => offsets.get(conn)?.[k] ?? -1,
   };
 }

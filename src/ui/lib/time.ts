@@ -1,9 +1,22 @@
-// Times as the page shows them: relative to the capture's first packet (to the capture's own
-// timestamp resolution: a microsecond pcap gets 6 decimals, a nanosecond pcapng 9), and the wall
-// clock beside it in UTC or the browser's time zone. Durations go through src/text formatDuration
-// with the same resolution, so one duration reads the same everywhere.
+// Times as the page shows them: relative to the capture's first packet, to the capture's own
+// timestamp resolution (shownResolution: a millisecond capture gets 3 decimals, a microsecond one 6),
+// and the wall clock beside it in UTC or the browser's time zone. Durations go through src/text
+// formatDuration with the same resolution, so one duration reads the same everywhere.
 
 import { fmtRel } from '../../text/index.ts';
+import type { Analysis } from '../../engine/index.ts';
+
+/**
+ * The finest resolution the page can show truthfully. The model's times are doubles of seconds
+ * since the epoch; around 2026 one step of such a double is 2^-22 s (0.24 µs), so a nanosecond
+ * capture's nanoseconds are gone before the page sees them: it shows microseconds, as for pcap.
+ */
+export const EPOCH_DOUBLE_RESOLUTION = 1e-6;
+
+/** The resolution times and durations are shown to: the capture's, never finer than the model keeps. */
+export function shownResolution(a: Analysis): number {
+  return Math.max(a.capture.timeResolution || EPOCH_DOUBLE_RESOLUTION, EPOCH_DOUBLE_RESOLUTION);
+}
 
 export type TimeZoneChoice = 'UTC' | 'local';
 

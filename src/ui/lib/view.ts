@@ -124,6 +124,7 @@ export function ladderRelations(a: Analysis, view: LadderView, findings: Readonl
       const from = positionOf(rows, r.from);
       if (from < 0) continue;
       const to = endpoint(view, r.conn, r.to);
+      if ('pos' in to && to.pos < 0) continue; // its answer is filtered out
       const severity: Severity | 'none' = f ? (f.severity === 'info' ? 'none' : f.severity) : r.fate === 'unanswered' ? 'error' : 'none';
       const rel: LadderRelation = { kind: r.kind, from: { pos: from }, to, severity, label: f?.message ?? factLabel(a, r), also: [], finding: fi, carries: fi >= 0 ? [fi] : [] };
       if (r.kind === 'ping' && r.fate !== 'answered' && r.fate !== 'unknown') {
