@@ -1,8 +1,8 @@
 // The ladder's PDU filter: a few words a reviewer types — "op:nop itt:0x191ae5b9", "scsi:read lun:1",
 // "cmdsn:1263057948", "frame:20-40", "conn:1" — matched against the PDU table's columns through
-// its accessors (nothing is parsed from the capture). Terms are ANDed; a bare word matches an
-// opcode or SCSI opcode name, a number matches a frame or a tag. Field names are the RFC's, as
-// `iscsi-inspect pdus` prints them, case-insensitive.
+// its accessors (nothing is parsed from the capture). Terms are ANDed; a bare word matches any part
+// of an opcode name or the start of a SCSI opcode name ("read" is READ(10), not TEST UNIT READY), a
+// number a frame or a tag. Field names are the RFC's, as `iscsi-inspect pdus` prints them, in any case.
 
 import {
   OP_DATA_IN, OP_DATA_OUT, OP_NOP_IN, OP_NOP_OUT, OP_R2T, OP_SCSI_COMMAND, OP_TEXT_REQUEST, OP_TEXT_RESPONSE, opcodeName, scsiOpcodeName,
@@ -117,7 +117,7 @@ export function pduMatcher(a: Analysis, q: PduQuery): ((row: number) => boolean)
       case 'scsi': {
         const ops = new Uint8Array(256);
         if (want !== undefined && want < 256) ops[want] = 1;
-        else scsiNames.forEach((n, op) => { if (n.includes(text)) ops[op] = 1; });
+        else scsiNames.forEach((n, op) => { if (n.startsWith(text)) ops[op] = 1; });
         return (r) => opcode(c, r) === OP_SCSI_COMMAND && ops[scsiOpcode(c, r)] === 1;
       }
       case 'itt': return (r) => itt(c, r) === want;
@@ -135,7 +135,7 @@ export function pduMatcher(a: Analysis, q: PduQuery): ((row: number) => boolean)
         // A number is a frame or a tag, never part of a name ("1" is not "Unknown opcode 0x11").
         if (want === undefined) {
           opNames.forEach((n, op) => { if (n.includes(text)) ops[op] = 1; });
-          scsiNames.forEach((n, op) => { if (n.includes(text)) scsi[op] = 1; });
+          scsiNames.forEach((n, op) => { if (n.startsWith(text)) scsi[op] = 1; });
         }
         return (r) => ops[opcode(c, r)] === 1 || (opcode(c, r) === OP_SCSI_COMMAND && scsi[scsiOpcode(c, r)] === 1)
           || (want !== undefined && (c.frame[r] === want || itt(c, r) === want));
