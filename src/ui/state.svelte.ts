@@ -196,6 +196,12 @@ class AppState {
   followTask(task: number): void {
     const l = this.loaded;
     this.task = l && task >= 0 && task < l.analysis.model.tasks.count ? task : -1;
+    if (!l || this.task < 0) return;
+    // Keep the task in view: from the selected PDU when it is one of the task's, else its command.
+    const rows = this.rows();
+    const rt = l.analysis.model.rowTask;
+    const at = this.focus >= 0 && rt[rows[this.focus]] === this.task ? this.focus : positionOf(rows, l.analysis.model.tasks.row[this.task]);
+    if (at >= 0) this.requestScroll(at, undefined, 'center');
   }
 
   /** The connection of the PDU at a view position. */

@@ -720,8 +720,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     expect(await page.locator('path.rel-reconnect').count()).toBe(1);
     const relogin = v.findings.findIndex((f) => f.kind === 'relogin');
     expect(await page.locator(`[data-ann-finding="${relogin}"]`).count()).toBe(1);
-    await page.waitForTimeout(150);
+    // the picture: compact, at the relogin step
+    await page.click('button:has-text("Compact")');
+    await page.click('[data-incident-index="0"] [data-step="3"]');
+    await page.waitForTimeout(200);
     await page.locator('.ladder').screenshot({ path: join(SHOTS, 'session-ladder.png') });
+    await page.click('button:has-text("True time")');
     // the connection ladder is one click away, and so is the pair again
     await page.click('[data-scope-button="conn:0"]');
     await page.waitForSelector('section.ladder[aria-label="Ladder diagram of connection 0"]');
