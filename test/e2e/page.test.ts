@@ -321,7 +321,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
           // virtualised: scrolling to the end brings the last PDU in
           const last = v.pdus.filter((p) => p.conn === big.conn).at(-1)!;
           await page.$eval('.ladder .scroller', (el) => { el.scrollTop = el.scrollHeight; });
-          await page.waitForSelector(`[data-frame="${last.frame}"]`, { timeout: 5000 });
+          await page.waitForSelector(`[data-opcode][data-frame="${last.frame}"]`, { timeout: 5000 });
         } else {
           expect(inDom + collapsed).toBe(big.pdus);
         }
@@ -553,6 +553,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await p2.waitForSelector('[data-conn="1"][aria-selected="true"]');
     expect(await selectedFrames(p2)).toEqual([19]);
     await p2.close();
+    // … and in a ladder of several connections (the scope is in the hash too)
+    const pv = await newPage(`test/ui/harness.html#capture=synthetic.pcap&size=${analysis.capture.bytes}&conn=1&view=conns:0,1&frame=19`);
+    await pv.waitForSelector('body[data-state="ready"]');
+    await pv.waitForSelector('section.ladder[data-scope-conns="0 1"]');
+    expect(await selectedFrames(pv)).toEqual([19]);
+    await pv.close();
     // a link to another capture is not applied to this one, and says which file it belongs to
     const p3 = await newPage('test/ui/harness.html#capture=other.pcap&size=99&conn=1&frame=19');
     await p3.waitForSelector('body[data-state="ready"]');

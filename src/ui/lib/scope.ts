@@ -21,7 +21,15 @@ export interface LadderScope {
   key: string;
 }
 
-/** A scope with its PDU rows and TCP control events merged in frame order. */
+/**
+ * A scope with its PDU rows and TCP control events merged in frame order.
+ *
+ * Not here yet: failed connection attempts between a pair's connections (SYNs refused with RST or
+ * never answered, `connect-refused` / `connect-unanswered`). They belong to no iSCSI connection, so
+ * ConnectionSummary.control cannot hold them; when the TCP work gives the model a list of attempts
+ * per portal (frame, time, outcome), ladderView merges them into `control` like a SYN, with their own
+ * kind, and the Ladder draws them between the connections.
+ */
 export interface LadderView {
   scope: LadderScope;
   rows: Uint32Array;
