@@ -86,6 +86,9 @@ describe('annotation text', () => {
     const m = 'NOP-Out ping ITT 0x191ae5b9 got no NOP-In for 5.01 s; the initiator closed the connection (FIN) — what open-iscsi reports as ISCSI_ERR_NOP_TIMEDOUT (1022)';
     expect(firstClause(m)).toBe('NOP-Out ping ITT 0x191ae5b9 got no NOP-In for 5.01 s …');
     expect(firstClause('short one; stays whole')).toBe('short one; stays whole');
+    // not inside parentheses (the tmf finding of slow-target-abort.pcap)
+    const tmf = 'LOGICAL UNIT RESET of LUN 1 (its oldest command then: READ(16) ITT 0x1945508e from frame 45, outstanding 5.00 s) answered "Function complete" in 3.00 s; the session recovered';
+    expect(firstClause(tmf, 80)).toBe('LOGICAL UNIT RESET of LUN 1 (its oldest command then: READ(16) ITT 0x1945508e from frame 45, outstanding 5.00 s) answered "Function complete" in 3.00 s …');
     const noBreak = 'x'.repeat(200);
     expect(firstClause(noBreak)).toBe(noBreak);
   });

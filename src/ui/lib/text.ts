@@ -68,8 +68,12 @@ const CLAUSE = /\s—\s|;\s|:\s/g;
 export function firstClause(s: string, max = 110): string {
   if (s.length <= max) return s;
   CLAUSE.lastIndex = 0;
+  let depth = 0;
+  let scanned = 0;
   for (let m = CLAUSE.exec(s); m; m = CLAUSE.exec(s)) {
-    if (m.index >= 24) return `${s.slice(0, m.index).replace(/[,.]$/, '')} …`;
+    // never inside parentheses: "(its oldest command then: READ(16) …)" stays whole
+    for (; scanned < m.index; scanned++) depth += s[scanned] === '(' ? 1 : s[scanned] === ')' ? (depth > 0 ? -1 : 0) : 0;
+    if (m.index >= 24 && depth === 0) return `${s.slice(0, m.index).replace(/[,.]$/, '')} …`;
   }
   return s;
 }
