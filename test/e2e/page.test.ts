@@ -780,8 +780,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     const task = conn0.filter((p) => p.itt === read16.itt && [0x01, 0x25, 0x21].includes(p.opcode)).map((p) => p.frame);
     const marked = async () => (await page.$$eval('.pdu.intask', (els) => els.map((e) => Number((e as HTMLElement).dataset.frame)))).sort((x, y) => x - y);
     expect(await marked()).toEqual(task);
+    await page.click('button:has-text("Compact")');
     await page.waitForTimeout(150);
     await page.locator('.workspace').screenshot({ path: join(SHOTS, 'filter-follow-task.png') });
+    await page.click('button:has-text("True time")');
     await page.click('.following button:has-text("only these")');
     expect(await framesNow()).toEqual(task);
     await page.click('button[aria-label="Stop following the task"]');
