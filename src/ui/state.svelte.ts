@@ -1,12 +1,16 @@
 // The page's state (Svelte 5 runes). Big data (the Analysis and its typed arrays) is held raw —
 // never deep-proxied — and replaced whole.
 
-import type { Analysis, Finding } from '../engine/index.ts';
+import type { Analysis, ControlEvent, Finding } from '../engine/index.ts';
 import { lowerBoundFrame } from '../sessions/index.ts';
 import type { CaptureWorker } from './lib/loader.ts';
 import type { Selection } from './lib/hash.ts';
 import type { LadderMode } from './lib/ladder-model.ts';
-import { connRows, findingConns, findingsByConn, positionOf, positionsOfFrames, worstConnection } from './lib/view.ts';
+import type { TimeZoneChoice } from './lib/time.ts';
+import { findingConns, findingsByConn, positionOf, positionsOfFrames, worstConnection } from './lib/view.ts';
+import { connScope, ladderView, scopeFor, scopeFromKey } from './lib/scope.ts';
+import { parsePduQuery, pduMatcher } from './lib/pdu-filter.ts';
+import type { LadderScope, LadderView } from './lib/scope.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -33,10 +37,10 @@ export interface Loaded {
   loadMs: number;
 }
 
-export type RightTab = 'detail' | 'latency' | 'explain';
+export type RightTab = 'detail' | 'connection' | 'latency' | 'explain';
 
 export interface ScrollRequest {
-  /** Position in the selected connection's rows, or a control index. */
+  /** Position in the ladder view's rows, or an index in its control list. */
   pos?: number;
   ctl?: number;
   /** center: bring it to the upper third; nearest: scroll only if it is off screen; first-issue: the
@@ -59,12 +63,26 @@ class AppState {
   /** A note that is not an error (e.g. "cancelled", "this link belongs to another capture"). */
   notice = $state<string | undefined>(undefined);
 
+  /** The connection in focus: the ladder's (its first, when it shows several), or the focused PDU's. */
   conn = $state(-1);
-  /** Selected PDUs: positions in the selected connection's rows (sorted). */
+  /** What the ladder shows: one connection, a session, an initiator–target pair, an incident's connections. */
+  scope = $state.raw<LadderScope | undefined>(undefined);
+  /** The scope's rows and control events, merged (positions below index these rows). */
+  view = $state.raw<LadderView | undefined>(undefined);
+  /** The ladder's PDU filter as typed (it applies to every scope), and what in it was not understood. */
+  pduFilter = $state('');
+  filterProblems = $state.raw<string[]>([]);
+  private keep: ((row: number) => boolean) | undefined;
+  /** The SCSI task (index into model.tasks) whose PDUs are followed (highlighted), -1 none. */
+  task = $state(-1);
+  /** The incident and chain step last chosen in the verdict card (-1 none). */
+  incident = $state(-1);
+  chainStep = $state(-1);
+  /** Selected PDUs: positions in the view's rows (sorted). */
   positions = $state.raw<number[]>([]);
   /** PDUs the selected finding also names (drawn as related, not selected). */
   related = $state.raw<number[]>([]);
-  /** Selected TCP control events of the connection (indices in its control list). */
+  /** Selected TCP control events (indices in the view's control list). */
   ctls = $state.raw<number[]>([]);
   /** The PDU in the detail view (position), -1 none. */
   focus = $state(-1);
@@ -74,6 +92,11 @@ class AppState {
   finding = $state(-1);
   scroll = $state.raw<ScrollRequest | undefined>(undefined);
   rightTab = $state<RightTab>('detail');
+
+  /** Wall-clock times in UTC or the browser's zone. */
+  timeZone = $state<TimeZoneChoice>('UTC');
+  /** The ladder's time column shows the wall clock instead of seconds since the capture began. */
+  clock = $state(false);
 
   mode = $state<LadderMode>('time');
   /** undefined: the connection's default. */
@@ -89,9 +112,14 @@ class AppState {
     return this.loaded?.analysis;
   }
 
-  rows(conn = this.conn): Uint32Array {
-    const l = this.loaded;
-    return l ? connRows(l.analysis, conn) : new Uint32Array(0);
+  /** The ladder view's PDU rows (positions index these). */
+  rows(): Uint32Array {
+    return this.view?.rows ?? new Uint32Array(0);
+  }
+
+  /** Is the connection shown in the ladder? */
+  shows(conn: number): boolean {
+    return this.scope?.conns.includes(conn) ?? false;
   }
 
   private requestScroll(pos: number | undefined, ctl?: number, how: ScrollRequest['how'] = 'center'): void {
@@ -106,14 +134,80 @@ class AppState {
     this.field = undefined;
   }
 
+  /** The connection ladder of one connection. */
   selectConn(conn: number, keepFinding = false): void {
-    if (conn === this.conn && keepFinding) return;
-    this.conn = conn;
+    this.selectScope(connScope(conn), keepFinding);
+  }
+
+  /** Show a scope in the ladder (a connection, a session, a pair …). */
+  selectScope(scope: LadderScope, keepFinding = false): void {
+    const l = this.loaded;
+    if (!l) return;
+    if (this.scope?.key === scope.key && keepFinding) return;
+    this.scope = scope;
+    this.view = ladderView(l.analysis, scope, this.keep);
+    this.conn = scope.conns[0];
     this.clearSelection();
     this.pxPerSec = undefined;
     this.collapse = undefined;
-    if (!keepFinding) this.finding = -1;
+    if (!keepFinding) {
+      this.finding = -1;
+      this.incident = -1;
+      this.chainStep = -1;
+    }
     this.scroll = { how: keepFinding ? 'top' : 'first-issue', seq: (this.scroll?.seq ?? 0) + 1 };
+  }
+
+  /**
+   * Filter the ladder's PDUs (pdu-filter.ts syntax). The selected PDU stays selected when the filter
+   * keeps it; the scope stays.
+   */
+  setPduFilter(q: string): void {
+    const l = this.loaded;
+    this.pduFilter = q;
+    if (!l) return;
+    const query = parsePduQuery(q);
+    this.filterProblems = query.problems;
+    this.keep = pduMatcher(l.analysis, query);
+    const scope = this.scope;
+    if (!scope) return;
+    const old = this.rows();
+    const focusRow = this.focus >= 0 ? old[this.focus] : undefined;
+    const selRows = this.positions.map((p) => old[p]);
+    const relRows = this.related.map((p) => old[p]);
+    const v = this.view;
+    const ctlKeys = v ? this.ctls.map((k) => [v.controlConn[k], v.controlIndex[k]]) : [];
+    this.view = ladderView(l.analysis, scope, this.keep);
+    const rows = this.view.rows;
+    const at = (r: number | undefined): number => (r === undefined ? -1 : positionOf(rows, r));
+    this.positions = selRows.map(at).filter((p) => p >= 0);
+    this.related = relRows.map(at).filter((p) => p >= 0);
+    this.focus = at(focusRow);
+    this.ctls = ctlKeys.map(([c, k]) => this.view!.ctlIndex(c, k)).filter((k) => k >= 0);
+    this.scroll = this.focus >= 0 ? { pos: this.focus, how: 'center', seq: (this.scroll?.seq ?? 0) + 1 } : { how: 'top', seq: (this.scroll?.seq ?? 0) + 1 };
+  }
+
+  /** A row the ladder must show (a finding's or a step's PDU): drop a filter that hides it. */
+  private reveal(row: number): void {
+    if (row >= 0 && this.keep && positionOf(this.rows(), row) < 0) this.setPduFilter('');
+  }
+
+  /** Follow a SCSI task: every PDU of it (the model's rowTask) is marked; -1 stops. */
+  followTask(task: number): void {
+    const l = this.loaded;
+    this.task = l && task >= 0 && task < l.analysis.model.tasks.count ? task : -1;
+    if (!l || this.task < 0) return;
+    // Keep the task in view: from the selected PDU when it is one of the task's, else its command.
+    const rows = this.rows();
+    const rt = l.analysis.model.rowTask;
+    const at = this.focus >= 0 && rt[rows[this.focus]] === this.task ? this.focus : positionOf(rows, l.analysis.model.tasks.row[this.task]);
+    if (at >= 0) this.requestScroll(at, undefined, 'center');
+  }
+
+  /** The connection of the PDU at a view position. */
+  private connAt(pos: number): number {
+    const row = this.rows()[pos];
+    return row === undefined ? this.conn : this.loaded!.analysis.pdus.conn[row];
   }
 
   /** Select one PDU of the current connection (and show it). */
@@ -123,15 +217,75 @@ class AppState {
     this.clearSelection();
     this.positions = [pos];
     this.focus = pos;
+    this.conn = this.connAt(pos);
     this.finding = -1;
-    this.rightTab = 'detail';
+    if (this.rightTab !== 'connection') this.rightTab = 'detail';
     if (scroll) this.requestScroll(pos, undefined, scroll);
+  }
+
+  /** Shift+click: the PDUs from the focused one to `to`, the focused one staying in the detail view. */
+  selectRange(from: number, to: number): void {
+    const n = this.rows().length;
+    const lo = Math.max(0, Math.min(from, to));
+    const hi = Math.min(n - 1, Math.max(from, to), lo + 100_000);
+    if (hi < lo) return;
+    const focus = this.focus;
+    this.clearSelection();
+    this.positions = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+    this.focus = focus >= lo && focus <= hi ? focus : from;
+    this.finding = -1;
   }
 
   selectControl(ctl: number): void {
     this.clearSelection();
     this.ctls = [ctl];
+    const c = this.view?.controlConn[ctl];
+    if (c !== undefined) this.conn = c;
     this.finding = -1;
+  }
+
+  /** A TCP control event of the view, with its connection. */
+  controlEvent(ctl: number): { conn: number; e: ControlEvent } | undefined {
+    const v = this.view;
+    const e = v?.control[ctl];
+    return v && e ? { conn: v.controlConn[ctl], e } : undefined;
+  }
+
+  /**
+   * A step of an incident's chain: the ladder shows the incident's connections (the narrowest scope
+   * holding them all) and the step's PDU — or TCP segment — is selected and in view.
+   */
+  selectStep(incident: number, step: number): void {
+    const l = this.loaded;
+    const inc = l?.analysis.incidents[incident];
+    const st = inc?.chain[step];
+    if (!l || !inc || !st) return;
+    const a = l.analysis;
+    const scope = this.scope && inc.conns.every((c) => this.shows(c)) ? this.scope : scopeFor(a, inc.conns.length ? inc.conns : [st.conn]);
+    if (scope && scope.key !== this.scope?.key) this.selectScope(scope, true);
+    this.clearSelection();
+    this.finding = -1;
+    this.incident = incident;
+    this.chainStep = step;
+    const at = positionsOfFrames(a, this.rows(), [st.frame]).length === 0 && this.keep ? ladderView(a, this.scope!).rows : undefined;
+    if (at && positionsOfFrames(a, at, [st.frame]).length > 0) this.setPduFilter('');
+    const rows = this.rows();
+    const pos = positionsOfFrames(a, rows, [st.frame]).find((p) => a.pdus.conn[rows[p]] === st.conn);
+    if (pos !== undefined) {
+      this.positions = [pos];
+      this.focus = pos;
+      this.conn = st.conn;
+      if (this.rightTab !== 'connection') this.rightTab = 'detail';
+      this.requestScroll(pos);
+      return;
+    }
+    const v = this.view;
+    const ctl = v ? v.control.findIndex((e, k) => e.frame === st.frame && v.controlConn[k] === st.conn) : -1;
+    if (ctl >= 0) {
+      this.ctls = [ctl];
+      this.conn = st.conn;
+      this.requestScroll(undefined, ctl);
+    }
   }
 
   /**
@@ -151,28 +305,33 @@ class AppState {
     // The connection of the PDU at fault, else the one whose TCP segment it is, else the first holding a frame.
     const conn = (row >= 0 ? a.pdus.conn[row] : undefined)
       ?? conns.find((k) => at !== undefined && a.connections[k]?.control.some((e) => e.frame === at))
-      ?? conns.find((k) => positionsOfFrames(a, this.rows(k), f.frames).length > 0)
+      ?? conns.find((k) => f.frames.some((fr) => a.connections[k] && fr >= a.connections[k].firstFrame && fr <= a.connections[k].lastFrame))
       ?? conns[0];
     if (conn === undefined) {
       this.finding = i;
       return;
     }
-    if (conn !== this.conn) this.selectConn(conn, true);
+    // The ladder keeps its scope when it shows the finding's connection (a session ladder stays one).
+    if (!this.shows(conn)) this.selectConn(conn, true);
+    this.reveal(row);
     this.clearSelection();
     this.finding = i;
-    const rows = this.rows(conn);
+    this.incident = -1;
+    this.chainStep = -1;
+    this.conn = conn;
+    const rows = this.rows();
     const fault = row >= 0 ? positionOf(rows, row) : -1;
     const focus = fault >= 0 ? [fault] : [];
     const others = positionsOfFrames(a, rows, f.frames).filter((p) => !focus.includes(p));
-    const summary = a.connections[conn];
     const ctls: number[] = [];
-    summary?.control.forEach((e, k) => { if (e.kind !== 'SYN' && e.frame === at) ctls.push(k); });
+    const v = this.view!;
+    v.control.forEach((e, k) => { if (e.kind !== 'SYN' && e.frame === at && v.controlConn[k] === conn) ctls.push(k); });
     if (focus.length) {
       this.positions = [focus[0]];
       this.focus = focus[0];
       this.field = f.field;
       this.related = others;
-      this.rightTab = 'detail';
+      if (this.rightTab !== 'connection') this.rightTab = 'detail';
       this.requestScroll(focus[0]);
     } else if (ctls.length) {
       this.ctls = ctls;
@@ -193,11 +352,33 @@ class AppState {
     this.selectPdu(next, 'nearest');
   }
 
+  /** ] / [: the next or previous step of the chosen incident (the first incident when none is). */
+  stepChain(delta: number): void {
+    const l = this.loaded;
+    if (!l || l.analysis.incidents.length === 0) return;
+    const i = this.incident >= 0 ? this.incident : 0;
+    const n = l.analysis.incidents[i].chain.length;
+    if (n === 0) return;
+    const k = this.incident >= 0 && this.chainStep >= 0 ? Math.max(0, Math.min(n - 1, this.chainStep + delta)) : delta > 0 ? 0 : n - 1;
+    this.selectStep(i, k);
+  }
+
+  /** t: follow the focused PDU's SCSI task, or stop following it. */
+  followFocusedTask(): void {
+    const l = this.loaded;
+    const row = this.focus >= 0 ? this.rows()[this.focus] : undefined;
+    if (!l || row === undefined) return;
+    const t = l.analysis.model.rowTask[row];
+    this.followTask(t === this.task ? -1 : t);
+  }
+
   /** The selection as the URL hash names it (with the capture it belongs to). */
   toSelection(): Selection {
     const l = this.loaded;
-    if (!l || this.conn < 0) return {};
-    const s: Selection = { capture: l.fileName, size: l.fileSize, conn: this.conn };
+    const scope = this.scope;
+    if (!l || !scope) return {};
+    const s: Selection = { capture: l.fileName, size: l.fileSize, conn: scope.kind === 'conn' ? scope.conns[0] : this.conn };
+    if (scope.kind !== 'conn') s.view = scope.key;
     if (this.finding >= 0) s.finding = this.finding;
     if (this.focus >= 0 && this.finding < 0) {
       const rows = this.rows();
@@ -218,12 +399,15 @@ class AppState {
     const l = this.loaded;
     if (!l) return false;
     if (s.capture !== undefined && (s.capture !== l.fileName || (s.size !== undefined && s.size !== l.fileSize))) return false;
+    const named = s.view !== undefined ? scopeFromKey(l.analysis, s.view) : undefined;
     if (s.finding !== undefined && l.analysis.findings[s.finding]) {
+      if (named && named.key !== this.scope?.key) this.selectScope(named);
       this.selectFinding(s.finding);
       return true;
     }
     if (s.conn === undefined || !l.analysis.connections[s.conn]) return false;
-    if (s.conn !== this.conn) this.selectConn(s.conn);
+    const scope = named ?? connScope(s.conn);
+    if (scope.key !== this.scope?.key) this.selectScope(scope);
     if (s.frame !== undefined) {
       const rows = this.rows();
       const c = l.analysis.pdus;
@@ -234,10 +418,20 @@ class AppState {
     return true;
   }
 
-  /** Where a first look should go: the connection with the most severe findings. */
-  defaultConn(): number {
+  /**
+   * Where a first look goes: the first step of the worst incident, in the narrowest ladder that
+   * shows its connections; with no incident, the connection with the most severe findings.
+   */
+  openDefault(): void {
     const l = this.loaded;
-    return l ? worstConnection(l.analysis) : -1;
+    if (!l) return;
+    const first = l.analysis.incidents.findIndex((i) => i.conns.length > 0 && i.chain.length > 0);
+    if (first >= 0) {
+      this.selectStep(first, 0);
+      if (this.scope) return;
+    }
+    const c = worstConnection(l.analysis);
+    if (c >= 0) this.selectConn(c);
   }
 
   /** Forget the shown capture (its worker included). */
@@ -245,8 +439,16 @@ class AppState {
     this.loaded?.worker?.close();
     this.loaded = undefined;
     this.conn = -1;
+    this.scope = undefined;
+    this.view = undefined;
+    this.task = -1;
+    this.keep = undefined;
+    this.pduFilter = '';
+    this.filterProblems = [];
     this.clearSelection();
     this.finding = -1;
+    this.incident = -1;
+    this.chainStep = -1;
     this.error = undefined;
     this.notice = undefined;
     this.progress = undefined;

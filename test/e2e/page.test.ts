@@ -13,6 +13,7 @@ import type { ConnectionSummary, Finding } from '../../src/engine/index.ts';
 import { hostileCapture, HOSTILE_STRINGS } from '../../src/synth/index.ts';
 import { writeBulkCapture } from '../../src/synth/bulk.ts';
 import { parseCsv } from '../../src/ui/lib/export.ts';
+import { readTsv } from '../support/shared.ts';
 import { syntheticCase } from '../ui/synthetic.ts';
 import {
   buildSite, CAPTURES, CHROMIUM, CHROMIUM_ARGS, cli, cliPdus, HAVE_CHROMIUM, removeDir, REPO, serve, tempDir,
@@ -46,11 +47,35 @@ interface CliSummary {
   pdusByType: Record<string, number>;
   findings: { error: number; warning: number; info: number };
 }
+interface CliIncident {
+  kind: string;
+  severity: string;
+  conns: number[];
+  start: number;
+  end: number;
+  headline: string;
+  chain: Array<{ time: number; frame: number; conn: number; what: string }>;
+  findings: number[];
+}
 interface CliView {
   summary: CliSummary;
   connections: ConnectionSummary[];
   findings: Finding[];
+  incidents: CliIncident[];
   pdus: CliPdu[];
+}
+
+/**
+ * The findings panel's order, from the CLI's own output: the findings of each incident (as
+ * `incidents --json` lists them, worst incident first), then those of none; inside each by
+ * severity, then time (docs: issue 12, "sorted by severity, then time").
+ */
+function panelOrder(v: CliView): number[] {
+  const rank = { error: 2, warning: 1, info: 0 } as const;
+  const by = (x: number, y: number) => rank[v.findings[y].severity] - rank[v.findings[x].severity] || v.findings[x].time - v.findings[y].time || x - y;
+  const owned = new Set(v.incidents.flatMap((i) => i.findings));
+  const rest = v.findings.map((_, i) => i).filter((i) => !owned.has(i));
+  return [...v.incidents.flatMap((i) => [...i.findings].sort(by)), ...rest.sort(by)];
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', () => {
@@ -71,8 +96,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
       const path = join(CAPTURES, file);
       v = Promise.all([
         cli<CliSummary>('summary', path, '--json'), cli<ConnectionSummary[]>('connections', path, '--json'),
-        cli<Finding[]>('findings', path, '--json'), cliPdus(path),
-      ]).then(([summary, connections, findings, pdus]) => ({ summary, connections, findings, pdus }));
+        cli<Finding[]>('findings', path, '--json'), cli<CliIncident[]>('incidents', path, '--json'), cliPdus(path),
+      ]).then(([summary, connections, findings, incidents, pdus]) => ({ summary, connections, findings, incidents, pdus }));
       cliViews.set(file, v);
     }
     return v;
@@ -181,25 +206,31 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.close();
   });
 
-  test('the sample capture loads with one click and shows the unanswered pings', async () => {
+  test('the sample capture loads with one click and opens on the verdict: the drop and the relogin in one ladder', async () => {
     const page = await newPage();
     await page.click('[data-sample="initiator-ping-timeout.pcap"]');
     await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
     const v = await viewOf('initiator-ping-timeout.pcap');
     expect(await page.locator('[data-conn]').count()).toBe(v.connections.length);
-    // conn 0 is shown first; every PDU of it is an arrow, the lost pings drawn as such
+    // Issue 12 changes the first view: the worst incident's connections (conn 0, its relogin on conn 1) in one ladder,
+    // every PDU of both an arrow, the lost pings drawn as such, the first step of the chain selected.
+    const conns = v.incidents[0].conns;
+    expect(conns).toEqual([0, 1]);
     const got = (await arrows(page)).sort(byFrame);
-    const want = v.pdus.filter((p) => p.conn === 0).map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame);
+    const want = v.pdus.filter((p) => conns.includes(p.conn)).map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame);
     expect(got).toEqual(want);
+    for (const c of conns) expect(await page.getAttribute(`[data-conn="${c}"]`, 'aria-selected')).toBe('true');
     expect(await page.locator('.pdu.lost').count()).toBeGreaterThan(0);
     expect(await page.locator('.silence').count()).toBe(1);
+    expect(await selectedFrames(page)).toEqual([v.incidents[0].chain[0].frame]);
     await page.waitForTimeout(200);
     await page.screenshot({ path: join(SHOTS, 'overview.png') });
     await page.locator('.ladder').screenshot({ path: join(SHOTS, 'ladder-unanswered-ping.png') });
     // the findings panel with the first error selected, the ladder scrolled to it
     const firstError = v.findings.findIndex((f) => f.severity === 'error');
     if (firstError >= 0) {
-      await page.locator('[data-kind]').nth(firstError).click();
+      await page.locator(`[data-run-kind="${v.findings[firstError].kind}"]`).first().click();
+      await page.locator(`[data-finding-index="${firstError}"]`).click();
       await page.waitForTimeout(200);
       await page.locator('.workspace').screenshot({ path: join(SHOTS, 'findings.png') });
     }
@@ -212,7 +243,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
       const state = await open(page, join(CAPTURES, name));
       const v = await viewOf(name);
       expect(state).toBe('ready');
-      // it opens on the connection with the most severe findings (severity first, then how many)
+      // Issue 12: it opens on the worst incident's connections (the narrowest ladder showing them all);
+      // with no incident, on the connection with the most severe findings (severity first, then how many)
       const score = new Map<number, [number, number]>();
       const rank = { info: 0, warning: 1, error: 2 } as const;
       for (const f of v.findings) {
@@ -228,7 +260,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
         const [wr, wn] = score.get(worst) ?? [-1, 0];
         if (r > wr || (r === wr && n > wn)) worst = c.conn;
       }
-      await page.waitForSelector(`[data-conn="${worst}"][aria-selected="true"]`);
+      const first = v.incidents.find((i) => i.conns.length > 0);
+      for (const c of first ? first.conns : [worst]) await page.waitForSelector(`[data-conn="${c}"][aria-selected="true"]`);
+      // the verdict: every incident the CLI reports, worst first, the first one's chain as steps
+      const shownIncidents = await page.$$eval('[data-incident]', (els) => els.map((e) => [(e as HTMLElement).dataset.incident, (e as HTMLElement).dataset.severity]));
+      expect(shownIncidents).toEqual(v.incidents.map((i) => [i.kind, i.severity]));
+      if (v.incidents.length) {
+        const steps = await page.$$eval('[data-incident-index="0"] [data-step]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.frame), Number((e as HTMLElement).dataset.stepConn)]));
+        expect(steps).toEqual(v.incidents[0].chain.map((c) => [c.frame, c.conn]));
+      } else {
+        expect(await page.locator('[data-verdict="clean"]').count()).toBe(1);
+      }
       // the capture summary
       const stats = await page.$$eval('[data-stat]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.stat, (e as HTMLElement).dataset.value])));
       expect(Number(stats.packets)).toBe(v.summary.packets);
@@ -247,9 +289,14 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
         expect(text).toContain(`${c.target.address}:${c.target.port}`);
         expect(text).toContain(c.pdus.toLocaleString('en-US'));
       }
-      // findings: the same list, in the same order
+      // findings: the same list, grouped under their incidents (issue 12); every one listed once unfolded
+      await page.click('button:has-text("Unfold all")');
+      const order = panelOrder(v);
       const shown = await page.$$eval('[data-kind]', (els) => els.map((e) => [(e as HTMLElement).dataset.kind, (e as HTMLElement).dataset.severity]));
-      expect(shown).toEqual(v.findings.map((f) => [f.kind, f.severity]));
+      expect(shown).toEqual(order.map((i) => [v.findings[i].kind, v.findings[i].severity]));
+      const groups = await page.$$eval('[data-finding-group]', (els) => els.map((e) => (e as HTMLElement).dataset.findingGroup));
+      const want = v.incidents.filter((i) => i.findings.length).map((i) => i.kind);
+      expect(groups).toEqual(order.length > v.incidents.reduce((n, i) => n + i.findings.length, 0) ? [...want, 'other'] : want);
       // the ladder of each small connection (a sample of them for the many-connection captures)
       const small = v.connections.filter((c) => c.pdus <= SMALL);
       const sample = small.length > 8 ? [...small.slice(0, 6), small[small.length - 1]] : small;
@@ -274,16 +321,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
           // virtualised: scrolling to the end brings the last PDU in
           const last = v.pdus.filter((p) => p.conn === big.conn).at(-1)!;
           await page.$eval('.ladder .scroller', (el) => { el.scrollTop = el.scrollHeight; });
-          await page.waitForSelector(`[data-frame="${last.frame}"]`, { timeout: 5000 });
+          await page.waitForSelector(`[data-opcode][data-frame="${last.frame}"]`, { timeout: 5000 });
         } else {
           expect(inDom + collapsed).toBe(big.pdus);
         }
       }
       // clicking a finding selects the PDU at fault on its connection, in view; data-frame names it
       const shownFrames = await page.$$eval('[data-kind]', (els) => els.map((e) => (e as HTMLElement).dataset.frame));
-      expect(shownFrames).toEqual(v.findings.map((f) => (f.frame === undefined ? undefined : String(f.frame))));
+      expect(shownFrames).toEqual(order.map((i) => v.findings[i].frame).map((f) => (f === undefined ? undefined : String(f))));
       for (const [i, f] of v.findings.slice(0, 6).entries()) {
-        await page.locator('[data-kind]').nth(i).click();
+        await page.locator(`[data-finding-index="${i}"]`).click();
         const conns = f.conn !== undefined ? [f.conn] : f.conns ?? [];
         const conn = conns.find((k) => f.frame !== undefined && v.pdus.some((p) => p.conn === k && p.frame === f.frame))
           ?? conns.find((k) => endFrames(v.connections[k]).includes(f.frame ?? -1)) ?? conns[0];
@@ -433,30 +480,37 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     const page = await newPage('test/ui/harness.html');
     await page.waitForSelector('body[data-state="ready"]');
     const items = page.locator('[data-kind]');
+    // Findings of one kind are folded into one line under their incident (issue 12): unfold them all.
+    await page.click('button:has-text("Unfold all")');
     expect(await items.count()).toBe(analysis.findings.length);
+    const item = (i: number) => page.locator(`[data-finding-index="${i}"]`);
     const framesOf = (conn: number) => {
       const s = new Set<number>();
       for (let r = 0; r < analysis.pdus.count; r++) if (analysis.pdus.conn[r] === conn) s.add(analysis.pdus.frame[r]);
       return s;
     };
     for (const [i, f] of analysis.findings.entries()) {
-      await items.nth(i).click();
+      await item(i).click();
       const conns = f.conn !== undefined ? [f.conn] : f.conns!;
       const conn = conns.find((k) => f.frame !== undefined && framesOf(k).has(f.frame)) ?? conns[0];
       await expectFaultSelected(page, f, conn, framesOf(conn));
-      expect(await items.nth(i).getAttribute('aria-selected')).toBe('true');
+      expect(await item(i).getAttribute('aria-selected')).toBe('true');
       expect(new URL(page.url()).hash).toContain(`finding=${i}`);
       expect(new URL(page.url()).hash).toContain('capture=synthetic.pcap');
     }
     // the wrong field is marked on the arrow and in the detail view: the StatSN that jumped
     const gap = analysis.findings.findIndex((f) => f.kind === 'statsn-gap');
-    await items.nth(gap).click();
+    await item(gap).click();
     expect(await page.locator(`[data-frame="${analysis.findings[gap].frame}"] .fields .bad`).textContent()).toMatch(/^StatSN \d+/);
-    // n / p step through the findings
+    // n / p (and → / ←) step through the findings in the order the panel lists them
     await items.nth(0).click();
     await page.keyboard.press('n');
     expect(await items.nth(1).getAttribute('aria-selected')).toBe('true');
     await page.keyboard.press('p');
+    expect(await items.nth(0).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowRight');
+    expect(await items.nth(1).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowLeft');
     expect(await items.nth(0).getAttribute('aria-selected')).toBe('true');
     // j / k step through the PDUs; the hash names the PDU
     await page.click('[data-conn="0"]');
@@ -468,13 +522,27 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     expect(new URL(page.url()).hash).toBe(`#capture=synthetic.pcap&size=${analysis.capture.bytes}&conn=0&frame=${second}`);
     await page.keyboard.press('k');
     expect((await selectedFrames(page))[0]).toBe(first);
+    await page.keyboard.press('ArrowDown');
+    expect((await selectedFrames(page))[0]).toBe(second);
+    await page.keyboard.press('ArrowUp');
+    expect((await selectedFrames(page))[0]).toBe(first);
+    // ? opens the keys and the legend; Esc closes it
+    await page.keyboard.press('?');
+    await page.waitForSelector('[role="dialog"][aria-label^="Keyboard shortcuts"]');
+    expect(await page.locator('[role="dialog"] .legend dd').count()).toBeGreaterThan(10);
+    await page.keyboard.press('Escape');
+    expect(await page.locator('[role="dialog"]').count()).toBe(0);
     // '/' focuses the findings filter
     await page.keyboard.press('/');
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)).toBe('search');
     await page.keyboard.type('statsn');
     expect(await page.locator('[data-kind]').count()).toBe(1);
+    // Esc leaves the filter as it is (text and effect)
     await page.keyboard.press('Escape');
+    expect(await page.inputValue('input[type="search"]')).toBe('statsn');
+    expect(await page.locator('[data-kind]').count()).toBe(1);
     await page.fill('input[type="search"]', '');
+    expect(await items.count()).toBe(analysis.findings.length);
     // severity filter
     await page.click('.chip.info');
     expect(await page.locator('[data-severity="info"]').count()).toBe(0);
@@ -485,11 +553,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await p2.waitForSelector('[data-conn="1"][aria-selected="true"]');
     expect(await selectedFrames(p2)).toEqual([19]);
     await p2.close();
+    // … and in a ladder of several connections (the scope is in the hash too)
+    const pv = await newPage(`test/ui/harness.html#capture=synthetic.pcap&size=${analysis.capture.bytes}&conn=1&view=conns:0,1&frame=19`);
+    await pv.waitForSelector('body[data-state="ready"]');
+    await pv.waitForSelector('section.ladder[data-scope-conns="0 1"]');
+    expect(await selectedFrames(pv)).toEqual([19]);
+    await pv.close();
     // a link to another capture is not applied to this one, and says which file it belongs to
     const p3 = await newPage('test/ui/harness.html#capture=other.pcap&size=99&conn=1&frame=19');
     await p3.waitForSelector('body[data-state="ready"]');
     expect(await p3.locator('[role="status"]').textContent()).toContain('other.pcap');
-    expect(await selectedFrames(p3)).toEqual([]);
+    // (issue 12: a capture opens on its worst incident's first step, here the first unanswered ping, not on the link's PDU)
+    expect(await selectedFrames(p3)).toEqual([analysis.incidents[0].chain[0].frame]);
+    expect(await selectedFrames(p3)).not.toContain(19);
     await p3.close();
     // collapsing routine I/O: one element per band with its PDU count; a click expands it
     await page.click('[data-conn="1"]');
@@ -595,6 +671,245 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.screenshot({ path: join(SHOTS, 'dark-slow-target-abort.png') });
     await page.click('button[aria-label^="Theme"]');
     await page.click('button[aria-label^="Theme"]');
+    await page.close();
+  });
+
+  test('the verdict at 1280×720: above the fold with the first ladder screen; every step selects its PDU, in view', async () => {
+    for (const file of ['initiator-ping-timeout.pcap', 'slow-target-abort.pcap', 'target-killed.pcap', 'test-suite.pcap', 'target-nopin-unanswered.pcap']) {
+      const page = await newPage();
+      await page.setViewportSize({ width: 1280, height: 720 });
+      expect(await open(page, join(CAPTURES, file))).toBe('ready');
+      const v = await viewOf(file);
+      const inc = v.incidents[0];
+      const fold = await page.evaluate(() => ({
+        verdict: document.querySelector('.verdict')!.getBoundingClientRect().bottom,
+        ladder: document.querySelector('.ladder .scroller')!.getBoundingClientRect().top,
+        h: innerHeight,
+      }));
+      expect(fold.verdict, `${file}: the verdict above the fold`).toBeLessThanOrEqual(fold.h);
+      // the ladder's first screen starts above the fold with room for a few rows
+      expect(fold.ladder, `${file}: the ladder above the fold`).toBeLessThan(fold.h - 160);
+      if (file === 'initiator-ping-timeout.pcap') await page.screenshot({ path: join(SHOTS, 'verdict-1280x720.png') });
+      for (const [k, st] of inc.chain.entries()) {
+        await page.click(`[data-incident-index="0"] [data-step="${k}"]`);
+        for (const c of inc.conns) await page.waitForSelector(`[data-conn="${c}"][aria-selected="true"]`);
+        expect(await page.getAttribute(`[data-incident-index="0"] [data-step="${k}"]`, 'aria-current')).toBe('step');
+        const isPdu = v.pdus.some((p) => p.conn === st.conn && p.frame === st.frame);
+        const sel = isPdu ? `[data-opcode][data-frame="${st.frame}"][aria-selected="true"]` : `[data-control-frame="${st.frame}"][aria-selected="true"]`;
+        await page.waitForSelector(sel);
+        expect(await inView(page, sel), `${file} step ${k} (frame ${st.frame}) in view`).toBe(true);
+        if (isPdu) expect(await selectedFrames(page)).toEqual([st.frame]);
+      }
+      await page.close();
+    }
+  });
+
+  test('the session ladder: both connections of initiator-ping-timeout in one time order, the relogin between them; the connection ladder one click away', async () => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const file = 'initiator-ping-timeout.pcap';
+    await open(page, join(CAPTURES, file));
+    const v = await viewOf(file);
+    await page.waitForSelector('section.ladder[data-scope="pair"]');
+    expect(await page.getAttribute('section.ladder', 'data-scope-conns')).toBe('0 1');
+    // every PDU of both, top to bottom in frame order
+    const rows = await page.$$eval('[data-opcode]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.frame), e.getBoundingClientRect().top] as [number, number]));
+    const byY = [...rows].sort((x, y) => x[1] - y[1]).map(([f]) => f);
+    expect(byY).toEqual(v.pdus.filter((p) => p.conn === 0 || p.conn === 1).map((p) => p.frame));
+    // conn 0's FIN, then conn 1's Login; the target's late NOP-In on conn 0 right before conn 1's Login Response
+    const fin = v.connections[0].end as unknown as { kind: string; frame: number };
+    expect(fin.kind).toBe('fin');
+    const lateNopIn = v.pdus.find((p) => p.conn === 0 && p.opcode === 0x20 && p.frame > fin.frame)!;
+    const loginResp = v.pdus.find((p) => p.conn === 1 && p.opcode === 0x23)!;
+    expect(byY.indexOf(loginResp.frame) - byY.indexOf(lateNopIn.frame)).toBe(1);
+    // the relogin: one reconnect bracket, annotated with the relogin finding
+    expect(await page.locator('path.rel-reconnect').count()).toBe(1);
+    const relogin = v.findings.findIndex((f) => f.kind === 'relogin');
+    expect(await page.locator(`[data-ann-finding="${relogin}"]`).count()).toBe(1);
+    // the picture: compact, at the relogin step
+    await page.click('button:has-text("Compact")');
+    await page.click('[data-incident-index="0"] [data-step="3"]');
+    await page.waitForTimeout(200);
+    await page.locator('.ladder').screenshot({ path: join(SHOTS, 'session-ladder.png') });
+    await page.click('button:has-text("True time")');
+    // the connection ladder is one click away, and so is the pair again
+    await page.click('[data-scope-button="conn:0"]');
+    await page.waitForSelector('section.ladder[aria-label="Ladder diagram of connection 0"]');
+    expect((await arrows(page)).sort(byFrame)).toEqual(v.pdus.filter((p) => p.conn === 0).map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame));
+    expect(await page.locator('path.rel-reconnect').count()).toBe(0);
+    await page.click('[data-scope-button^="pair:"]');
+    await page.waitForSelector('section.ladder[data-scope="pair"]');
+    expect(new URL(page.url()).hash).toContain('view=pair');
+    await page.close();
+  });
+
+  test('PDU filter and search, follow task', async () => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const file = 'slow-target-abort.pcap';
+    await open(page, join(CAPTURES, file));
+    const v = await viewOf(file);
+    await page.click('[data-conn="0"]');
+    const conn0 = v.pdus.filter((p) => p.conn === 0);
+    const filterTo = async (q: string) => {
+      await page.fill('[data-pdu-filter]', q);
+      await page.press('[data-pdu-filter]', 'Enter');
+    };
+    const framesNow = async () => (await arrows(page)).sort(byFrame).map(([f]) => f);
+    await filterTo('login');
+    const logins = conn0.filter((p) => p.opcode === 0x03 || p.opcode === 0x23).map((p) => p.frame);
+    expect(logins.length).toBeGreaterThan(0);
+    expect(await framesNow()).toEqual(logins);
+    expect(Number(await page.getAttribute('[data-filter-count]', 'data-filter-count'))).toBe(logins.length);
+    const read16 = conn0.find((p) => p.opcode === 0x01 && p.scsiOpcode === 0x88)!;
+    await filterTo(`itt:0x${Number(read16.itt).toString(16)}`);
+    expect(await framesNow()).toEqual(conn0.filter((p) => p.itt === read16.itt).map((p) => p.frame));
+    await filterTo('scsi:0x88 lun:1');
+    expect(await framesNow()).toEqual(conn0.filter((p) => p.opcode === 0x01 && p.scsiOpcode === 0x88 && p.lun === 1).map((p) => p.frame));
+    await filterTo(`cmdsn:${read16.cmdSN}`);
+    expect(await framesNow()).toEqual(conn0.filter((p) => p.cmdSN === read16.cmdSN).map((p) => p.frame));
+    // a term the filter does not know says so and the rest still applies
+    await filterTo('colour:red op:tmf');
+    expect(await page.locator('.filter.bad').count()).toBe(1);
+    expect(await framesNow()).toEqual(conn0.filter((p) => p.opcode === 0x02 || p.opcode === 0x22).map((p) => p.frame));
+    await page.click('button[aria-label="Clear the PDU filter"]');
+    expect((await framesNow()).length).toBe(conn0.length);
+    // follow task: every PDU of the READ(16) — its command, Data-In and status, as the CLI pairs them by ITT
+    await page.click(`[data-opcode="1"][data-frame="${read16.frame}"]`);
+    await page.click('[data-follow]');
+    const task = conn0.filter((p) => p.itt === read16.itt && [0x01, 0x25, 0x21].includes(p.opcode)).map((p) => p.frame);
+    const marked = async () => (await page.$$eval('.pdu.intask', (els) => els.map((e) => Number((e as HTMLElement).dataset.frame)))).sort((x, y) => x - y);
+    expect(await marked()).toEqual(task);
+    await page.click('button:has-text("Compact")');
+    await page.waitForTimeout(150);
+    await page.locator('.workspace').screenshot({ path: join(SHOTS, 'filter-follow-task.png') });
+    await page.click('button:has-text("True time")');
+    await page.click('.following button:has-text("only these")');
+    expect(await framesNow()).toEqual(task);
+    await page.click('button[aria-label="Stop following the task"]');
+    expect(await page.locator('.pdu.intask').count()).toBe(0);
+    expect((await framesNow()).length).toBe(conn0.length);
+    // t follows the selected PDU's task from the keyboard; Esc stops
+    await page.click(`[data-opcode="1"][data-frame="${read16.frame}"]`);
+    await page.keyboard.press('t');
+    expect(await marked()).toEqual(task);
+    await page.keyboard.press('Escape');
+    expect(await page.locator('.pdu.intask').count()).toBe(0);
+    // an export of the PDUs honours the filter
+    await filterTo('op:tmf');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("PDUs CSV")')]);
+    const table = parseCsv(readFileSync((await csv.path())!, 'utf8'));
+    expect(table.slice(1).map((r) => Number(r[0]))).toEqual(conn0.filter((p) => p.opcode === 0x02 || p.opcode === 0x22).map((p) => p.frame));
+    expect(table[1][2]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    await page.close();
+  });
+
+  test('the connection tab: ISID, TSIH, CID and the negotiated keys, as Wireshark reads the login', async () => {
+    const page = await newPage();
+    const file = 'initiator-ping-timeout.pcap';
+    await open(page, join(CAPTURES, file));
+    const tshark = readTsv(join(CAPTURES, `${file}.tshark.tsv`));
+    const req = tshark.find((r) => r['tcp.stream'] === '0' && r['iscsi.opcode'] === '0x03')!;
+    const resp = tshark.filter((r) => r['tcp.stream'] === '0' && r['iscsi.opcode'] === '0x23').at(-1)!;
+    const keys = (r: Record<string, string>) => Object.fromEntries(r['iscsi.keyvalue'].split(';').map((kv) => kv.split('=') as [string, string]));
+    await page.click('[data-conn="0"]');
+    await page.click('button[role="tab"]:has-text("Connection")');
+    const info = page.locator('.conninfo');
+    expect(await info.locator('[data-key="isid"]').textContent()).toBe(req['iscsi.isid']);
+    expect(await info.locator('[data-key="tsih"]').textContent()).toContain(resp['iscsi.tsih']);
+    expect(Number(await info.locator('[data-key="cid"]').textContent())).toBe(Number(req['iscsi.cid']));
+    const offered = keys(req);
+    const answered = keys(resp);
+    for (const k of ['InitialR2T', 'ImmediateData', 'MaxBurstLength', 'FirstBurstLength', 'ErrorRecoveryLevel']) {
+      const cells = await info.locator(`[data-negotiated="${k}"] td`).allTextContents();
+      expect(cells, k).toEqual([offered[k], answered[k], answered[k]]);
+    }
+    expect(await info.locator('[data-negotiated="HeaderDigest"] td').allTextContents()).toEqual([offered.HeaderDigest, answered.HeaderDigest, answered.HeaderDigest]);
+    // MaxRecvDataSegmentLength both ways: the initiator declared its own; tgt declared none (the RFC's 8192 applies)
+    expect(await info.locator('[data-mrdsl="T>I"]').textContent()).toContain(Number(offered.MaxRecvDataSegmentLength).toLocaleString('en-US'));
+    expect(answered.MaxRecvDataSegmentLength).toBeUndefined();
+    expect(await info.locator('[data-mrdsl="I>T"]').textContent()).toContain('8,192');
+    // and the connection list's columns
+    expect(await page.locator('[data-conn="0"] [data-col="isid"]').textContent()).toBe(req['iscsi.isid']);
+    expect(await page.locator('[data-conn="0"] [data-col="tsih"]').textContent()).toBe(resp['iscsi.tsih']);
+    await page.locator('.side').screenshot({ path: join(SHOTS, 'connection.png') });
+    await page.close();
+  });
+
+  test('layout at 1100, 1280 and 1440 px and after a resize: no horizontal overflow, the verdict above the fold, annotations inside the ladder', async () => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await open(page, join(CAPTURES, 'slow-target-abort.pcap'));
+    for (const [w, h] of [[1100, 800], [1280, 720], [1440, 900], [1100, 800]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(300);
+      const m = await page.evaluate(() => {
+        const doc = document.documentElement;
+        const svg = document.querySelector('.ladder svg.view')!.getBoundingClientRect();
+        const box = document.querySelector('.ladder .scroller')!.getBoundingClientRect();
+        const right = Math.min(svg.right, box.right);
+        const onScreen = (r: DOMRect) => r.height > 0 && r.bottom > box.top && r.top < box.bottom;
+        const anns = [...document.querySelectorAll('.ladder text.ann')].map((e) => e.getBoundingClientRect()).filter(onScreen);
+        const texts = [...document.querySelectorAll('.ladder .heads text, .ladder .pdu text.label, .ladder .pdu text.fields')].map((e) => e.getBoundingClientRect()).filter(onScreen);
+        return {
+          overflow: doc.scrollWidth - doc.clientWidth, verdict: document.querySelector('.verdict')!.getBoundingClientRect().bottom, h: innerHeight,
+          right, anns: anns.length, annRight: Math.max(0, ...anns.map((r) => r.right)), textRight: Math.max(0, ...texts.map((r) => r.right)),
+        };
+      });
+      expect(m.overflow, `${w}px: no horizontal scrolling`).toBeLessThanOrEqual(0);
+      expect(m.verdict, `${w}px: the verdict above the fold`).toBeLessThanOrEqual(m.h);
+      expect(m.anns, `${w}px: annotations shown`).toBeGreaterThan(0);
+      expect(m.annRight, `${w}px: annotations inside the ladder`).toBeLessThanOrEqual(m.right + 0.5);
+      expect(m.textRight, `${w}px: labels inside the ladder`).toBeLessThanOrEqual(m.right + 0.5);
+      await page.screenshot({ path: join(SHOTS, `layout-${w}x${h}.png`) });
+    }
+    await page.close();
+  });
+
+  test('exports: findings as the filters keep them, incidents as the CLI prints them, both with ISO times', async () => {
+    const page = await newPage();
+    const file = 'initiator-ping-timeout.pcap';
+    await open(page, join(CAPTURES, file));
+    const v = await viewOf(file);
+    const [inc] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Incidents JSON")')]);
+    const incidents = JSON.parse(readFileSync((await inc.path())!, 'utf8')) as Array<CliIncident & { startIso: string; chain: Array<{ timeIso: string }> }>;
+    expect(incidents.map((i) => ({ ...i, startIso: undefined, endIso: undefined, chain: i.chain.map((c) => ({ ...c, timeIso: undefined })) })))
+      .toEqual(v.incidents.map((i) => ({ ...i, startIso: undefined, endIso: undefined, chain: i.chain.map((c) => ({ ...c, timeIso: undefined })) })));
+    // tshark: frame 21 (the first unanswered ping, the chain's first step) at 1795378186.505504 = 2026-11-22T20:09:46.505504Z
+    expect(incidents[0].chain[0].timeIso).toBe('2026-11-22T20:09:46.505504Z');
+    await page.fill('input[type="search"]', 'nop-ping-unanswered');
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Findings JSON")')]);
+    expect(json.suggestedFilename()).toMatch(/\.findings\.filtered\.json$/);
+    const findings = JSON.parse(readFileSync((await json.path())!, 'utf8')) as Array<Finding & { timeIso: string }>;
+    const want = v.findings.filter((f) => `${f.kind} ${f.message}`.toLowerCase().includes('nop-ping-unanswered'));
+    expect(findings.map((f) => f.frame)).toEqual(want.map((f) => f.frame));
+    for (const f of findings) expect(f.timeIso).toMatch(/^2026-11-22T20:09:\d\d\.\d{6}Z$/);
+    await page.fill('input[type="search"]', '');
+    await page.close();
+  });
+
+  test('the SVG export of the whole ladder holds every PDU, not only the screen', async () => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const file = 'slow-target-abort.pcap';
+    await open(page, join(CAPTURES, file));
+    const v = await viewOf(file);
+    await page.click('[data-conn="0"]');
+    await page.selectOption('select.svgrange', 'all');
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export SVG")')]);
+    const text = readFileSync((await svg.path())!, 'utf8');
+    const frames = [...text.matchAll(/data-opcode="\d+" data-frame="(\d+)"/g)].map((m) => Number(m[1])).sort((x, y) => x - y);
+    expect(frames).toEqual(v.pdus.filter((p) => p.conn === 0).map((p) => p.frame).sort((x, y) => x - y));
+    // the selection: shift+click from one PDU to another, exported alone
+    const conn0 = v.pdus.filter((p) => p.conn === 0);
+    await page.click(`[data-opcode][data-frame="${conn0[3].frame}"]`);
+    await page.click(`[data-opcode][data-frame="${conn0[8].frame}"]`, { modifiers: ['Shift'] });
+    await page.selectOption('select.svgrange', 'selection');
+    const [sel] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export SVG")')]);
+    const selText = readFileSync((await sel.path())!, 'utf8');
+    const selFrames = [...selText.matchAll(/data-opcode="\d+" data-frame="(\d+)"/g)].map((m) => Number(m[1]));
+    for (const p of conn0.slice(3, 9)) expect(selFrames).toContain(p.frame);
+    expect(selFrames).not.toContain(conn0[30].frame);
     await page.close();
   });
 

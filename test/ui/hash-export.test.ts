@@ -1,15 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { formatHash, parseHash } from '../../src/ui/lib/hash.ts';
-import { csvCell, findingsCsv, findingsJson, parseCsv } from '../../src/ui/lib/export.ts';
-import type { Finding } from '../../src/engine/index.ts';
+import { csvCell, findingsCsv, findingsJson, incidentsJson, parseCsv } from '../../src/ui/lib/export.ts';
+import type { Finding, Incident } from '../../src/engine/index.ts';
 import { wrap, clip } from '../../src/ui/lib/text.ts';
 import { linuxView } from '../../src/ui/lib/explain-finding.ts';
 
 describe('the selection in the URL hash', () => {
   test('round trip', () => {
     fc.assert(fc.property(
-      fc.record({ conn: fc.option(fc.nat(100000), { nil: undefined }), frame: fc.option(fc.integer({ min: 1, max: 2 ** 31 }), { nil: undefined }), n: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }), finding: fc.option(fc.nat(5000), { nil: undefined }) }),
+      fc.record({ view: fc.option(fc.constantFrom('pair:0', 'session:3', 'conns:1,4,9'), { nil: undefined }), conn: fc.option(fc.nat(100000), { nil: undefined }), frame: fc.option(fc.integer({ min: 1, max: 2 ** 31 }), { nil: undefined }), n: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }), finding: fc.option(fc.nat(5000), { nil: undefined }) }),
       (s) => {
         const want = { ...s };
         if (want.frame === undefined) delete want.n;
@@ -77,5 +77,30 @@ describe('text helpers', () => {
     expect(v.errorName).toBe('ISCSI_ERR_NOP_TIMEDOUT');
     expect(v.lines.some((l) => l.includes('detected conn error (1022)'))).toBe(true);
     expect(linuxView(FINDINGS[1])).toBeUndefined();
+  });
+});
+
+describe('exports with ISO times', () => {
+  test('findings JSON and CSV carry the UTC time beside the epoch seconds', () => {
+    // 1795378186.5 s since the epoch is 2026-11-22T20:09:46.5Z (`date -u -d @1795378186`)
+    const json = JSON.parse(findingsJson(FINDINGS, 1e-6)) as Array<Record<string, unknown>>;
+    expect(json[0].timeIso).toBe('2026-11-22T20:09:46.500000Z');
+    expect(json.map((f) => f.kind)).toEqual(FINDINGS.map((f) => f.kind));
+    expect({ ...json[0], timeIso: undefined }).toEqual({ ...FINDINGS[0], timeIso: undefined });
+    const rows = parseCsv(findingsCsv(FINDINGS, 1e-6));
+    expect(rows[0].slice(0, 7)).toEqual(['kind', 'severity', 'conn', 'time', 'frames', 'message', 'timeIso']);
+    expect(rows[1][6]).toBe('2026-11-22T20:09:46.500000Z');
+  });
+
+  test('incidents JSON: the CLI\'s keys, with ISO times at start, end and every step', () => {
+    const inc: Incident = {
+      kind: 'ping-timeout', severity: 'error', conns: [0, 1], start: 1795378186.505504, end: 1795378195.527132, headline: 'h',
+      chain: [{ time: 1795378186.505504, frame: 21, conn: 0, what: 'w' }], findings: [3],
+    };
+    const [out] = JSON.parse(incidentsJson([inc], 1e-6)) as Array<Record<string, unknown> & { chain: Array<Record<string, unknown>> }>;
+    expect(out.startIso).toBe('2026-11-22T20:09:46.505504Z');
+    expect(out.endIso).toBe('2026-11-22T20:09:55.527132Z');
+    expect(out.chain[0]).toEqual({ time: 1795378186.505504, timeIso: '2026-11-22T20:09:46.505504Z', frame: 21, conn: 0, what: 'w' });
+    for (const k of ['kind', 'severity', 'conns', 'start', 'end', 'headline', 'findings'] as const) expect(out[k]).toEqual(inc[k]);
   });
 });

@@ -1,10 +1,58 @@
-// Exports: findings as JSON (the same array `iscsi-inspect findings --json` prints) and CSV, and the
-// visible ladder as a standalone SVG file.
+// Exports: findings as JSON (the array `iscsi-inspect findings --json` prints, each with its ISO time
+// added) and CSV, incidents as JSON (as `iscsi-inspect incidents --json`, with ISO times), the
+// ladder's PDUs as CSV (as filtered) and the ladder as a standalone SVG file.
 
-import type { Finding } from '../../engine/index.ts';
+import { opcodeName } from '../../codec/index.ts';
+import type { Analysis, Finding, Incident } from '../../engine/index.ts';
+import {
+  carriesExpStatSN, carriesStatSN, cmdSN, expStatSN, fromTarget, itt, numberedByCmdSN, opcode, pduLun, scsiOpcode, statSN,
+} from '../../iscsi/index.ts';
+import { OP_SCSI_COMMAND } from '../../codec/index.ts';
+import { isoTime } from './time.ts';
 
-export function findingsJson(findings: readonly Finding[]): string {
-  return `${JSON.stringify(findings, null, 2)}\n`;
+/** The findings as JSON; with a resolution, each carries `timeIso` (UTC, to that resolution) beside `time`. */
+export function findingsJson(findings: readonly Finding[], resolution?: number): string {
+  const list = resolution === undefined ? findings : findings.map((f) => withIso(f, resolution));
+  return `${JSON.stringify(list, null, 2)}\n`;
+}
+
+function withIso(f: Finding, resolution: number): Finding {
+  const out: Finding = { kind: f.kind, severity: f.severity, time: f.time, frames: f.frames, message: f.message };
+  for (const [k, v] of Object.entries(f)) {
+    out[k] = v;
+    if (k === 'time') out.timeIso = isoTime(f.time, resolution);
+  }
+  return out;
+}
+
+/** The incidents as `iscsi-inspect incidents --json` prints them, with ISO times (UTC) beside start, end and every step. */
+export function incidentsJson(incidents: readonly Incident[], resolution: number): string {
+  const list = incidents.map((i) => ({
+    kind: i.kind, severity: i.severity, conns: i.conns, start: i.start, startIso: isoTime(i.start, resolution), end: i.end,
+    endIso: isoTime(i.end, resolution), headline: i.headline,
+    chain: i.chain.map((s) => ({ time: s.time, timeIso: isoTime(s.time, resolution), frame: s.frame, conn: s.conn, what: s.what })),
+    findings: i.findings,
+  }));
+  return `${JSON.stringify(list, null, 2)}\n`;
+}
+
+const PDU_COLUMNS = ['frame', 'time', 'timeIso', 'conn', 'dir', 'opcode', 'name', 'itt', 'lun', 'cmdSN', 'expStatSN', 'statSN', 'scsiOpcode'] as const;
+
+/** PDU rows as CSV, the fields named as `iscsi-inspect pdus` names them (a field the PDU type lacks is empty). */
+export function pdusCsv(a: Analysis, rows: Uint32Array, resolution: number): string {
+  const c = a.pdus;
+  const lines = [PDU_COLUMNS.join(',')];
+  for (let p = 0; p < rows.length; p++) {
+    const r = rows[p];
+    const op = opcode(c, r);
+    const lun = pduLun(c, a.luns, r);
+    lines.push([
+      c.frame[r], c.time[r], isoTime(c.time[r], resolution), c.conn[r], fromTarget(c, r) ? 'T>I' : 'I>T', op, csvCell(opcodeName(op)),
+      itt(c, r), lun ?? '', numberedByCmdSN(c, r) ? cmdSN(c, r) : '',
+      carriesExpStatSN(c, r) ? expStatSN(c, r) : '', carriesStatSN(c, r) ? statSN(c, r) : '', op === OP_SCSI_COMMAND ? scsiOpcode(c, r) : '',
+    ].join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
 }
 
 const FIXED = ['kind', 'severity', 'conn', 'time', 'frames', 'message'] as const;
@@ -22,14 +70,16 @@ export function csvCell(v: unknown): string {
  * (seconds since the epoch), frames (space-separated), message, then one column per detail key
  * found in any finding (sorted by name).
  */
-export function findingsCsv(findings: readonly Finding[]): string {
+export function findingsCsv(findings: readonly Finding[], resolution?: number): string {
   const detailKeys = new Set<string>();
   for (const f of findings) for (const k of Object.keys(f)) if (!(FIXED as readonly string[]).includes(k) && k !== 'conns') detailKeys.add(k);
   const extra = [...detailKeys].sort();
-  const lines = [[...FIXED, ...extra].join(',')];
+  const iso = resolution === undefined ? [] : ['timeIso'];
+  const lines = [[...FIXED, ...iso, ...extra].join(',')];
   for (const f of findings) {
     const conn = f.conn !== undefined ? String(f.conn) : (f.conns ?? []).join(' ');
     const cells = [csvCell(f.kind), csvCell(f.severity), csvCell(conn), csvCell(f.time), csvCell(f.frames.join(' ')), csvCell(f.message)];
+    if (resolution !== undefined) cells.push(csvCell(isoTime(f.time, resolution)));
     for (const k of extra) cells.push(csvCell(f[k]));
     lines.push(cells.join(','));
   }

@@ -1,8 +1,8 @@
 // The selection in the URL hash, so a link names a moment in a capture:
 // "#capture=big.pcap&size=1048576&conn=3&frame=1207" (the PDU in frame 1207 of connection 3; "&n=1"
-// for the second PDU of that connection in that frame), "&finding=12" for a selected finding (its
-// index in the findings list). The capture's name and size keep a link from being applied to
-// another file.
+// for the second PDU of the ladder in that frame), "&view=pair:3" when the ladder shows several
+// connections, "&finding=12" for a selected finding (its index in the findings list). The capture's
+// name and size keep a link from being applied to another file.
 
 export interface Selection {
   /** The capture's file name and size in bytes. */
@@ -13,6 +13,8 @@ export interface Selection {
   /** Which of the connection's PDUs in `frame` (0-based); omitted for the first. */
   n?: number;
   finding?: number;
+  /** The ladder's scope when it shows more than one connection ("pair:0", "session:2", "conns:3,7"). */
+  view?: string;
 }
 
 function nat(v: string | null): number | undefined {
@@ -37,6 +39,8 @@ export function parseHash(hash: string): Selection {
   if (n !== undefined && n > 0 && s.frame !== undefined) s.n = n;
   const finding = nat(q.get('finding'));
   if (finding !== undefined) s.finding = finding;
+  const view = q.get('view');
+  if (view !== null && view.length <= 4096 && /^[a-z]+:\d+(,\d+)*$/.test(view)) s.view = view;
   return s;
 }
 
@@ -48,6 +52,7 @@ export function formatHash(s: Selection): string {
   if (s.frame !== undefined) q.set('frame', String(s.frame));
   if (s.frame !== undefined && s.n) q.set('n', String(s.n));
   if (s.finding !== undefined) q.set('finding', String(s.finding));
+  if (s.view !== undefined) q.set('view', s.view);
   const text = q.toString();
   return text ? `#${text}` : '';
 }

@@ -72,7 +72,7 @@ export function countsByConn(findings: readonly Finding[], nConns: number): Find
   return r;
 }
 
-export type SortKey = 'conn' | 'initiator' | 'target' | 'start' | 'duration' | 'pdus' | 'findings' | 'end';
+export type SortKey = 'conn' | 'initiator' | 'target' | 'isid' | 'tsih' | 'cid' | 'start' | 'duration' | 'pdus' | 'findings' | 'end';
 
 export function sortConnections(conns: readonly ConnectionModel[], key: SortKey, desc: boolean, counts: readonly FindingCounts[]): number[] {
   const idx = conns.map((c) => c.conn);
@@ -81,6 +81,9 @@ export function sortConnections(conns: readonly ConnectionModel[], key: SortKey,
       case 'conn': return c.conn;
       case 'initiator': return `${c.initiatorName ?? ''} ${c.initiator}`;
       case 'target': return `${c.targetName ?? ''} ${c.portal}`;
+      case 'isid': return c.isid ?? '';
+      case 'tsih': return c.tsih ?? -1;
+      case 'cid': return c.cid ?? -1;
       case 'start': return c.firstTime;
       case 'duration': return c.lastTime - c.firstTime;
       case 'pdus': return c.pdus;

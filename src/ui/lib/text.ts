@@ -56,3 +56,49 @@ export function fit(s: string, px: number, font: string, fallbackCharPx: number)
   }
   return lo > 0 ? `${s.slice(0, lo)}…` : '';
 }
+
+/** Where a sentence may be cut without losing its sense: after a dash, a semicolon or a colon. */
+const CLAUSE = /\s—\s|;\s|:\s/g;
+
+/**
+ * A long message's first clause — the part that says what happened — cut only at a clause boundary,
+ * never inside a word; the rest (the consequences, the Linux error) is where the full message is
+ * shown. Short messages stay whole.
+ */
+export function firstClause(s: string, max = 110): string {
+  if (s.length <= max) return s;
+  CLAUSE.lastIndex = 0;
+  let depth = 0;
+  let scanned = 0;
+  for (let m = CLAUSE.exec(s); m; m = CLAUSE.exec(s)) {
+    // never inside parentheses: "(its oldest command then: READ(16) …)" stays whole
+    for (; scanned < m.index; scanned++) depth += s[scanned] === '(' ? 1 : s[scanned] === ')' ? (depth > 0 ? -1 : 0) : 0;
+    if (m.index >= 24 && depth === 0) return `${s.slice(0, m.index).replace(/[,.]$/, '')} …`;
+  }
+  return s;
+}
+
+/** Word wrap to a width in pixels, measured in the font (estimated where nothing can measure); a
+ *  word longer than the width is broken at the width. Every word is kept. */
+export function wrapPx(s: string, px: number, font: string, fallbackCharPx: number): string[] {
+  const width = (t: string): number => measure(t, font) ?? t.length * fallbackCharPx;
+  const out: string[] = [];
+  let cur = '';
+  for (const word of s.split(/\s+/).filter(Boolean)) {
+    const next = cur ? `${cur} ${word}` : word;
+    if (width(next) <= px) {
+      cur = next;
+      continue;
+    }
+    if (cur) out.push(cur);
+    cur = word;
+    while (width(cur) > px && cur.length > 1) {
+      let n = cur.length - 1;
+      while (n > 1 && width(cur.slice(0, n)) > px) n--;
+      out.push(cur.slice(0, n));
+      cur = cur.slice(n);
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}

@@ -12,6 +12,7 @@ import { rowsOf } from '../../sessions/index.ts';
 import type { ConnectionModel, Endpoint as ModelEndpoint, Relation as ModelRelation } from '../../sessions/index.ts';
 import { formatDuration } from '../../text/index.ts';
 import type { PduDetailRequest, DigestState } from './loader.ts';
+import type { LadderView } from './scope.ts';
 
 /** Connection `conn`'s PDU rows, in frame order. */
 export function connRows(a: Analysis, conn: number): Uint32Array {
@@ -47,11 +48,12 @@ export function positionsOfFrames(a: Analysis, rows: Uint32Array, frames: readon
   return out;
 }
 
-/** A point on the ladder: a PDU (its position in the connection's rows), a TCP control event, the capture's end. */
+/** A point on the ladder: a PDU (its position in the view's rows), a TCP control event (its index in the view's control list), the capture's end. */
 export type Endpoint = { pos: number } | { ctl: number } | { captureEnd: true };
 
 export interface LadderRelation {
-  kind: ModelRelation['kind'] | 'silence' | 'finding';
+  /** reconnect: a relogin or session reinstatement, from the failed connection's end to the new login. */
+  kind: ModelRelation['kind'] | 'silence' | 'finding' | 'reconnect';
   from: Endpoint;
   to: Endpoint;
   severity: Severity | 'none';
@@ -60,11 +62,13 @@ export interface LadderRelation {
   also: number[];
   /** Index of the finding that reports it (-1 none). */
   finding: number;
+  /** Every finding it stands for (a silence stands for each unanswered ping's). */
+  carries: number[];
 }
 
-function endpoint(rows: Uint32Array, e: ModelEndpoint): Endpoint {
-  if ('row' in e) return { pos: positionOf(rows, e.row) };
-  if ('control' in e) return { ctl: e.control };
+function endpoint(view: LadderView, conn: number, e: ModelEndpoint): Endpoint {
+  if ('row' in e) return { pos: positionOf(view.rows, e.row) };
+  if ('control' in e) return { ctl: view.ctlIndex(conn, e.control) };
   return { captureEnd: true };
 }
 
@@ -77,7 +81,8 @@ function sameEndpoint(x: Endpoint, y: Endpoint): boolean {
 /** A label for a relation no finding reports (a login, a SendTargets exchange): what the model knows of it. */
 function factLabel(a: Analysis, r: ModelRelation): string {
   const c = a.pdus;
-  const took = r.answer >= 0 ? formatDuration(c.time[r.answer] - c.time[r.from]) : undefined;
+  const res = a.capture.timeResolution;
+  const took = r.answer >= 0 ? formatDuration(c.time[r.answer] - c.time[r.from], res) : undefined;
   switch (r.kind) {
     case 'login': return r.answer >= 0 ? `login, ${took}` : 'login, no final response';
     case 'text': return r.answer >= 0 ? `text exchange, ${took}` : 'text request, no response';
@@ -85,7 +90,7 @@ function factLabel(a: Analysis, r: ModelRelation): string {
     case 'tmf-task': {
       const tmf = a.model.tmfs.find((m) => m.taskRelation >= 0 && a.model.relations[m.taskRelation] === r);
       const what = tmf ? tmfFunctionName(tmf.fn) : 'task management';
-      return `${what} ${formatDuration(c.time[r.answer] - c.time[r.from])} after this command`;
+      return `${what} ${formatDuration(c.time[r.answer] - c.time[r.from], res)} after this command`;
     }
     case 'ping': return r.answer >= 0 ? `ping answered in ${took}` : 'ping unanswered';
     case 'target-ping': return r.answer >= 0 ? `target ping echoed in ${took}` : 'target ping unanswered';
@@ -93,61 +98,92 @@ function factLabel(a: Analysis, r: ModelRelation): string {
   }
 }
 
+/** Findings that say a connection replaced an earlier one (detail key previousConn). */
+const RECONNECT_KINDS = new Set(['relogin', 'session-reinstatement']);
+
 /**
- * The relations of one connection as the ladder draws them. Unanswered NOP-Out pings that waited
- * until the same moment (the initiator's give-up, the capture's end) draw as one silence from the
- * first of them. Findings that no relation carries but that span several PDUs draw as brackets over
- * their frames.
+ * The relations of a ladder view as it draws them. Unanswered NOP-Out pings of one connection that
+ * waited until the same moment (the initiator's give-up, the capture's end) draw as one silence from
+ * the first of them. A relogin or session reinstatement whose failed connection is in the view draws
+ * from that connection's end (its first FIN/RST, else its last PDU) to the new Login. Findings that
+ * no relation carries but that span several PDUs draw as brackets over their frames.
  */
-export function ladderRelations(a: Analysis, conn: number, rows: Uint32Array, findings: ReadonlyArray<{ f: Finding; index: number }>): LadderRelation[] {
-  const m = a.model.connections[conn];
+export function ladderRelations(a: Analysis, view: LadderView, findings: ReadonlyArray<{ f: Finding; index: number }>): LadderRelation[] {
+  const rows = view.rows;
   const out: LadderRelation[] = [];
-  if (!m) return out;
-  const silences: LadderRelation[] = [];
   const carried = new Set<number>();
-  for (let k = m.relations[0]; k < m.relations[1]; k++) {
-    const r = a.model.relations[k];
-    const fi = a.relationFindings[k] ?? -1;
-    if (fi >= 0) carried.add(fi);
-    const f = fi >= 0 ? a.findings[fi] : undefined;
-    const from = positionOf(rows, r.from);
-    if (from < 0) continue;
-    const to = endpoint(rows, r.to);
-    const severity: Severity | 'none' = f ? (f.severity === 'info' ? 'none' : f.severity) : r.fate === 'unanswered' ? 'error' : 'none';
-    const rel: LadderRelation = { kind: r.kind, from: { pos: from }, to, severity, label: f?.message ?? factLabel(a, r), also: [], finding: fi };
-    if (r.kind === 'ping' && r.fate !== 'answered' && r.fate !== 'unknown') {
-      const s = silences.find((x) => sameEndpoint(x.to, to));
-      if (s) {
-        s.also.push(from);
-        s.label = `${s.also.length + 1} NOP-Out pings unanswered until ${endText(to, m)} — ${a.findings[s.finding]?.message ?? ''}`;
-        continue;
+  for (const conn of view.scope.conns) {
+    const m = a.model.connections[conn];
+    if (!m) continue;
+    const silences: LadderRelation[] = [];
+    for (let k = m.relations[0]; k < m.relations[1]; k++) {
+      const r = a.model.relations[k];
+      const fi = a.relationFindings[k] ?? -1;
+      if (fi >= 0) carried.add(fi);
+      const f = fi >= 0 ? a.findings[fi] : undefined;
+      const from = positionOf(rows, r.from);
+      if (from < 0) continue;
+      const to = endpoint(view, r.conn, r.to);
+      if ('pos' in to && to.pos < 0) continue; // its answer is filtered out
+      const severity: Severity | 'none' = f ? (f.severity === 'info' ? 'none' : f.severity) : r.fate === 'unanswered' ? 'error' : 'none';
+      const rel: LadderRelation = { kind: r.kind, from: { pos: from }, to, severity, label: f?.message ?? factLabel(a, r), also: [], finding: fi, carries: fi >= 0 ? [fi] : [] };
+      if (r.kind === 'ping' && r.fate !== 'answered' && r.fate !== 'unknown') {
+        const s = silences.find((x) => sameEndpoint(x.to, to));
+        if (s) {
+          s.also.push(from);
+          if (fi >= 0) s.carries.push(fi);
+          s.label = `${s.also.length + 1} NOP-Out pings unanswered until ${endText(to, view, m)} — ${a.findings[s.finding]?.message ?? ''}`;
+          continue;
+        }
+        rel.kind = 'silence';
+        silences.push(rel);
       }
-      rel.kind = 'silence';
-      silences.push(rel);
+      out.push(rel);
     }
-    out.push(rel);
+  }
+  const inView = new Set(view.scope.conns);
+  for (const { f, index } of findings) {
+    const prev = f.previousConn;
+    if (!RECONNECT_KINDS.has(f.kind) || typeof prev !== 'number' || !inView.has(prev)) continue;
+    const row = a.findingRows[index] ?? -1;
+    const to = row >= 0 ? positionOf(rows, row) : -1;
+    const pm = a.model.connections[prev];
+    if (to < 0 || !pm) continue;
+    const prevRows = rowsOf(a.model.rows, prev);
+    const from: Endpoint = pm.end.control >= 0 ? { ctl: view.ctlIndex(prev, pm.end.control) }
+      : { pos: prevRows.length ? positionOf(rows, prevRows[prevRows.length - 1]) : -1 };
+    if (('ctl' in from && from.ctl < 0) || ('pos' in from && from.pos < 0)) continue;
+    carried.add(index);
+    out.push({ kind: 'reconnect', from, to: { pos: to }, severity: f.severity === 'info' ? 'none' : f.severity, label: f.message, also: [], finding: index, carries: [index] });
   }
   for (const { f, index } of findings) {
     if (carried.has(index)) continue;
     const pos = positionsOfFrames(a, rows, f.frames);
     if (pos.length < 2) continue;
-    out.push({ kind: 'finding', from: { pos: pos[0] }, to: { pos: pos[pos.length - 1] }, severity: f.severity === 'info' ? 'none' : f.severity, label: f.message, also: pos, finding: index });
+    out.push({ kind: 'finding', from: { pos: pos[0] }, to: { pos: pos[pos.length - 1] }, severity: f.severity === 'info' ? 'none' : f.severity, label: f.message, also: pos, finding: index, carries: [index] });
   }
-  out.sort((x, y) => startOf(x) - startOf(y));
+  const frameOf = (e: Endpoint): number => ('pos' in e ? a.pdus.frame[rows[e.pos]] : 'ctl' in e ? view.control[e.ctl]?.frame ?? Infinity : Infinity);
+  out.sort((x, y) => frameOf(x.from) - frameOf(y.from));
   return out;
 }
 
-function endText(to: Endpoint, m: ConnectionModel): string {
+function endText(to: Endpoint, view: LadderView, m: ConnectionModel): string {
   if ('captureEnd' in to) return 'the capture ended';
-  if ('ctl' in to) {
-    const e = m.end.control === to.ctl ? m.end : m.end.later.find((x) => x.control === to.ctl);
+  if ('ctl' in to && to.ctl >= 0) {
+    const k = view.controlIndex[to.ctl];
+    const e = m.end.control === k ? m.end : m.end.later.find((x) => x.control === k);
     if (e && e.by) return `the ${e.by}'s ${e.kind.toUpperCase()}`;
   }
   return 'the next PDU';
 }
 
-function startOf(r: LadderRelation): number {
-  return 'pos' in r.from ? r.from.pos : Number.MAX_SAFE_INTEGER;
+/** The findings of the connections a view shows (each once, in findings order). */
+export function findingsOfScope(byConn: ReadonlyMap<number, ReadonlyArray<{ f: Finding; index: number }>>, conns: readonly number[]): Array<{ f: Finding; index: number }> {
+  if (conns.length === 1) return [...(byConn.get(conns[0]) ?? [])];
+  const seen = new Set<number>();
+  const out: Array<{ f: Finding; index: number }> = [];
+  for (const c of conns) for (const x of byConn.get(c) ?? []) if (!seen.has(x.index)) { seen.add(x.index); out.push(x); }
+  return out.sort((x, y) => x.index - y.index);
 }
 
 /** The findings that concern one connection (session findings under each of theirs), with their index. */
