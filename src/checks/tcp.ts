@@ -1,7 +1,5 @@
-import { formatAddress } from '../net/index.ts';
-import { AttemptAnswer, attemptsByPortal } from '../tcp/index.ts';
-import type { PortalAttempts, TcpAttempts } from '../tcp/index.ts';
 import type { ConnectionSummary, StreamDir } from '../iscsi/index.ts';
+import type { AttemptRecord } from '../sessions/index.ts';
 import { fmtBytes, fmtInt, formatMs, plural } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList, msBetween } from './format.ts';
@@ -66,112 +64,110 @@ function connectionFindings(s: ConnectionSummary, out: Finding[]): void {
   }
 }
 
-function portalText(p: PortalAttempts): string {
-  const a = formatAddress(p.ipVersion, p.addr[0], p.addr[1], p.addr[2], p.addr[3]);
-  return p.ipVersion === 6 ? `[${a}]:${p.port}` : `${a}:${p.port}`;
-}
-
 /**
- * Attempts to one portal in runs: consecutive refused attempts (SYN → RST) are one connect-refused;
- * consecutive unanswered SYNs (retransmissions, new attempts), up to the SYN-ACK that answered at
- * last if one did, are one connect-unanswered when the wait passed 3 s.
+ * The model's failed attempts in runs, per initiator host and portal and between the same two iSCSI
+ * connections: consecutive refused attempts (SYN → RST) are one connect-refused; consecutive
+ * unanswered SYNs (retransmissions, new attempts), up to the SYN-ACK that answered at last if one
+ * did, are one connect-unanswered when the wait passed 3 s.
  */
 function attemptFindings(ctx: CheckContext, out: Finding[]): void {
-  const a = ctx.framed.tcp.attempts;
-  for (const p of attemptsByPortal(a)) {
-    if (p.refused === 0 && p.unanswered === 0 && p.syns === p.rows.length) continue;
-    const portal = portalText(p);
-    let k = 0;
-    while (k < p.rows.length) {
-      const row = p.rows[k];
-      if (a.answer[row] === AttemptAnswer.Rst) {
-        let end = k;
-        while (end + 1 < p.rows.length && a.answer[p.rows[end + 1]] === AttemptAnswer.Rst) end++;
-        out.push(refused(ctx, a, p.rows.slice(k, end + 1), portal));
-        k = end + 1;
-        continue;
-      }
-      if (a.answer[row] === AttemptAnswer.None || a.syns[row] > 1) {
-        let end = k;
-        while (a.answer[p.rows[end]] === AttemptAnswer.None && end + 1 < p.rows.length && a.answer[p.rows[end + 1]] !== AttemptAnswer.Rst) end++;
-        const next = end + 1 < p.rows.length ? p.rows[end + 1] : -1;
-        const f = unanswered(ctx, a, p.rows.slice(k, end + 1), next, portal);
-        if (f) out.push(f);
-        k = end + 1;
-        continue;
-      }
-      k++;
+  const list = ctx.model.tcp.attempts;
+  const nextTime = nextAttemptTimes(list);
+  const runs = new Map<string, AttemptRecord[]>();
+  const flush = (key: string): void => {
+    const run = runs.get(key);
+    if (!run) return;
+    runs.delete(key);
+    if (run[0].outcome === 'refused') out.push(refused(run));
+    else {
+      const f = unanswered(ctx, run, nextTime);
+      if (f) out.push(f);
     }
+  };
+  for (const r of list) {
+    const host = r.initiator.replace(/:\d+$/, '');
+    const key = `${host}\u0000${r.portal}\u0000${r.previousConn}`;
+    const run = runs.get(key);
+    const refusal = r.outcome === 'refused';
+    if (run && (run[0].outcome === 'refused') !== refusal) flush(key);
+    const current = runs.get(key);
+    if (current) current.push(r);
+    else runs.set(key, [r]);
+    // A SYN-ACK at last ends a run of unanswered SYNs.
+    if (r.outcome === 'answered-late') flush(key);
   }
+  for (const key of [...runs.keys()]) flush(key);
 }
 
-/** The iSCSI connections to the portal just before and just after `from`–`to`. */
-function around(ctx: CheckContext, a: TcpAttempts, rows: number[], from: number, to: number): { before?: ConnectionSummary; after?: ConnectionSummary } {
-  const server = rows[0];
-  const samePortal = (s: ConnectionSummary): boolean => s.target.port === a.serverPort[server]
-    && s.target.address === formatAddress(a.ipVersion[server] as 4 | 6, a.serverAddr[server * 4], a.serverAddr[server * 4 + 1], a.serverAddr[server * 4 + 2], a.serverAddr[server * 4 + 3]);
-  let before: ConnectionSummary | undefined, after: ConnectionSummary | undefined;
-  // An attempt answered at last carries the connection that got through.
-  const carried = ctx.framed.tcp.connections.conn[a.tcpConn[rows[rows.length - 1]]];
-  if (carried >= 0) after = ctx.framed.connections[carried];
-  for (const s of ctx.framed.connections) {
-    if (!samePortal(s) || s === after) continue;
-    if (s.firstTime < from && (!before || s.firstTime > before.firstTime)) before = s;
-    if (carried < 0 && s.firstTime > to && (!after || s.firstTime < after.firstTime)) after = s;
-  }
-  return { before, after };
-}
-
-function synFrames(a: TcpAttempts, rows: number[], withAnswers: boolean): number[] {
+function synFrames(run: AttemptRecord[], ctx: CheckContext, withAnswers: boolean): number[] {
+  const a = ctx.framed.tcp.attempts;
   const frames: number[] = [];
-  for (const r of rows) {
+  for (const r of run) {
     if (frames.length >= MAX_FRAMES) break;
-    frames.push(a.firstSynFrame[r], a.prevSynFrame[r], a.lastSynFrame[r]);
-    if (withAnswers && a.answerFrame[r] > 0) frames.push(a.answerFrame[r]);
+    frames.push(r.first.frame, a.prevSynFrame[r.attempt], r.last.frame);
+    if (withAnswers && r.answer) frames.push(r.answer.frame);
   }
   return frameList(frames);
 }
 
-function refused(ctx: CheckContext, a: TcpAttempts, rows: number[], portal: string): Finding {
-  const first = rows[0], last = rows[rows.length - 1];
-  const from = a.firstSynTime[first], to = a.lastSynTime[last];
-  const spanMs = msBetween(from, to);
-  const { before, after } = around(ctx, a, rows, from, to);
-  let message = rows.length === 1
-    ? `A connection attempt to ${portal} was refused (RST, frame ${a.answerFrame[first]})`
-    : `${rows.length} connection attempts to ${portal} within ${formatMs(spanMs)} were all refused (RST)`;
+const connsOf = (r: AttemptRecord): number[] => [r.previousConn, r.nextConn].filter((c) => c >= 0);
+
+function refused(run: AttemptRecord[]): Finding {
+  const first = run[0], last = run[run.length - 1];
+  const spanMs = msBetween(first.first.time, last.last.time);
+  const portal = first.portal;
+  let message = run.length === 1
+    ? `A connection attempt to ${portal} was refused (RST, frame ${first.answer?.frame})`
+    : `${run.length} connection attempts to ${portal} within ${formatMs(spanMs)} were all refused (RST)`;
   message += ': nothing listened on the portal — the target service was down or restarting';
-  if (before) message += `; connection ${before.conn} to it had come before`;
-  message += after ? `; connection ${after.conn} got through ${formatMs(msBetween(to, after.firstTime))} after the last refusal` : '; no later attempt got through in the capture';
-  const conns = [before?.conn, after?.conn].filter((c): c is number => c !== undefined);
-  return finding('connect-refused', 'error', { conns, frame: a.firstSynFrame[first] }, from, synFrames(a, rows, true), message,
-    { attempts: rows.length, spanMs, portal, previousConn: before?.conn, nextConn: after?.conn });
+  if (first.previousConn >= 0) message += `; connection ${first.previousConn} to it had come before`;
+  message += last.nextConn >= 0 ? `; connection ${last.nextConn} to it came next` : '; no later connection to it in the capture';
+  const frames = frameList(run.slice(0, MAX_FRAMES / 2).flatMap((r) => [r.first.frame, r.last.frame, r.answer?.frame]));
+  const conns = [...new Set([...connsOf(first), ...connsOf(last)])];
+  return finding('connect-refused', 'error', { conns, frame: first.first.frame }, first.first.time, frames, message,
+    { attempts: run.length, spanMs, portal, previousConn: first.previousConn >= 0 ? first.previousConn : undefined, nextConn: last.nextConn >= 0 ? last.nextConn : undefined });
 }
 
-function unanswered(ctx: CheckContext, a: TcpAttempts, rows: number[], next: number, portal: string): Finding | undefined {
-  const first = rows[0], last = rows[rows.length - 1];
-  const from = a.firstSynTime[first];
-  const answered = a.answer[last] === AttemptAnswer.SynAck;
+function unanswered(ctx: CheckContext, run: AttemptRecord[], nextTime: Map<AttemptRecord, number>): Finding | undefined {
+  const a = ctx.framed.tcp.attempts;
+  const first = run[0], last = run[run.length - 1];
+  const from = first.first.time;
+  const answered = last.outcome === 'answered-late';
   // SYNs that went unanswered: every SYN of the run but the one a SYN-ACK answered at last.
   let syns = 0;
-  for (const r of rows) syns += a.syns[r];
+  for (const r of run) syns += r.syns;
   if (answered) syns--;
   // The last SYN nobody answered: the one before the SYN-ACK'd one (in this attempt or the one before).
-  const lastUnanswered = !answered ? a.lastSynTime[last] : a.syns[last] > 1 ? a.prevSynTime[last] : a.lastSynTime[rows[rows.length - 2]];
-  const waitEnd = answered ? a.answerTime[last] : next >= 0 ? a.firstSynTime[next] : ctx.captureEnd.time;
+  const lastUnanswered = !answered ? last.last.time : last.syns > 1 ? a.prevSynTime[last.attempt] : run[run.length - 2].last.time;
+  const next = nextTime.get(last);
+  const waitEnd = answered ? (last.answer as { time: number }).time : next ?? ctx.captureEnd.time;
   if (syns <= 0 || waitEnd - from <= UNANSWERED_SYN_S) return undefined;
   const spanMs = msBetween(from, lastUnanswered);
-  const answeredAfterMs = answered ? msBetween(from, a.answerTime[last]) : undefined;
-  const { before, after } = around(ctx, a, rows, from, lastUnanswered);
-  const attempts = rows.length > 1 ? ` (${rows.length} connection attempts)` : '';
+  const answeredAfterMs = answered ? msBetween(from, waitEnd) : undefined;
+  const portal = first.portal;
+  const attempts = run.length > 1 ? ` (${run.length} connection attempts)` : '';
   let message = answered
-    ? `${plural(syns, 'SYN')} to ${portal}${attempts} went unanswered until a SYN-ACK came ${formatMs(answeredAfterMs ?? 0)} after the first (frame ${a.answerFrame[last]})`
+    ? `${plural(syns, 'SYN')} to ${portal}${attempts} went unanswered until a SYN-ACK came ${formatMs(answeredAfterMs ?? 0)} after the first (frame ${last.answer?.frame})`
     : `${plural(syns, 'SYN')} to ${portal}${attempts} got no answer in ${formatMs(msBetween(from, waitEnd))}`;
   message += ': the target host was down, the network path lost, or a firewall dropped them';
-  if (!answered) message += next >= 0 ? '; the attempt after them was refused' : '; none was answered before the capture ended';
-  if (before) message += `; connection ${before.conn} to it had come before`;
-  if (after && answered) message += `; the answered attempt is connection ${after.conn}`;
-  const conns = [before?.conn, after?.conn].filter((c): c is number => c !== undefined);
-  return finding('connect-unanswered', 'error', { conns, frame: a.firstSynFrame[first] }, from, synFrames(a, rows, answered), message,
-    { attempts: syns, spanMs, portal, answeredAfterMs, previousConn: before?.conn, nextConn: after?.conn });
+  if (!answered) message += next !== undefined ? '; the attempt after them was refused' : '; none was answered before the capture ended';
+  if (first.previousConn >= 0) message += `; connection ${first.previousConn} to it had come before`;
+  if (answered && last.conn >= 0) message += `; the answered attempt is connection ${last.conn}`;
+  const conns = [...new Set([...connsOf(first), ...connsOf(last)])];
+  return finding('connect-unanswered', 'error', { conns, frame: first.first.frame }, from, synFrames(run, ctx, answered), message,
+    { attempts: syns, spanMs, portal, answeredAfterMs, previousConn: first.previousConn >= 0 ? first.previousConn : undefined, nextConn: last.nextConn >= 0 ? last.nextConn : undefined });
+}
+
+/** For each attempt, the first SYN of the next failed attempt from the same host to the same portal. */
+function nextAttemptTimes(list: readonly AttemptRecord[]): Map<AttemptRecord, number> {
+  const out = new Map<AttemptRecord, number>();
+  const later = new Map<string, number>();
+  for (let k = list.length - 1; k >= 0; k--) {
+    const r = list[k];
+    const key = `${r.initiator.replace(/:\d+$/, '')}\u0000${r.portal}`;
+    const t = later.get(key);
+    if (t !== undefined) out.set(r, t);
+    later.set(key, r.first.time);
+  }
+  return out;
 }

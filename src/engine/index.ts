@@ -9,3 +9,6 @@ export { analysisBuffers } from './transfer.ts';
 export { placeLogs, wireConns, wireEvents } from './logs.ts';
 export type { LogSource, PlacedLogs } from './logs.ts';
 export type * from './types.ts';
+// What the page needs to name TCP events (it imports no layer below the engine).
+export { TCP_EVENT_NAMES, TcpEventFlag, tcpEventNames } from '../tcp/index.ts';
+export type { TcpEventName } from '../tcp/index.ts';

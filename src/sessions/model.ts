@@ -5,6 +5,7 @@ import { connRows, rowsOf } from './rows.ts';
 import { latencyStats } from './stats.ts';
 import { groupSessions } from './sessions.ts';
 import { TaskFlag, TaskTableBuilder } from './tasks.ts';
+import { tcpModel } from './tcp.ts';
 import { TaskFate } from './types.ts';
 import type {
   ConnectionEndInfo, ConnectionModel, EndEvent, Endpoint, Fate, LoginInfo, LogoutInfo, Moment, PduMoment,
@@ -25,7 +26,7 @@ const {
   OP_TEXT_RESPONSE, RESERVED_TAG, TARGET_OPCODE_BIT, parseSense, tmfEndsTasks, tmfScope,
 } = codec;
 
-type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts' | 'senses' | 'taskAcks'>;
+type Building = Omit<SessionModel, 'tasks' | 'latency' | 'sessions' | 'rows' | 'rowTask' | 'opcodeCounts' | 'senses' | 'taskAcks' | 'tcp'>;
 
 /**
  * Builds the connection / session model from a framed capture: one pass over each connection's PDUs
@@ -46,7 +47,7 @@ export function buildModel(framed: FramedCapture): SessionModel {
   const sessions = groupSessions(out.connections);
   return {
     ...out, sessions, tasks: table, latency: latencyStats(table, framed.luns), rows, rowTask,
-    opcodeCounts: countOpcodes(framed.pdus), senses: sensesOf(framed), taskAcks: tcpAcks(framed, out, table),
+    opcodeCounts: countOpcodes(framed.pdus), senses: sensesOf(framed), taskAcks: tcpAcks(framed, out, table), tcp: tcpModel(framed),
   };
 }
 

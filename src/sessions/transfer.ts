@@ -9,5 +9,7 @@ export function modelBuffers(model: SessionModel): ArrayBuffer[] {
   add(model.rows.start);
   add(model.rowTask);
   add(model.opcodeCounts);
+  add(model.tcp.eventRows.rows);
+  add(model.tcp.eventRows.start);
   return [...out];
 }

@@ -304,6 +304,38 @@ export interface ConnRows {
   start: Uint32Array;
 }
 
+/** A connection attempt that did not simply connect (src/tcp's attempts, FramedCapture.tcp.attempts). */
+export interface AttemptRecord {
+  /** Row in FramedCapture.tcp.attempts. */
+  attempt: number;
+  tcpConn: number;
+  /** "address:port" of the side that sent the SYN, and of the portal it called ("[v6]:port"). */
+  initiator: string;
+  portal: string;
+  /** RST to the SYN; no answer at all; or a SYN-ACK only after the SYN was retransmitted. */
+  outcome: 'refused' | 'unanswered' | 'answered-late';
+  /** SYNs sent for it (the first and its retransmissions). */
+  syns: number;
+  first: Moment;
+  last: Moment;
+  answer: Moment | undefined;
+  /** The iSCSI connection it became (answered-late), else -1. */
+  conn: number;
+  /** The iSCSI connections of the same initiator host to the same portal just before and just after it (-1: none). */
+  previousConn: number;
+  nextConn: number;
+}
+
+/** TCP facts tied to the iSCSI connections. */
+export interface TcpModel {
+  /** Each iSCSI connection's TCP events (indices into FramedCapture.tcp.events), in frame order. */
+  eventRows: ConnRows;
+  /** In order of first SYN. */
+  attempts: AttemptRecord[];
+  /** Attempts of that kind not listed (a SYN flood). */
+  attemptsNotListed: number;
+}
+
 export interface SessionModel {
   connections: ConnectionModel[];
   sessions: SessionInfo[];
@@ -326,4 +358,5 @@ export interface SessionModel {
   /** For SCSI commands that got no status in time (index into `tasks`): did the target's TCP
    *  acknowledge the command? Commands whose TCP was not analysed are absent. */
   taskAcks: Map<number, TcpAck>;
+  tcp: TcpModel;
 }

@@ -84,7 +84,7 @@ function noTcp(): TcpCapture {
   return {
     connections: { count: 0, conn: new Int32Array(0), initiatorSide: new Uint8Array(0), firstFrame: u32(), firstTime: f64() },
     events: {
-      count: 0, frame: u32(), tcpConn: u32(), dir: new Uint8Array(0), flags: u32(), seq: u32(), ack: u32(), len: u32(), win: u32(), time: f64(),
+      count: 0, frame: u32(), tcpConn: u32(), dir: new Uint8Array(0), flags: u32(), seq: u32(), ack: u32(), len: u32(), win: u32(), time: f64(), rto: new Float32Array(0),
       conn: new Int32Array(0), fromTarget: new Uint8Array(0),
     },
     attempts: {

@@ -182,9 +182,10 @@ export class TcpConnectionAnalysis {
 /**
  * Run Wireshark's sequence analysis for one segment of `a`, sent by side `dir`; returns the event
  * bits (analysis flags and SYN / SYN-ACK / FIN / RST) and leaves the window as tshark shows it
- * (tcp.window_size) in `out.win`.
+ * (tcp.window_size) in `out.win`, and for a retransmission how long its data had waited
+ * (tcp.analysis.rto, seconds; -1 otherwise) in `out.rto`.
  */
-export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: number, time: number, out: { win: number }): number {
+export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: number, time: number, out: { win: number; rto: number }): number {
   const st = a.st;
   const F = dir === 0 ? 0 : STRIDE;
   const seq = s.seq | 0, seglen = s.payloadWireLength, flags = s.flags, window = s.window;
@@ -199,7 +200,7 @@ export function analyzeSegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegme
 }
 
 /** analyzeSegment for a segment that continues its stream in order (see there). */
-function inOrder(a: TcpConnectionAnalysis, st: Int32Array, dir: 0 | 1, F: number, seq: number, ack: number, seglen: number, flags: number, window: number, frame: number, time: number, out: { win: number }): number {
+function inOrder(a: TcpConnectionAnalysis, st: Int32Array, dir: 0 | 1, F: number, seq: number, ack: number, seglen: number, flags: number, window: number, frame: number, time: number, out: { win: number; rto: number }): number {
   const R = STRIDE - F;
   const tm = a.tm, FT = dir * TSTRIDE;
   const revLastack = st[R + LASTACK];
@@ -239,6 +240,7 @@ function inOrder(a: TcpConnectionAnalysis, st: Int32Array, dir: 0 | 1, F: number
   rev.unacked.popAcked(ack);
   const ws = st[F + WIN_SCALE];
   out.win = ws >= 0 ? (window << ws) >>> 0 : window;
+  out.rto = -1;
   if (flags & ACK) {
     if (a.firstRtt === 0 && a.hasMruSyn) a.firstRtt = time - a.mruSyn;
     st[F + IS_FIRST_ACK] = 0;
@@ -248,7 +250,7 @@ function inOrder(a: TcpConnectionAnalysis, st: Int32Array, dir: 0 | 1, F: number
 }
 
 /** analyzeSegment for any segment: tcp_analyze_sequence_number step by step. */
-function anySegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: number, time: number, out: { win: number }): number {
+function anySegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: number, time: number, out: { win: number; rto: number }): number {
   const st = a.st, tm = a.tm;
   const F = dir * STRIDE, R = STRIDE - F; // this direction's words, the other's
   const FT = dir * TSTRIDE, RT = TSTRIDE - FT;
@@ -359,6 +361,7 @@ function anySegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: 
   // ---- dissect_tcp after the analysis: the window as shown, the handshake, window scaling.
   const ws = st[F + WIN_SCALE];
   out.win = (flags & SYN) === 0 && ws >= 0 ? (window << ws) >>> 0 : window;
+  out.rto = rto;
   if (flags & SYN || s.windowScale >= 0) {
     handshake(a, st, F, R, flags, s.windowScale, time);
   } else if (flags & ACK) {

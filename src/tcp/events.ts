@@ -74,9 +74,11 @@ export interface TcpEvents {
   /** The window in bytes: scaled where the handshake said how (Wireshark's tcp.window_size). */
   win: Uint32Array;
   time: Float64Array;
+  /** For a retransmission: how long its data had waited (tcp.analysis.rto), seconds; -1 otherwise. */
+  rto: Float32Array;
 }
 
-function grow<T extends Uint32Array | Uint8Array | Float64Array>(a: T, n: number): T {
+function grow<T extends Uint32Array | Uint8Array | Float64Array | Float32Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
@@ -94,10 +96,11 @@ export class TcpEventTableBuilder {
   len = new Uint32Array(this.cap);
   win = new Uint32Array(this.cap);
   time = new Float64Array(this.cap);
+  rto = new Float32Array(this.cap);
   /** Rows were added out of frame order (events of a connection kept late). */
   private unordered = false;
 
-  add(frame: number, tcpConn: number, dir: number, flags: number, seq: number, ack: number, len: number, win: number, time: number): void {
+  add(frame: number, tcpConn: number, dir: number, flags: number, seq: number, ack: number, len: number, win: number, time: number, rto = -1): void {
     const i = this.count;
     if (i === this.cap) this.enlarge();
     if (i > 0 && frame < this.frame[i - 1]) this.unordered = true;
@@ -110,6 +113,7 @@ export class TcpEventTableBuilder {
     this.len[i] = len;
     this.win[i] = win;
     this.time[i] = time;
+    this.rto[i] = rto;
     this.count = i + 1;
   }
 
@@ -124,6 +128,7 @@ export class TcpEventTableBuilder {
     this.len = grow(this.len, n);
     this.win = grow(this.win, n);
     this.time = grow(this.time, n);
+    this.rto = grow(this.rto, n);
     this.cap = n;
   }
 
@@ -141,13 +146,14 @@ export class TcpEventTableBuilder {
       len: this.len.slice(0, n),
       win: this.win.slice(0, n),
       time: this.time.slice(0, n),
+      rto: this.rto.slice(0, n),
     };
     if (!this.unordered) return cols;
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     const fr = cols.frame;
     order.sort((a, b) => fr[a] - fr[b] || a - b);
-    const permute = <T extends Uint32Array | Uint8Array | Float64Array>(a: T): T => {
+    const permute = <T extends Uint32Array | Uint8Array | Float64Array | Float32Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(n);
       for (let i = 0; i < n; i++) b[i] = a[order[i]];
       return b;
@@ -163,6 +169,7 @@ export class TcpEventTableBuilder {
       len: permute(cols.len),
       win: permute(cols.win),
       time: permute(cols.time),
+      rto: permute(cols.rto),
     };
   }
 }

@@ -205,7 +205,7 @@ export class TcpReassembler {
   private readonly eventTable = new TcpEventTableBuilder();
   private readonly attemptTable = new TcpAttemptTableBuilder();
   private readonly keptTable = new KeptConnectionTableBuilder();
-  private readonly win = { win: 0 };
+  private readonly win = { win: 0, rto: -1 };
 
   constructor(private readonly sink: StreamSink, options: TcpReassemblerOptions = {}) {
     this.ports = new Set(options.ports ?? []);
@@ -310,9 +310,9 @@ export class TcpReassembler {
     a.pending = undefined;
     if (conn.idleListed) this.unlistIdle(conn);
     if (!p) return;
-    for (let i = 0; i < p.length; i += 9) {
+    for (let i = 0; i < p.length; i += 10) {
       const flags = p[i + 3];
-      this.eventTable.add(p[i], p[i + 1], p[i + 2], flags, p[i + 4], p[i + 5], p[i + 6], p[i + 7], p[i + 8]);
+      this.eventTable.add(p[i], p[i + 1], p[i + 2], flags, p[i + 4], p[i + 5], p[i + 6], p[i + 7], p[i + 8], p[i + 9]);
       if (flags & (TcpEventFlag.Syn | TcpEventFlag.SynAck | TcpEventFlag.Rst)) {
         this.noteAttempt(conn, a, p[i + 2] as Dir, flags, p[i + 4], p[i], p[i + 8]);
       }
@@ -410,10 +410,10 @@ export class TcpReassembler {
   private analyzed(conn: TcpConnection, a: TcpConnectionAnalysis, dir: Dir, ev: number, s: TcpSegment, ctx: PacketContext): void {
     if (ev !== 0) {
       if (a.wanted === Wanted.Kept) {
-        this.eventTable.add(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time);
+        this.eventTable.add(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time, this.win.rto);
         if (ev & (TcpEventFlag.Syn | TcpEventFlag.SynAck | TcpEventFlag.Rst)) this.noteAttempt(conn, a, dir, ev, s.seq, ctx.frame, ctx.time);
-      } else if (a.pending === undefined || a.pending.length < MAX_PENDING_EVENTS * 9) {
-        (a.pending ??= []).push(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time);
+      } else if (a.pending === undefined || a.pending.length < MAX_PENDING_EVENTS * 10) {
+        (a.pending ??= []).push(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time, this.win.rto);
       } else {
         a.pendingDropped++;
       }
