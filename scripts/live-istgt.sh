@@ -8,7 +8,8 @@
 #
 #   bash scripts/live-istgt.sh [OUTDIR]       this target alone; OUTDIR (or LIVE_KEEP=1) keeps the captures
 #   bash scripts/live-istgt.sh --with-tgt     npm run test:live: scripts/live-test.sh (tgt) first, then
-#                                             this, and one "live: N passed, N failed, N skipped" line
+#                                             this, then scripts/live-tcp.sh (TCP faults), and one
+#                                             "live: N passed, N failed, N skipped" line
 #   SCENARIOS="…" also takes qemu (qemu-img / qemu-io, apt qemu-utils qemu-block-extra) and unexecuted (a command istgt
 #   never answers; 12 s); ISTGT_WRITE_KB, ISTGT_READ_KB, ISTGT_XFER_KB, ISTGT_QD, ISTGT_ABORT_READ_KB
 #   fix the sizes (test/fixtures/istgt/make.sh uses them).
@@ -26,7 +27,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ "${1:-}" = --with-tgt ]; then
   # Both live targets, one summary line (CI reads the last "N passed, N failed" line).
   counts() {  # the last count line of a run's output -> "passed failed skipped"
-    local line; line=$(grep -E '^(live: |istgt live: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+    local line; line=$(grep -E '^(live: |istgt live: |tcp live: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
     [ -n "$line" ] || { echo "0 1 0"; return; }
     local p f k
     p=$(sed -E 's/^[a-z ]*: //; s/^([0-9]+) passed.*/\1/' <<<"$line")
@@ -34,15 +35,18 @@ if [ "${1:-}" = --with-tgt ]; then
     k=$(grep -oE '[0-9]+ (skipped|to do)' <<<"$line" | grep -oE '^[0-9]+' || echo 0)
     echo "$p $f ${k:-0}"
   }
-  t1=$(mktemp); t2=$(mktemp)
+  t1=$(mktemp); t2=$(mktemp); t3=$(mktemp)
   bash "$REPO/scripts/live-test.sh" 2>&1 | tee "$t1" | sed -E 's/^(live: )?([0-9]+ passed, [0-9]+ failed)/tgt: \2/'
   s1=${PIPESTATUS[0]}
   bash "$REPO/scripts/live-istgt.sh" 2>&1 | tee "$t2"
   s2=${PIPESTATUS[0]}
-  read -r p1 f1 k1 < <(counts "$t1"); read -r p2 f2 k2 < <(counts "$t2")
-  rm -f "$t1" "$t2"
-  echo "live: $(( p1 + p2 )) passed, $(( f1 + f2 )) failed, $(( k1 + k2 )) skipped"
-  [ "$s1" = 0 ] && [ "$s2" = 0 ]
+  # TCP faults between real peers: loss, a killed target's refused reconnects, a stopped target's ACKed pings.
+  bash "$REPO/scripts/live-tcp.sh" 2>&1 | tee "$t3"
+  s3=${PIPESTATUS[0]}
+  read -r p1 f1 k1 < <(counts "$t1"); read -r p2 f2 k2 < <(counts "$t2"); read -r p3 f3 k3 < <(counts "$t3")
+  rm -f "$t1" "$t2" "$t3"
+  echo "live: $(( p1 + p2 + p3 )) passed, $(( f1 + f2 + f3 )) failed, $(( k1 + k2 + k3 )) skipped"
+  [ "$s1" = 0 ] && [ "$s2" = 0 ] && [ "$s3" = 0 ]
   exit $?
 fi
 LAB="$(cd "$REPO/../shared/lab" 2>/dev/null && pwd || true)"

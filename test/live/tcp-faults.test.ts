@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { attemptsBoth, eventsBoth, pingAcksBoth, readFacts, zeroWindowsBoth } from '../tcp/checks.ts';
 import { runTcpFile } from '../tcp/support.ts';
+import { runCli } from '../cli/run.ts';
+import * as cli from '../cli/tcp-checks.ts';
 
 /**
  * Runs only under scripts/live-tcp.sh, on captures made moments ago by ../shared/lab/tcp-faults
@@ -44,6 +46,28 @@ describe.skipIf(!dir)('live TCP-fault captures', () => {
         const { ours, facts: want, watched } = pingAcksBoth(path, facts);
         expect(watched).toBe(want.length);
         expect(ours).toEqual(want);
+      });
+
+      // The same through the whole engine, as the CLI prints it.
+      test('iscsi-inspect tcp: frame for frame as tshark', async () => {
+        const { ours, tshark } = await cli.tcpCommandBoth(path);
+        expect(ours).toEqual(tshark);
+      });
+
+      test('connections --json: handshake RTT and retransmitted segments as tshark', async () => {
+        const { ours, tshark } = await cli.figuresBoth(path);
+        expect(ours).toEqual(tshark);
+      });
+
+      test('findings: connect-refused / connect-unanswered, tcp-zero-window and tcpAcked as tcpfacts.py says', async () => {
+        const f = JSON.parse((await runCli(['findings', path, '--json'])).stdout) as Array<Record<string, unknown>>;
+        const lf = cli.readFacts(path);
+        const c = cli.connectBoth(f, lf);
+        expect(c.ours).toEqual(c.facts);
+        const z = cli.zeroWindowBoth(f, lf);
+        expect(z.ours).toEqual(z.facts);
+        const p = cli.pingAcksBoth(f, lf);
+        expect(p.ours).toEqual(p.facts);
       });
     });
   }
