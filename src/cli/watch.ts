@@ -16,7 +16,11 @@ const FINAL_WHEN_RAISED = new Set([
   'digest-error', 'statsn-gap', 'statsn-transposition', 'statsn-wrong-value', 'expstatsn-ahead', 'expcmdsn-ahead',
   'cmdsn-out-of-window', 'ttt-echo-mismatch', 'data-segment-over-limit', 'digest-unnegotiated', 'relogin',
   'session-reinstatement', 'closed-without-logout', 'connection-reset', 'capture-gap', 'unframed-bytes',
+  'tcp-overlap-conflict', 'tcp-held-limit',
 ]);
+
+/** A burst of retransmissions is over once none came for this long (findings.md: tcp-retransmissions). */
+const BURST_GAP_S = 5;
 
 /** Capture seconds a connection's end must be behind the newest packet before its findings are told
  *  (a RST can follow a FIN, a late answer can come). */
@@ -55,6 +59,10 @@ export class Watcher {
       if (f.kind === 'login-churn') return f.time + Number(f.windowMs ?? 0) / 1000 + this.churnWindowS <= now;
       if (f.then === 'capture-end') return false;
       if (FINAL_WHEN_RAISED.has(f.kind)) return true;
+      // A run of refused or unanswered reconnects is over when a connection got through.
+      if (f.kind === 'connect-refused' || f.kind === 'connect-unanswered') return typeof f.nextConn === 'number';
+      if (f.kind === 'tcp-retransmissions' && f.time + Number(f.spanMs ?? 0) / 1000 + BURST_GAP_S <= now) return true;
+      if (f.kind === 'tcp-zero-window' && typeof f.endFrame === 'number') return true;
       return conns.length > 0 && conns.every(ended);
     };
     const settledIndex = new Set<number>();
