@@ -13,6 +13,7 @@ import { ParquetFileWriter, secondsToNs } from '../../src/cli/parquet.ts';
 import { PDU_COLUMNS } from '../../src/cli/tables.ts';
 import { CAPTURES, readTsv, sharedCaptures } from '../support/shared.ts';
 import { jsonLines, runCli } from './run.ts';
+import { tcpCommandBoth } from './tcp-checks.ts';
 
 let db: DuckDBConnection;
 let dir = '';
@@ -124,6 +125,19 @@ describe('findings --format parquet', () => {
     expect((await runCli(['findings', capture, '--format', 'parquet'])).code).toBe(2);
     expect((await runCli(['summary', capture, '--format', 'parquet', '-o', file])).code).toBe(2);
     expect((await runCli(['pdus', capture, '-o', file])).code).toBe(2);
+  });
+});
+
+describe('tcp --format parquet', () => {
+  test('a lossy capture: every TCP event tshark flags, typed, with its names as JSON', async () => {
+    const capture = join(import.meta.dirname, '../fixtures/tcp/loss-heavy-rto.pcap');
+    const file = join(dir, 'loss.tcp.parquet');
+    expect((await runCli(['tcp', capture, '--format', 'parquet', '-o', file])).code).toBe(0);
+    const types = Object.fromEntries((await query(`describe select * from '${file}'`)).map((r) => [r.column_name, r.column_type]));
+    expect(types).toMatchObject({ capture: 'VARCHAR', frame: 'BIGINT', time: 'TIMESTAMP_NS', tcpConn: 'INTEGER', dir: 'VARCHAR', events: 'JSON', seq: 'UINTEGER', win: 'UINTEGER' });
+    const { tshark } = await tcpCommandBoth(capture);
+    const rows = await query(`select frame, tcpConn, dir, events, seq, ack, len, win from '${file}' order by frame`);
+    expect(rows.map((r) => ({ ...r, frame: Number(r.frame), events: JSON.parse(r.events as string) as string[] }))).toEqual(tshark);
   });
 });
 
