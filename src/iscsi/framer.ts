@@ -161,6 +161,18 @@ const MAX_WINDOW_PIECES = 16384;
 const KEEP_RETAINED = 4096;
 /** Numbers per run of header bytes: its index in the header, frame, time, file offset. */
 const RUN_STRIDE = 4;
+/**
+ * A framer's small buffers share one ArrayBuffer: the BHS (48 bytes), the 4 peeked bytes, then as
+ * Float64s where each peeked byte came from (12) and two runs of header bytes. Each typed array of
+ * its own cost ~300 bytes beyond its contents, and a capture can hold 100,000s of connections.
+ */
+const STATE_PEEK = BHS_LENGTH;
+const STATE_WHERE = BHS_LENGTH + 8;
+const STATE_RUNS = STATE_WHERE + 12 * 8;
+const STATE_BYTES = STATE_RUNS + 2 * RUN_STRIDE * 8;
+/** What an ended framer points its buffers at until bytes come again. */
+const NO_BYTES = new Uint8Array(0);
+const NO_NUMBERS = new Float64Array(0);
 
 interface Piece {
   /** Index of the piece's first byte in the window buffer. */
@@ -220,14 +232,14 @@ export class DirectionFramer {
   // claim: a connection costs what it holds (100,000 connections, each a few bytes, once took 6 GB).
   /** BHS + AHS; grown to the header's length once its BHS says it (TotalAHSLength is one byte of
    *  4-byte words: at most 1,068 bytes). */
-  private hdr = new Uint8Array(BHS_LENGTH);
+  private hdr = NO_BYTES;
   private hdrHave = 0;
   /** BHS_LENGTH until the BHS is in, then BHS + AHS. */
   private hdrNeed = BHS_LENGTH;
   /** Where each run of header bytes came from (a header may span segments), for losing sync exactly:
    *  RUN_STRIDE numbers a run (its index in the header, frame, time, file offset). */
   private hdrRuns = 0;
-  private hdrRun = new Float64Array(2 * RUN_STRIDE);
+  private hdrRun = NO_NUMBERS;
   private pduOpen = false;
   /** Set once the header is framed: bytes still to skip (data, padding, a digest not checked). */
   private inData = false;
@@ -266,9 +278,9 @@ export class DirectionFramer {
   private peek = Peek.None;
   private peekHave = 0;
   private peekPos = 0;
-  private readonly peekBytes = new Uint8Array(4);
+  private peekBytes = NO_BYTES;
   /** Frame, time and file offset of each peeked byte: [frame × 4, time × 4, offset × 4]. */
-  private readonly peekWhere = new Float64Array(12);
+  private peekWhere = NO_NUMBERS;
 
   // --- holding bytes until the next header says whether the peeked 4 were a digest
   private holdKind = Peek.None;
@@ -302,6 +314,7 @@ export class DirectionFramer {
   ) {
     this.opcodeOk = fromTarget ? OPCODE_OK_FROM_TARGET : OPCODE_OK_FROM_INITIATOR;
     this.side = conn.sent[fromTarget ? 1 : 0];
+    this.allocate();
     this.out = {
       fromTarget, header: this.hdr, headerLength: 0, firstFrame: 0, headerFrame: 0, frame: 0, time: 0,
       fileOffset: 0, truncated: false, headerDigest: DigestCheck.None, dataDigest: DigestCheck.None,
@@ -315,8 +328,29 @@ export class DirectionFramer {
   }
 
   data(b: Uint8Array, off: number, len: number, frame: number, time: number, fileOffset: number): void {
+    if (this.hdr === NO_BYTES) this.allocate();
     this.feed(b, off, len, frame, time, fileOffset);
     this.drain();
+  }
+
+  private allocate(): void {
+    const state = new ArrayBuffer(STATE_BYTES);
+    this.hdr = new Uint8Array(state, 0, BHS_LENGTH);
+    this.peekBytes = new Uint8Array(state, STATE_PEEK, 4);
+    this.peekWhere = new Float64Array(state, STATE_WHERE, 12);
+    this.hdrRun = new Float64Array(state, STATE_RUNS, 2 * RUN_STRIDE);
+  }
+
+  /**
+   * Bytes this framer holds for what is still to come: the resync or hold window, windows being
+   * framed again, the kept data segment, its small buffers. What an ended stream leaves is 0.
+   */
+  retainedBytes(): number {
+    let n = this.rbuf.length + this.keep.length + (this.hdr === NO_BYTES ? 0 : STATE_BYTES);
+    if (this.hdr.length > BHS_LENGTH) n += this.hdr.length;
+    if (this.hdrRun.length > 2 * RUN_STRIDE) n += this.hdrRun.byteLength;
+    for (const r of this.replays) n += r.buf.length;
+    return n;
   }
 
   /**
@@ -332,6 +366,7 @@ export class DirectionFramer {
 
   /** `n` bytes of the stream are not in the capture. */
   missing(n: number, frame: number, time: number): void {
+    if (this.hdr === NO_BYTES) this.allocate();
     this.lose(n, frame, time);
     this.drain();
   }
@@ -374,10 +409,15 @@ export class DirectionFramer {
     }
     if (this.side.header.settle()) this.conn.noteProof(this.fromTarget, 'header');
     if (this.side.data.settle()) this.conn.noteProof(this.fromTarget, 'data');
-    // What an ended stream still holds is its state, not its buffers.
+    // What an ended stream still holds is its state, not its buffers (bytes after the end, if any
+    // come, allocate them again).
     this.keep = EMPTY;
-    if (this.hdrHave === 0 && this.hdr.length > BHS_LENGTH) this.hdr = new Uint8Array(BHS_LENGTH);
-    if (this.hdrRun.length > 2 * RUN_STRIDE) this.hdrRun = new Float64Array(2 * RUN_STRIDE);
+    if (this.hdrHave === 0 && this.peek === Peek.None) {
+      this.hdr = NO_BYTES;
+      this.peekBytes = NO_BYTES;
+      this.peekWhere = NO_NUMBERS;
+      this.hdrRun = NO_NUMBERS;
+    }
   }
 
   // ---------------------------------------------------------------- in sync
@@ -562,7 +602,7 @@ export class DirectionFramer {
   }
 
   private growRuns(): void {
-    const grown = new Float64Array(this.hdrRun.length * 2);
+    const grown = new Float64Array(Math.max(2 * RUN_STRIDE, this.hdrRun.length * 2));
     grown.set(this.hdrRun);
     this.hdrRun = grown;
   }
