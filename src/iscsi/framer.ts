@@ -157,8 +157,6 @@ const HOLD_LIMIT = 1 << 20;
  * any MSS of 256 bytes or more. Past it, a candidate still waiting for its successor is not confirmed.
  */
 const MAX_WINDOW_PIECES = 16384;
-/** A kept data segment larger than this is let go once its PDU is out (the next one grows its own). */
-const KEEP_RETAINED = 4096;
 /** Numbers per run of header bytes: its index in the header, frame, time, file offset. */
 const RUN_STRIDE = 4;
 /**
@@ -848,7 +846,9 @@ export class DirectionFramer {
     this.obsData = -1;
     if (isLogin(h[0] & 0x3f)) this.noteLogin(h, this.keep, this.keepLength, o.dataComplete);
     this.sink.pdu(o);
-    if (this.keep.length > KEEP_RETAINED) this.keep = EMPTY;
+    // The sink copies what it keeps: between PDUs a framer holds no data (the few PDUs that keep
+    // some — keys, sense, a rejected header — grow their own).
+    this.keep = EMPTY;
   }
 
   private noteLogin(h: Uint8Array, data: Uint8Array, len: number, complete: boolean): void {
