@@ -217,7 +217,8 @@ interface Walk {
 const MAX_WAITING_TARGET_PINGS = 64;
 
 function addRelation(out: Building, kind: RelationKind, conn: number, from: number): number {
-  out.relations.push({ kind, conn, from, to: { row: from }, answer: -1, fate: 'unanswered' });
+  // tcpAck from the start: set later on the unanswered, it would cost each of them a property store.
+  out.relations.push({ kind, conn, from, to: { row: from }, answer: -1, fate: 'unanswered', tcpAck: undefined });
   return out.relations.length - 1;
 }
 
@@ -334,7 +335,7 @@ function walkConnection(
         const rec: TmfRecord = {
           conn, itt: itt_(c, i), request: at(i), fn, lun, referencedTaskTag: ref, refCmdSN: refCmdSN(c, i), task,
           response: undefined, responseCode: undefined, fate: 'unanswered', next: -1,
-          relation: addRelation(out, 'tmf', conn, i), taskRelation,
+          relation: addRelation(out, 'tmf', conn, i), taskRelation, tcpAck: undefined,
         };
         const index = out.tmfs.length;
         for (const waiting of w.tmfs.values()) if (out.tmfs[waiting].next < 0) out.tmfs[waiting].next = index;
@@ -368,7 +369,7 @@ function walkConnection(
             out.relations[out.pings[prev].relation].fate = 'unknown';
           }
           w.pings.set(itt, out.pings.length);
-          out.pings.push({ conn, itt, request: at(i), answer: undefined, fate: 'unanswered', relation: addRelation(out, 'ping', conn, i) });
+          out.pings.push({ conn, itt, request: at(i), answer: undefined, fate: 'unanswered', relation: addRelation(out, 'ping', conn, i), tcpAck: undefined });
         }
         break;
       }
