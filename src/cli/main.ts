@@ -217,7 +217,8 @@ async function watch(args: CliArgs, out: Output, stderr: (line: string) => void)
     snapshotMs = performance.now() - now;
     lastSnapshot = performance.now();
     open = snap.model.connections.filter((c) => c.end.kind === 'open').length;
-    watcher.tell(snap, false);
+    // What is wholly told of an ended connection is let go: memory holds what is live.
+    current.retire(watcher.tell(snap, false));
     void out.flush();
   };
   const ticker = setInterval(look, 500);

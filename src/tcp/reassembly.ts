@@ -344,6 +344,11 @@ export class TcpReassembler {
     return true;
   }
 
+  /** Forget the events of these connections (ids), ended and told by a live reader (watch). */
+  forgetEvents(ids: ReadonlySet<number>): void {
+    this.eventTable.removeConnections(ids);
+  }
+
   /** The events table (frame order). Complete after `finish()`. */
   events(): TcpEvents {
     return this.eventTable.finish();
