@@ -9,7 +9,7 @@ import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../iscsi/index.ts';
 import { tcpEventNames } from '../tcp/index.ts';
-import { fmtRel, printable } from '../text/index.ts';
+import { fmtBytes, fmtInt, fmtRel, formatMs, printable } from '../text/index.ts';
 import { checkLogOffsets, EXIT, helpText, parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
 import { Output, writeJsonArray } from './io.ts';
@@ -394,6 +394,7 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
     pdus: a.pdus.count,
     pdusByType: pduCountsByName(a),
     truncatedPackets: c.truncatedPackets,
+    tcp: tcpSummary(a),
     findings: findingsBySeverity(a.findings),
     error: a.error?.message,
   };
@@ -409,8 +410,24 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
   }
   for (const [name, n] of Object.entries(summary.pdusByType)) out.line(`    ${String(n).padStart(8)}  ${name}`);
   if (c.truncatedPackets) out.line(`  ${c.truncatedPackets} packets cut by the snaplen (${c.snaplen ?? '?'} bytes)`);
+  const t = summary.tcp;
+  out.line(`  TCP under iSCSI: ${fmtInt(t.retransmittedSegments)} segments retransmitted, ${fmtInt(t.zeroWindowEpisodes)} zero-window episodes over 100 ms, ${fmtInt(t.attempts)} connection attempts (${fmtInt(t.refused)} refused, ${fmtInt(t.unanswered)} unanswered, ${fmtInt(t.answeredLate)} answered only after SYN retransmissions)`);
   out.line(`  findings: ${summary.findings.error} error, ${summary.findings.warning} warning, ${summary.findings.info} info`);
   if (a.error) out.line(`  reading stopped: ${a.error.message}`);
+}
+
+/** What TCP did under the iSCSI connections, in all (summary). */
+function tcpSummary(a: Analysis): { events: number; retransmittedSegments: number; zeroWindowEpisodes: number; attempts: number; refused: number; unanswered: number; answeredLate: number } {
+  let retransmittedSegments = 0, zeroWindowEpisodes = 0;
+  for (const c of a.connections) {
+    if (!c.tcp) continue;
+    retransmittedSegments += c.tcp.retransmittedSegments['I>T'] + c.tcp.retransmittedSegments['T>I'];
+    zeroWindowEpisodes += c.tcp.zeroWindows.length;
+  }
+  const refused = a.model.tcp.attempts.filter((x) => x.outcome === 'refused').length;
+  const unanswered = a.model.tcp.attempts.filter((x) => x.outcome === 'unanswered').length;
+  const answeredLate = a.model.tcp.attempts.filter((x) => x.outcome === 'answered-late').length;
+  return { events: a.tcp.events.count, retransmittedSegments, zeroWindowEpisodes, attempts: a.tcp.attempts.count, refused, unanswered, answeredLate };
 }
 
 /** One connection as `connections --json` reports it: addresses and names, its session, login,
@@ -494,6 +511,12 @@ function printConnections(a: Analysis, args: CliArgs, out: Output): void {
       : `${m.end.kind.toUpperCase()} by ${m.end.by} (frame ${m.end.frame})${m.end.loggedOut ? ' after Logout' : ''}`;
     const names = printable([r.initiator.name, r.target.name].filter(Boolean).join(' → '));
     out.line(`conn ${c.conn}: ${c.initiator.address}:${c.initiator.port} → ${c.target.address}:${c.target.port}  ${r.sessionType ?? 'unknown'} session ${r.session ?? '-'}  ${r.pdus} PDUs, ${r.durationS.toFixed(3)} s, ${endText}, ${r.findings} findings${names ? `  ${names}` : ''}`);
+    const t = c.tcp;
+    if (t) {
+      const rtt = t.handshakeRttMs === undefined ? 'handshake not captured' : `handshake RTT ${formatMs(t.handshakeRttMs)}`;
+      const re = (d: 'I>T' | 'T>I'): string => `${fmtInt(t.retransmittedSegments[d])} (${fmtBytes(t.retransmittedBytes[d])})`;
+      out.line(`        TCP: ${rtt}; retransmitted I>T ${re('I>T')}, T>I ${re('T>I')}; zero window: initiator ${formatMs(t.zeroWindowMs.initiator)}, target ${formatMs(t.zeroWindowMs.target)}`);
+    }
   }
 }
 
