@@ -106,7 +106,9 @@ export class Analyzer implements PacketSink, StreamSink {
   private readonly reader: CaptureReader;
   private readonly reassembler: TcpReassembler;
   private readonly seg = newTcpSegment();
-  private readonly ctx: PacketContext = { frame: 0, time: 0, fileOffset: 0, dataOffset: 0 };
+  private readonly ctx: PacketContext = { frame: 0, time: 0, fileOffset: 0, dataOffset: 0, rel: 0 };
+  /** The whole second PacketContext.rel counts from (the first timestamp's). */
+  private relBase = Number.NaN;
   private readonly ports: Set<number>;
   readonly table = new PduTableBuilder();
   private readonly conns: IscsiConnection[] = [];
@@ -314,6 +316,10 @@ export class Analyzer implements PacketSink, StreamSink {
     const ctx = this.ctx;
     ctx.frame = p.frame;
     ctx.time = time;
+    if (p.hasTime) {
+      if (Number.isNaN(this.relBase)) this.relBase = p.tsSec;
+      ctx.rel = (p.tsSec - this.relBase) + p.tsNsec * 1e-9;
+    }
     ctx.fileOffset = p.fileOffset;
     ctx.dataOffset = p.dataOffset;
     if (s.payloadLength < s.payloadWireLength) this.snaplenCut++;

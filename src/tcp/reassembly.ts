@@ -14,6 +14,13 @@ export interface PacketContext {
   fileOffset: number;
   /** Offset of packet byte 0 within the buffer handed to `segment()`. */
   dataOffset: number;
+  /**
+   * Seconds since a whole second at or before the capture's start, from the record's seconds and
+   * nanoseconds: exact to the nanosecond, where `time` (seconds since the epoch in a double) is only
+   * good to a quarter microsecond. The TCP analysis compares durations in it as Wireshark does, in
+   * whole nanoseconds. `time` is used when absent.
+   */
+  rel?: number;
 }
 
 /** Receives each direction's bytes in sequence order. `frame`, `time` and `fileOffset` describe
@@ -247,7 +254,7 @@ export class TcpReassembler {
       } else {
         // analyzeSegment is too big to be inlined here; what follows it is rare, so kept out of
         // this function (which must stay small enough for its lookup to be inlined).
-        const ev = analyzeSegment(a, dir, s, ctx.frame, ctx.time, this.win);
+        const ev = analyzeSegment(a, dir, s, ctx.frame, ctx.rel ?? ctx.time, this.win);
         if (ev !== 0 || a.watching !== 0) this.analyzed(conn, a, dir, ev, s, ctx);
       }
     }
@@ -724,7 +731,7 @@ export class TcpReassembler {
     const a = conn.analysis;
     if (a?.wanted === Wanted.Kept) this.keptTable.add(conn);
     if (a) {
-      endZeroWindows(a, conn.lastTime);
+      endZeroWindows(a, conn.lastTime - a.epochOffset);
       a.pending = undefined;
       for (const side of [0, 1] as const) {
         const w = a.flows[side].watches;
@@ -769,7 +776,7 @@ export class TcpReassembler {
     this.buckets.set(h, c);
     this.open.add(c);
     this.last = c;
-    c.analysis = new TcpConnectionAnalysis(this.wanted(s) ? Wanted.Kept : Wanted.Undecided);
+    c.analysis = new TcpConnectionAnalysis(this.wanted(s) ? Wanted.Kept : Wanted.Undecided, ctx.time - (ctx.rel ?? ctx.time));
     this.listIdle(c);
     return c;
   }
