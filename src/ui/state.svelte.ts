@@ -11,6 +11,7 @@ import { findingConns, findingsByConn, positionOf, positionsOfFrames, worstConne
 import { connScope, ladderView, scopeFor, scopeFromKey } from './lib/scope.ts';
 import { parsePduQuery, pduMatcher } from './lib/pdu-filter.ts';
 import type { LadderScope, LadderView } from './lib/scope.ts';
+import { MarkKind } from './lib/tcp-marks.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -40,9 +41,10 @@ export interface Loaded {
 export type RightTab = 'detail' | 'connection' | 'latency' | 'explain';
 
 export interface ScrollRequest {
-  /** Position in the ladder view's rows, or an index in its control list. */
+  /** Position in the ladder view's rows, an index in its control list, or a TCP mark of the view. */
   pos?: number;
   ctl?: number;
+  tcp?: number;
   /** center: bring it to the upper third; nearest: scroll only if it is off screen; first-issue: the
    *  connection's first error (else warning), or its top. */
   how: 'center' | 'nearest' | 'top' | 'first-issue';
@@ -84,6 +86,10 @@ class AppState {
   related = $state.raw<number[]>([]);
   /** Selected TCP control events (indices in the view's control list). */
   ctls = $state.raw<number[]>([]);
+  /** Selected TCP marks (indices in the view's tcp marks). */
+  tcps = $state.raw<number[]>([]);
+  /** The ladder draws every TCP event, routine ones (duplicate ACKs, window updates) too. */
+  allTcp = $state(false);
   /** The PDU in the detail view (position), -1 none. */
   focus = $state(-1);
   /** The field the selected finding says is wrong in the focused PDU (a `pdus` key), if any. */
@@ -122,14 +128,15 @@ class AppState {
     return this.scope?.conns.includes(conn) ?? false;
   }
 
-  private requestScroll(pos: number | undefined, ctl?: number, how: ScrollRequest['how'] = 'center'): void {
-    this.scroll = { pos, ctl, how, seq: (this.scroll?.seq ?? 0) + 1 };
+  private requestScroll(pos: number | undefined, ctl?: number, how: ScrollRequest['how'] = 'center', tcp?: number): void {
+    this.scroll = { pos, ctl, tcp, how, seq: (this.scroll?.seq ?? 0) + 1 };
   }
 
   private clearSelection(): void {
     this.positions = [];
     this.related = [];
     this.ctls = [];
+    this.tcps = [];
     this.focus = -1;
     this.field = undefined;
   }
@@ -177,7 +184,8 @@ class AppState {
     const relRows = this.related.map((p) => old[p]);
     const v = this.view;
     const ctlKeys = v ? this.ctls.map((k) => [v.controlConn[k], v.controlIndex[k]]) : [];
-    this.view = ladderView(l.analysis, scope, this.keep);
+    // The TCP marks do not depend on the filter: the same marks, the same selection.
+    this.view = ladderView(l.analysis, scope, this.keep, v?.scope.key === scope.key ? v.tcp : undefined);
     const rows = this.view.rows;
     const at = (r: number | undefined): number => (r === undefined ? -1 : positionOf(rows, r));
     this.positions = selRows.map(at).filter((p) => p >= 0);
@@ -244,6 +252,27 @@ class AppState {
     this.finding = -1;
   }
 
+  /** Select a TCP mark of the view (a retransmission, an ACK, a connection attempt …) and show it. */
+  selectTcp(k: number, scroll: ScrollRequest['how'] | false = false): void {
+    const v = this.view;
+    if (!v || k < 0 || k >= v.tcp.count) return;
+    this.clearSelection();
+    this.tcps = [k];
+    if (v.tcp.kind[k] === MarkKind.Routine) this.allTcp = true;
+    if (v.tcp.conn[k] >= 0) this.conn = v.tcp.conn[k];
+    this.finding = -1;
+    if (this.rightTab !== 'connection') this.rightTab = 'detail';
+    if (scroll) this.requestScroll(undefined, undefined, scroll, k);
+  }
+
+  /** The TCP mark of the view shown at `frame` (one of `conn`'s first), -1 none. */
+  private tcpAt(frame: number, conn: number | undefined): number {
+    const m = this.view?.tcp;
+    if (!m) return -1;
+    const k = conn === undefined ? -1 : m.find(frame, conn);
+    return k >= 0 ? k : m.find(frame);
+  }
+
   /** A TCP control event of the view, with its connection. */
   controlEvent(ctl: number): { conn: number; e: ControlEvent } | undefined {
     const v = this.view;
@@ -285,6 +314,16 @@ class AppState {
       this.ctls = [ctl];
       this.conn = st.conn;
       this.requestScroll(undefined, ctl);
+      return;
+    }
+    // A TCP segment that holds no PDU: a retransmission, the ACK that took an unanswered ping, an attempt.
+    const k = this.tcpAt(st.frame, st.conn);
+    if (k >= 0) {
+      this.selectTcp(k);
+      this.finding = -1;
+      this.incident = incident;
+      this.chainStep = step;
+      this.requestScroll(undefined, undefined, 'center', k);
     }
   }
 
@@ -337,6 +376,13 @@ class AppState {
       this.ctls = ctls;
       this.related = others;
       this.requestScroll(undefined, ctls[0]);
+    } else if (at !== undefined && this.tcpAt(at, conn) >= 0) {
+      // A TCP finding: its segment (a retransmission, the zero window, the connection attempt).
+      const k = this.tcpAt(at, conn);
+      if (v.tcp.kind[k] === MarkKind.Routine) this.allTcp = true;
+      this.tcps = [k];
+      this.related = others;
+      this.requestScroll(undefined, undefined, 'center', k);
     } else {
       this.related = others;
       if (others.length) this.requestScroll(others[0]);
@@ -442,6 +488,7 @@ class AppState {
     this.scope = undefined;
     this.view = undefined;
     this.task = -1;
+    this.allTcp = false;
     this.keep = undefined;
     this.pduFilter = '';
     this.filterProblems = [];

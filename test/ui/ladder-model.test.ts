@@ -133,7 +133,8 @@ describe('the virtual window', () => {
     const n = 1_000_000;
     const c = routine(n);
     const rows = ident(n);
-    const none = { count: 0, start: new Uint32Array(0), end: new Uint32Array(0) };
+    const none = findBands(c, rows, undefined, n + 1);
+    expect(none.count).toBe(0);
     const items = buildItems(c, rows, [], none, () => false);
     const lay = layoutItems(c, rows, [], none, items, 'compact', 100);
     expect(items.count).toBe(n);
