@@ -15,6 +15,7 @@ import { writeBulkCapture } from '../../src/synth/bulk.ts';
 import { parseCsv } from '../../src/ui/lib/export.ts';
 import { readTsv } from '../support/shared.ts';
 import { syntheticCase } from '../ui/synthetic.ts';
+import { ROUTINE, TCP_FIXTURES, facts as tcpFacts, iscsiStreams, tcpflags, tsharkMark } from '../ui/tshark-tcp.ts';
 import {
   buildSite, CAPTURES, CHROMIUM, CHROMIUM_ARGS, cli, cliPdus, HAVE_CHROMIUM, removeDir, REPO, serve, tempDir,
 } from './support.ts';
@@ -182,7 +183,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
    * After a click on a finding: its connection is the one shown, the PDU at fault (its `frame`) —
    * or the TCP segment, for a FIN/RST — is the one selected, and it is in view.
    */
-  async function expectFaultSelected(page: Page, f: Finding, conn: number, pduFrames: Set<number>): Promise<void> {
+  async function expectFaultSelected(page: Page, f: Finding, conn: number, pduFrames: Set<number>, controlFrames: number[] = []): Promise<void> {
     await page.waitForSelector(`[data-conn="${conn}"][aria-selected="true"]`);
     if (f.frame === undefined) return;
     expect(f.frames).toContain(f.frame);
@@ -192,7 +193,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
       expect(await selectedFrames(page), `${f.kind}: the PDU at fault alone is selected`).toEqual([f.frame]);
       expect(await inView(page, sel), `${f.kind}: frame ${f.frame} in view`).toBe(true);
     } else {
-      const sel = `[data-control-frame="${f.frame}"][aria-selected="true"]`;
+      // a FIN or RST the connection ended with is its control event; any other TCP segment (a
+      // retransmission, a zero window, a connection attempt) is a TCP mark
+      const sel = controlFrames.includes(f.frame) ? `.ladder [data-control-frame="${f.frame}"][aria-selected="true"]` : `.ladder [data-tcp][data-frame="${f.frame}"][aria-selected="true"]`;
       await page.waitForSelector(sel);
       expect(await inView(page, sel), `${f.kind}: TCP segment ${f.frame} in view`).toBe(true);
     }
@@ -335,7 +338,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
         const conn = conns.find((k) => f.frame !== undefined && v.pdus.some((p) => p.conn === k && p.frame === f.frame))
           ?? conns.find((k) => endFrames(v.connections[k]).includes(f.frame ?? -1)) ?? conns[0];
         if (conn === undefined) continue;
-        await expectFaultSelected(page, f, conn, new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame)));
+        await expectFaultSelected(page, f, conn, new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame)), endFrames(v.connections[conn]));
       }
       await page.close();
     });
@@ -695,7 +698,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
         for (const c of inc.conns) await page.waitForSelector(`[data-conn="${c}"][aria-selected="true"]`);
         expect(await page.getAttribute(`[data-incident-index="0"] [data-step="${k}"]`, 'aria-current')).toBe('step');
         const isPdu = v.pdus.some((p) => p.conn === st.conn && p.frame === st.frame);
-        const sel = isPdu ? `[data-opcode][data-frame="${st.frame}"][aria-selected="true"]` : `[data-control-frame="${st.frame}"][aria-selected="true"]`;
+        // not a PDU: the FIN/RST that ended a connection, else a TCP segment's mark (the ACK that took a ping, a retransmission, an attempt)
+        const isControl = !isPdu && v.connections.some((c) => endFrames(c).includes(st.frame));
+        const sel = isPdu ? `[data-opcode][data-frame="${st.frame}"][aria-selected="true"]`
+          : isControl ? `[data-control-frame="${st.frame}"][aria-selected="true"]` : `.ladder [data-tcp][data-frame="${st.frame}"][aria-selected="true"]`;
         await page.waitForSelector(sel);
         expect(await inView(page, sel), `${file} step ${k} (frame ${st.frame}) in view`).toBe(true);
         if (isPdu) expect(await selectedFrames(page)).toEqual([st.frame]);
@@ -910,6 +916,187 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     const selFrames = [...selText.matchAll(/data-opcode="\d+" data-frame="(\d+)"/g)].map((m) => Number(m[1]));
     for (const p of conn0.slice(3, 9)) expect(selFrames).toContain(p.frame);
     expect(selFrames).not.toContain(conn0[30].frame);
+    await page.close();
+  });
+
+  /** The ladder's TCP marks as `<frame> <data-tcp>`, in the order drawn. */
+  async function tcpMarksShown(page: Page): Promise<string[]> {
+    return page.$$eval('.ladder [data-tcp]', (els) => els.map((e) => `${(e as HTMLElement).dataset.frame} ${(e as HTMLElement).dataset.tcp}`));
+  }
+
+  test('TCP under iSCSI on the ladder: every mark as tshark flags its frame, routine ones on request, the zero window as a band, the segment in the detail view', async () => {
+    const page = await newPage();
+    const file = join(TCP_FIXTURES, 'zerowin-initiator.pcap');
+    expect(await open(page, file)).toBe('ready');
+    const tshark = tcpflags(file);
+    const f = tcpFacts(file);
+    const iscsi = iscsiStreams(f);
+    const want = tshark.filter((r) => iscsi.has(r['tcp.stream'])).map((r) => [r['frame.number'], tsharkMark(r)] as const).filter(([, n]) => n !== undefined);
+    // the lab's zero-window episodes over 100 ms are bands; their first zero-window frame is the band's mark
+    const long = f.zero_window_episodes.filter((z) => z.duration_s > 0.1);
+    expect(long.length).toBe(1);
+    const isBand = (fr: string) => long.some((z) => String(z.start_frame) === fr);
+    await page.click('[data-conn="0"]');
+    await page.waitForSelector('section.ladder[aria-label="Ladder diagram of connection 0"]');
+    expect(await tcpMarksShown(page)).toEqual(want.filter(([fr, n]) => !ROUTINE.has(n!) || isBand(fr)).map(([fr, n]) => `${fr} ${n}`));
+    await page.click('[data-all-tcp]');
+    expect(await tcpMarksShown(page)).toEqual(want.map(([fr, n]) => `${fr} ${n}`));
+    await page.click('[data-all-tcp]');
+    const z = long[0];
+    const by = z.role === 'client' ? 'initiator' : 'target';
+    expect(await page.locator(`.ladder [data-tcp="zero-window"][data-frame="${z.start_frame}"][data-zero-window-by="${by}"]`).count()).toBe(1);
+    // the finding selects the band's mark, in view, its band on the initiator's lifeline
+    const v = await cli<Finding[]>('findings', file, '--json');
+    const zw = v.findIndex((x) => x.kind === 'tcp-zero-window');
+    await page.locator(`[data-finding-index="${zw}"]`).click();
+    const sel = `.ladder [data-tcp="zero-window"][data-frame="${z.start_frame}"][aria-selected="true"]`;
+    await page.waitForSelector(sel);
+    expect(await inView(page, sel)).toBe(true);
+    const band = await page.$eval('.ladder rect.zw-band.selected', (e) => e.getBoundingClientRect().left + e.getBoundingClientRect().width / 2);
+    const lifelines = await page.$$eval('.ladder line.lifeline', (els) => els.map((e) => e.getBoundingClientRect().left));
+    expect(Math.abs(band - lifelines[by === 'initiator' ? 0 : 1])).toBeLessThan(2);
+    await page.locator('.workspace').screenshot({ path: join(SHOTS, 'tcp-zero-window.png') });
+    // a retransmission: the detail view shows the segment as tshark reads it
+    const re = tshark.find((r) => iscsi.has(r['tcp.stream']) && tsharkMark(r) === 'retransmission')!;
+    await page.click(`.ladder [data-tcp="retransmission"][data-frame="${re['frame.number']}"]`);
+    await page.waitForSelector(`.ladder [data-tcp="retransmission"][data-frame="${re['frame.number']}"][aria-selected="true"]`);
+    const fields = await page.$$eval('.detail [data-field]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.field, e.querySelector('td')?.textContent ?? ''])));
+    expect(fields.seq).toBe(re['tcp.seq']);
+    expect(fields.ack).toBe(re['tcp.ack']);
+    expect(fields.len).toBe(re['tcp.len']);
+    expect(fields.win).toBe(Number(re['tcp.window_size']).toLocaleString('en-US'));
+    expect(fields.events.split(', ')).toContain('retransmission');
+    // tcp.analysis.rto, to the µs
+    expect(fields.rto).toContain(`${(Number(re['tcp.analysis.rto']) * 1000).toFixed(2)} ms`);
+    await page.close();
+  });
+
+  test('a big lossy connection: its retransmission findings each select their mark (virtualised ladder, folded I/O)', async () => {
+    const page = await newPage();
+    const file = join(TCP_FIXTURES, 'loss-t2i.pcap');
+    expect(await open(page, file)).toBe('ready');
+    const v = await cli<Finding[]>('findings', file, '--json');
+    const tshark = tcpflags(file);
+    const marks = new Map(tshark.map((r) => [Number(r['frame.number']), tsharkMark(r)]));
+    let n = 0;
+    await page.click('button:has-text("Unfold all")');
+    for (const [i, f] of v.entries()) {
+      if (f.kind !== 'tcp-retransmissions') continue;
+      n++;
+      await page.locator(`[data-finding-index="${i}"]`).click();
+      const sel = `.ladder [data-tcp="${marks.get(f.frame!)}"][data-frame="${f.frame}"][aria-selected="true"]`;
+      await page.waitForSelector(sel);
+      expect(await inView(page, sel), `frame ${f.frame} in view`).toBe(true);
+    }
+    expect(n).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  test('where iSCSI never answered but TCP did: the ACK marked, no ✕ on the pings, the chain\'s step at frame 22 selects it', async () => {
+    const page = await newPage();
+    const file = 'initiator-ping-timeout.pcap';
+    await open(page, join(CAPTURES, file));
+    // tshark: the five unanswered NOP-Outs (frames 21 … 29) and the target's ACK of each (test/ui/fixtures/*.tcpseq.tsv)
+    const rows = readTsv(join(REPO, 'test/ui/fixtures', `${file}.tcpseq.tsv`));
+    const ackOf = (fr: number) => {
+      const r = rows.find((x) => Number(x['frame.number']) === fr)!;
+      return Number(rows.find((x) => x['tcp.stream'] === r['tcp.stream'] && x['tcp.srcport'] === '3260' && Number(x['frame.number']) > fr && Number(x['tcp.ack']) >= Number(r['tcp.seq']) + Number(r['tcp.len']))!['frame.number']);
+    };
+    const pings = [21, 23, 25, 27, 29];
+    expect(pings.map((fr) => rows.find((x) => Number(x['frame.number']) === fr)!['iscsi.opcode'])).toEqual(pings.map(() => '0x00'));
+    const acks = pings.map(ackOf);
+    expect(acks).toEqual([22, 24, 26, 28, 30]);
+    expect((await tcpMarksShown(page)).filter((m) => m.endsWith(' ack'))).toEqual(acks.map((fr) => `${fr} ack`));
+    expect(await page.locator('.ladder .pdu .cross').count()).toBe(0);
+    for (const [k, fr] of pings.entries()) {
+      expect(await page.getAttribute(`.ladder [data-opcode][data-frame="${fr}"] [data-delivered]`, 'data-delivered')).toBe(String(acks[k]));
+    }
+    await page.click('[data-incident-index="0"] [data-step="1"]');
+    const sel = '.ladder [data-tcp="ack"][data-frame="22"][aria-selected="true"]';
+    await page.waitForSelector(sel);
+    expect(await inView(page, sel)).toBe(true);
+    expect(await page.locator('.detail [data-tcp-detail="ack"]').count()).toBe(1);
+    expect(await page.locator('.detail [data-field="acknowledged"]').textContent()).toContain('frame 21');
+    // the ping itself says it was delivered
+    await page.click('.ladder [data-opcode][data-frame="21"]');
+    expect(await page.getAttribute('.detail [data-tcp-acked]', 'data-tcp-acked')).toBe('22');
+    await page.locator('.ladder').screenshot({ path: join(SHOTS, 'tcp-delivered-not-answered.png') });
+    await page.close();
+  });
+
+  test('refused reconnects: on the session timeline and in the ladder between the connections, each SYN as tshark shows it; connect-refused selects them', async () => {
+    const page = await newPage();
+    const file = join(TCP_FIXTURES, 'refused.pcap');
+    expect(await open(page, file)).toBe('ready');
+    const f = tcpFacts(file);
+    const refused = f.syn_attempts.filter((s) => s.answer === 'RST').map((s) => String(s.frame));
+    expect(refused.length).toBe(5);
+    const timeline = await page.$$eval('.timeline [data-tcp="syn"]', (els) => els.map((e) => [(e as HTMLElement).dataset.frame, (e as HTMLElement).dataset.outcome]));
+    expect(timeline).toEqual(refused.map((fr) => [fr, 'refused']));
+    // the first view is the target-down incident's ladder: conn 0, the refused attempts, conn 1
+    const ladder = await page.$$eval('.ladder [data-tcp="syn"]', (els) => els.map((e) => [(e as HTMLElement).dataset.frame, (e as HTMLElement).dataset.outcome, e.getBoundingClientRect().top] as const));
+    expect(ladder.map(([fr, o]) => [fr, o])).toEqual(refused.map((fr) => [fr, 'refused']));
+    const v = await cli<Finding[]>('findings', file, '--json');
+    const cr = v.findIndex((x) => x.kind === 'connect-refused');
+    expect(String(v[cr].frame)).toBe(refused[0]);
+    await page.locator(`[data-finding-index="${cr}"]`).click();
+    const sel = `.ladder [data-tcp="syn"][data-frame="${refused[0]}"][aria-selected="true"]`;
+    await page.waitForSelector(sel);
+    expect(await inView(page, sel)).toBe(true);
+    // a timeline mark opens the ladder at its attempt
+    await page.click(`.timeline [data-tcp="syn"][data-frame="${refused[3]}"]`);
+    await page.waitForSelector(`.ladder [data-tcp="syn"][data-frame="${refused[3]}"][aria-selected="true"]`);
+    await page.locator('.ladder').screenshot({ path: join(SHOTS, 'tcp-refused-reconnects.png') });
+    // unanswered SYNs answered at last (blackhole): one mark at the first SYN
+    const bh = join(TCP_FIXTURES, 'blackhole.pcap');
+    expect(await open(page, bh)).toBe('ready');
+    const bf = tcpFacts(bh);
+    const stream = bf.syn_attempts.filter((s) => s.stream === 1);
+    expect(stream.at(-1)!.answer).toBe('SYN-ACK');
+    expect(await page.$$eval('.timeline [data-tcp="syn"]', (els) => els.map((e) => [(e as HTMLElement).dataset.frame, (e as HTMLElement).dataset.outcome]))).toEqual([[String(stream[0].frame), 'answered-late']]);
+    await page.close();
+  });
+
+  test('the connection list and tab: TCP figures as `connections --json` says, as tshark counts them', async () => {
+    const page = await newPage();
+    for (const name of ['zerowin-initiator.pcap', 'loss-t2i.pcap']) {
+      const file = join(TCP_FIXTURES, name);
+      expect(await open(page, file)).toBe('ready');
+      const conns = await cli<ConnectionSummary[]>('connections', file, '--json');
+      const tshark = tcpflags(file);
+      const f = tcpFacts(file);
+      for (const c of conns) {
+        const t = c.tcp!;
+        const row = page.locator(`[data-conn="${c.conn}"]`);
+        expect(Number(await row.locator('[data-col="rtt"]').getAttribute('data-value'))).toBe(t.handshakeRttMs);
+        // tshark: tcp.analysis.initial_rtt of the stream
+        expect(t.handshakeRttMs).toBeCloseTo(f.tcp_streams[0].initial_rtt_s! * 1000, 6);
+        const cell = row.locator('[data-col="retrans"]');
+        const got = {
+          'I>T': [Number(await cell.getAttribute('data-i2t-segments')), Number(await cell.getAttribute('data-i2t-bytes'))],
+          'T>I': [Number(await cell.getAttribute('data-t2i-segments')), Number(await cell.getAttribute('data-t2i-bytes'))],
+        };
+        expect(got).toEqual({ 'I>T': [t.retransmittedSegments['I>T'], t.retransmittedBytes['I>T']], 'T>I': [t.retransmittedSegments['T>I'], t.retransmittedBytes['T>I']] });
+        // tshark: the frames it flags tcp.analysis.retransmission, by direction, and their tcp.len
+        for (const [dir, fromTarget] of [['I>T', false], ['T>I', true]] as const) {
+          const rs = tshark.filter((r) => r['tcp.analysis.retransmission'] !== '' && r['tcp.flags.syn'] !== '1' && (r['tcp.srcport'] === '3260') === fromTarget);
+          expect(got[dir], dir).toEqual([rs.length, rs.reduce((n, r) => n + Number(r['tcp.len']), 0)]);
+        }
+        const zw = row.locator('[data-col="zero-window"]');
+        expect(Number(await zw.getAttribute('data-initiator-ms'))).toBe(t.zeroWindowMs.initiator);
+        expect(Number(await zw.getAttribute('data-target-ms'))).toBe(t.zeroWindowMs.target);
+        for (const side of ['initiator', 'target'] as const) {
+          const lab = f.zero_window_episodes.filter((z) => (z.role === 'client') === (side === 'initiator')).reduce((n, z) => n + z.duration_s * 1000, 0);
+          expect(t.zeroWindowMs[side], side).toBeCloseTo(lab, 3);
+        }
+        await row.click();
+        await page.click('button[role="tab"]:has-text("Connection")');
+        expect(Number(await page.getAttribute('.conninfo [data-figure="handshakeRttMs"]', 'data-value'))).toBe(t.handshakeRttMs);
+        expect(Number(await page.getAttribute('.conninfo [data-figure="retransmitted T>I"]', 'data-segments'))).toBe(t.retransmittedSegments['T>I']);
+        expect(Number(await page.getAttribute('.conninfo [data-figure="zeroWindowMs"]', 'data-initiator-ms'))).toBe(t.zeroWindowMs.initiator);
+      }
+    }
+    await page.locator('.connections').screenshot({ path: join(SHOTS, 'tcp-figures.png') });
     await page.close();
   });
 

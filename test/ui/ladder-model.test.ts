@@ -72,7 +72,7 @@ describe('bands of routine I/O', () => {
 
 describe('TCP marks among the PDUs', () => {
   /** Marks at the frames given (1-based PDU frames of `routine`), each 0.1 ms after that PDU. */
-  const marks = (c: PduColumns, frames: number[], state = TcpState.Fixed) => ({
+  const marks = (c: PduColumns, frames: number[], state: number = TcpState.Fixed) => ({
     count: frames.length,
     frame: Uint32Array.from(frames),
     time: Float64Array.from(frames, (f) => c.time[f - 1] + 0.0001),

@@ -5,46 +5,27 @@
 // the frames where tshark shows the target's TCP acknowledging a request iSCSI never answered; the
 // attempt marks are the lab's SYN attempts that were refused or went unanswered.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analyzeFile } from '../support/analyze.ts';
 import { CAPTURES, readTsv } from '../support/shared.ts';
-import { TCP_EVENT_NAMES } from '../../src/engine/index.ts';
+import { TCP_FIXTURES, facts as readFacts, iscsiStreams, tcpflags, tsharkMark } from './tshark-tcp.ts';
 import { MarkKind, markName, tcpMarks } from '../../src/ui/lib/tcp-marks.ts';
 import { connScope, ladderView, scopeFor } from '../../src/ui/lib/scope.ts';
 import { requestAcks } from '../../src/ui/lib/view.ts';
 import { ItemKind, TcpState, buildItems, findBands } from '../../src/ui/lib/ladder-model.ts';
 
-const FIXTURES = join(import.meta.dirname, '../fixtures/tcp');
+const FIXTURES = TCP_FIXTURES;
 const LAB = ['loss-t2i', 'loss-i2t-rx', 'loss-heavy-rto', 'zerowin-initiator', 'zerowin-target', 'blackhole', 'refused', 'acked-no-reply'];
-
-interface Facts {
-  tcp_streams: Array<{ stream: number; client: string; payload_bytes: { client_to_server: number; server_to_client: number } }>;
-  syn_attempts: Array<{ stream: number; frame: number; answer: string; answer_frame?: number }>;
-  zero_window_episodes: Array<{ stream: number; role: 'client' | 'server'; start_frame: number; end_frame: number; duration_s: number }>;
-  nop_out_pings: Array<{ frame: number; answered: boolean; answered_within_5s: boolean; acked_by_target_tcp: boolean; ack_frame?: number; answer_after_initiator_fin_or_rst: boolean | null }>;
-}
-
-/** The mark tshark's flags on a row call for: the retransmission kind it is, else its first analysis flag (docs/findings.md order). */
-function tsharkMark(r: Record<string, string>): string | undefined {
-  const set = (n: string) => (r[`tcp.analysis.${n.replace(/-/g, '_')}`] ?? '') !== '';
-  if (set('retransmission') || set('fast-retransmission') || set('spurious-retransmission')) {
-    if (r['tcp.flags.syn'] === '1') return undefined; // a SYN retransmission: its attempt's mark
-    return set('spurious-retransmission') ? 'spurious-retransmission' : set('fast-retransmission') ? 'fast-retransmission' : 'retransmission';
-  }
-  return TCP_EVENT_NAMES.slice(0, 14).find(set);
-}
 
 describe('TCP marks agree with Wireshark on the lab captures', () => {
   for (const name of LAB) {
     test(name, () => {
       const file = join(FIXTURES, `${name}.pcap`);
       const { analysis: a } = analyzeFile(file);
-      const tshark = readTsv(`${file}.tcpflags.tsv`);
-      const facts = JSON.parse(readFileSync(`${file}.facts.json`, 'utf8')) as Facts;
-      // The streams that carried iSCSI (payload both ways); attempts that never connected carry none.
-      const iscsi = new Set(facts.tcp_streams.filter((s) => s.payload_bytes.client_to_server > 0 && s.payload_bytes.server_to_client > 0).map((s) => String(s.stream)));
+      const tshark = tcpflags(file);
+      const facts = readFacts(file);
+      const iscsi = iscsiStreams(facts);
       const conns = a.model.connections.map((c) => c.conn);
       const m = tcpMarks(a, conns);
       const got: string[] = [];
@@ -67,7 +48,7 @@ describe('TCP marks agree with Wireshark on the lab captures', () => {
       // Attempts that did not simply connect: refused (RST), unanswered, or answered after retransmitted SYNs.
       const attempts = [];
       for (let k = 0; k < m.count; k++) if (m.kind[k] === MarkKind.Attempt) attempts.push([m.frame[k], a.model.tcp.attempts[m.ref[k]].outcome]);
-      const firstOfStream = new Map<number, (typeof facts.syn_attempts)[number][]>();
+      const firstOfStream = new Map<number, Array<(typeof facts.syn_attempts)[number]>>();
       for (const s of facts.syn_attempts) (firstOfStream.get(s.stream) ?? firstOfStream.set(s.stream, []).get(s.stream)!).push(s);
       const wantAttempts = [...firstOfStream.values()].flatMap((list) => {
         const last = list[list.length - 1];
