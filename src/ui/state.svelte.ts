@@ -3,7 +3,7 @@
 
 import type { Analysis, ControlEvent, Finding } from '../engine/index.ts';
 import { lowerBoundFrame } from '../sessions/index.ts';
-import type { CaptureWorker } from './lib/loader.ts';
+import type { CaptureWorker, PageLogs } from './lib/loader.ts';
 import type { Selection } from './lib/hash.ts';
 import type { LadderMode } from './lib/ladder-model.ts';
 import type { TimeZoneChoice } from './lib/time.ts';
@@ -27,7 +27,10 @@ export interface ProgressView {
 
 export interface Loaded {
   analysis: Analysis;
+  /** The capture's name: its file's, or for several read as one "first + N more". */
   fileName: string;
+  /** The capture files read (one, or several read as one), in the order given. */
+  captures: string[];
   fileSize: number;
   gzip: boolean;
   /** The worker that read the capture: it re-reads PDUs for the detail view (absent for a preloaded Analysis). */
@@ -38,21 +41,28 @@ export interface Loaded {
   loadMs: number;
 }
 
-export type RightTab = 'detail' | 'connection' | 'latency' | 'explain';
+export type RightTab = 'detail' | 'connection' | 'latency' | 'log';
 
 export interface ScrollRequest {
   /** Position in the ladder view's rows, an index in its control list, or a TCP mark of the view. */
   pos?: number;
   ctl?: number;
   tcp?: number;
+  /** A moment (capture time, seconds since the epoch): a host log line's. */
+  time?: number;
   /** center: bring it to the upper third; nearest: scroll only if it is off screen; first-issue: the
    *  connection's first error (else warning), or its top. */
   how: 'center' | 'nearest' | 'top' | 'first-issue';
   seq: number;
 }
 
-export function makeLoaded(analysis: Analysis, fileName: string, fileSize: number, gzip: boolean, worker: CaptureWorker | undefined, loadMs: number): Loaded {
-  return { analysis, fileName, fileSize, gzip, worker, findingsByConn: findingsByConn(analysis.findings), loadMs };
+export function makeLoaded(analysis: Analysis, fileName: string, fileSize: number, gzip: boolean, worker: CaptureWorker | undefined, loadMs: number, captures: string[] = [fileName]): Loaded {
+  return { analysis, fileName, captures, fileSize, gzip, worker, findingsByConn: findingsByConn(analysis.findings), loadMs };
+}
+
+/** The name several captures read as one go by: "ring.pcap0 + 2 more". */
+export function capturesName(names: readonly string[]): string {
+  return names.length <= 1 ? names[0] ?? '' : `${names[0]} + ${names.length - 1} more`;
 }
 
 class AppState {
@@ -64,6 +74,10 @@ class AppState {
   error = $state<string | undefined>(undefined);
   /** A note that is not an error (e.g. "cancelled", "this link belongs to another capture"). */
   notice = $state<string | undefined>(undefined);
+  /** Host logs placed on the capture's clock by the worker (src/engine placeLogs). */
+  logs = $state.raw<PageLogs | undefined>(undefined);
+  /** The log line selected (its file index and 1-based line number), undefined none. */
+  logLine = $state.raw<{ file: number; line: number } | undefined>(undefined);
 
   /** The connection in focus: the ladder's (its first, when it shows several), or the focused PDU's. */
   conn = $state(-1);
@@ -271,6 +285,22 @@ class AppState {
     if (!m) return -1;
     const k = conn === undefined ? -1 : m.find(frame, conn);
     return k >= 0 ? k : m.find(frame);
+  }
+
+  /**
+   * A host log line: the ladder of the connection it speaks of (when the one shown is not), scrolled
+   * to its moment; the line in the log tab.
+   */
+  selectLogLine(file: number, line: number): void {
+    const L = this.logs;
+    const l = L?.lines.find((x) => x.line === line && L.files.indexOf(x.file) === file);
+    if (!this.loaded || !L || !l) return;
+    if (l.conn !== undefined && !this.shows(l.conn) && this.loaded.analysis.connections[l.conn]) this.selectConn(l.conn, true);
+    this.clearSelection();
+    this.finding = -1;
+    this.logLine = { file, line };
+    this.rightTab = 'log';
+    if (l.time !== undefined) this.scroll = { time: l.time, how: 'center', seq: (this.scroll?.seq ?? 0) + 1 };
   }
 
   /** A TCP control event of the view, with its connection. */
@@ -499,6 +529,8 @@ class AppState {
     this.error = undefined;
     this.notice = undefined;
     this.progress = undefined;
+    this.logs = undefined;
+    this.logLine = undefined;
   }
 }
 
