@@ -1100,6 +1100,143 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.close();
   });
 
+  interface CliLogs {
+    offsets: Array<{ file: string; seconds?: number; source: string; matches: number; spreadMs?: number }>;
+    lines: Array<{ file: string; line: number; text: string; time?: number; kind?: string; conn?: number; finding?: number; incident?: number }>;
+  }
+
+  /** The Log tab's lines as [file index, line, time text], in the order listed (a virtualised list: scrolled through). */
+  async function logRows(page: Page): Promise<Array<[number, number, string]>> {
+    const seen = new Map<string, [number, number, string]>();
+    const h = await page.$eval('.logs .list', (el) => el.scrollHeight);
+    for (let y = 0; y <= h; y += 200) {
+      await page.$eval('.logs .list', (el, top) => { el.scrollTop = top; el.dispatchEvent(new Event('scroll')); }, y);
+      await page.waitForTimeout(30);
+      for (const [f, l, t, top] of await page.$$eval('.logs .list [data-log-line]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.logFile), Number((e as HTMLElement).dataset.logLine), e.querySelector('.t')!.textContent ?? '', parseFloat((e as HTMLElement).style.top)] as const))) {
+        seen.set(String(top), [f, l, t]);
+      }
+    }
+    return [...seen.entries()].sort((x, y) => Number(x[0]) - Number(y[0])).map(([, v]) => v);
+  }
+
+  test('host logs with the capture: each offset as `iscsi-inspect logs` finds it, every line at its moment on the ladder and the timeline, the offset adjustable', async () => {
+    const page = await newPage();
+    const cap = join(CAPTURES, 'initiator-ping-timeout.pcap');
+    const logs = [join(REPO, 'test/fixtures/logs/initiator-ping-timeout.syslog'), join(REPO, 'test/fixtures/logs/initiator-ping-timeout.dmesg')];
+    // chosen together: the page tells the capture from the logs by their first bytes
+    await page.setInputFiles('input[type="file"]', [logs[0], cap, logs[1]]);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('header .name').textContent()).toBe('initiator-ping-timeout.pcap');
+    const want = await cli<CliLogs>('logs', cap, ...logs, '--json');
+    await page.click('button[role="tab"]:has-text("Log")');
+    // the offsets: as found by the CLI (the fixtures' README: +01:00 and 37.4 s fast with whole-second stamps; a boot at 1795375000.25)
+    const offsets = await page.$$eval('[data-log-offset]', (els) => els.map((e) => [(e as HTMLElement).dataset.source, Number((e as HTMLElement).dataset.seconds)] as const));
+    expect(offsets).toEqual(want.offsets.map((o) => [o.source, o.seconds]));
+    expect(Math.abs(offsets[0][1] - 3637.4)).toBeLessThan(1);
+    expect(Math.abs(offsets[1][1] + 1795375000.25)).toBeLessThan(0.005);
+    for (const [k, o] of want.offsets.entries()) expect(await page.locator(`[data-log-offset="${k}"]`).textContent()).toContain(`${o.matches} matching event`);
+    // every line, in the CLI's (capture-time) order, at its capture time
+    await page.uncheck('.logs input[type="checkbox"]');
+    const fileOf = (name: string) => logs.indexOf(name);
+    const rows = await logRows(page);
+    expect(rows.map(([f, l]) => [f, l])).toEqual(want.lines.map((l) => [fileOf(l.file), l.line]));
+    const first = 1795378183.498255; // tshark: frame 1 of initiator-ping-timeout.pcap
+    for (const [k, l] of want.lines.entries()) {
+      if (l.time !== undefined) expect(Number(rows[k][2]), `line ${l.line}`).toBeCloseTo(l.time - first, 5);
+    }
+    // the lines with a meaning on the ladder (the pair's, as the incident opens it) and on the timeline
+    const known = want.lines.filter((l) => l.time !== undefined && (l.kind !== undefined || l.conn !== undefined));
+    const onTimeline = await page.$$eval('.timeline [data-log-line]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.logFile), Number((e as HTMLElement).dataset.logLine)]));
+    expect(onTimeline).toEqual(known.map((l) => [fileOf(l.file), l.line]));
+    // the ping-timeout lines sit at the initiator's give-up (its FIN, frame 31): beside it on the ladder
+    const timeout = want.lines.find((l) => l.text.includes('ping timeout of 5 secs expired') && l.file === logs[0])!;
+    await page.check('.logs input[type="checkbox"]');
+    await page.$eval('.logs .list', (el) => { el.scrollTop = 0; });
+    await page.locator(`.logs .list [data-log-line="${timeout.line}"][data-log-file="0"]`).click();
+    const mark = `.ladder [data-log-line="${timeout.line}"][data-log-file="0"]`;
+    await page.waitForSelector(`${mark}[aria-selected="true"]`);
+    const fin = await page.$eval('.ladder [data-control-frame="31"]', (e) => e.getBoundingClientRect().top + 15);
+    const at = await page.$eval(mark, (e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2);
+    expect(Math.abs(at - fin), 'the line beside the FIN it speaks of').toBeLessThan(30);
+    expect(await page.locator('[data-log-selected]').textContent()).toContain('ISCSI_ERR_NOP_TIMEDOUT');
+    await page.locator('.workspace').screenshot({ path: join(SHOTS, 'host-log.png') });
+    // the offset set by hand: placed again, as `--offset 3600` places it
+    await page.fill('[data-log-offset="0"] input.offset', '3600');
+    await page.click('[data-log-offset-set="0"]');
+    await page.waitForSelector('[data-log-offset="0"][data-source="user"]');
+    expect(await page.getAttribute('[data-log-offset="0"]', 'data-seconds')).toBe('3600');
+    const user = await cli<CliLogs>('logs', cap, logs[0], '--json', '--offset', '3600');
+    const timed = user.lines.find((l) => l.line === timeout.line)!;
+    await page.uncheck('.logs input[type="checkbox"]');
+    const after = await logRows(page);
+    const row = after.find(([f, l]) => f === 0 && l === timeout.line)!;
+    expect(Number(row[2])).toBeCloseTo(timed.time! - first, 5);
+    await page.close();
+  });
+
+  test('a log dropped onto an open capture is placed beside it; a target\'s LIO log finds the ABORT TASK; a pasted excerpt is explained line by line', async () => {
+    const page = await newPage();
+    const cap = join(CAPTURES, 'slow-target-abort.pcap');
+    expect(await open(page, cap)).toBe('ready');
+    const lio = join(REPO, 'test/fixtures/logs/slow-target-abort.lio.dmesg');
+    const want = await cli<CliLogs>('logs', cap, lio, '--json');
+    // drop the log on the page (a DataTransfer with the file, as a drag from the file manager makes)
+    const bytes = readFileSync(lio);
+    const dt = await page.evaluateHandle(({ data, name }) => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(data)], name, { type: 'text/plain' }));
+      return d;
+    }, { data: [...bytes], name: 'slow-target-abort.lio.dmesg' });
+    await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
+    await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+    await page.waitForSelector('[data-log-offset="0"]');
+    expect(await page.getAttribute('[data-log-offset="0"]', 'data-source')).toBe(want.offsets[0].source);
+    expect(Number(await page.getAttribute('[data-log-offset="0"]', 'data-seconds'))).toBe(want.offsets[0].seconds);
+    // the fixtures' README: +08:00 and 71 s slow
+    expect(Math.abs(want.offsets[0].seconds! - 28729)).toBeLessThan(1);
+    expect(await page.locator('body').getAttribute('data-state')).toBe('ready');
+    expect(await page.locator('header .name').textContent()).toBe('slow-target-abort.pcap');
+    const abort = want.lines.find((l) => l.text.includes('ABORT_TASK'))!;
+    expect(abort.kind).toBeDefined();
+    await page.locator(`.logs .list [data-log-line="${abort.line}"]`).click();
+    await page.waitForSelector(`.ladder [data-log-line="${abort.line}"][aria-selected="true"]`);
+    // the excerpt: every line read, each recognised one explained
+    const text = readFileSync(join(REPO, 'test/fixtures/logs/initiator-ping-timeout.syslog'), 'utf8');
+    await page.fill('#logline', text);
+    const syslog = (await cli<CliLogs>('logs', join(CAPTURES, 'initiator-ping-timeout.pcap'), join(REPO, 'test/fixtures/logs/initiator-ping-timeout.syslog'), '--json')).lines;
+    const kinds = await page.$$eval('[data-excerpt-line]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.excerptLine), (e as HTMLElement).dataset.excerptKind]));
+    expect(kinds).toEqual(syslog.filter((l) => l.kind !== undefined).sort((x, y) => x.line - y.line).map((l) => [l.line, l.kind]));
+    await page.close();
+  });
+
+  test('several captures chosen together are read as one, as the CLI reads them; the header says so', async () => {
+    const page = await newPage();
+    // the ring a capture makes with editcap -c: initiator-ping-timeout.pcap cut into three files
+    const parts = [join(work, 'ring_00000.pcap'), join(work, 'ring_00001.pcap'), join(work, 'ring_00002.pcap')];
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('editcap', ['-c', '20', join(CAPTURES, 'initiator-ping-timeout.pcap'), join(work, 'ring.pcap')]);
+    const made = (await import('node:fs')).readdirSync(work).filter((f) => f.startsWith('ring_')).sort();
+    expect(made.length).toBe(3);
+    for (const [k, f] of made.entries()) (await import('node:fs')).renameSync(join(work, f), parts[k]);
+    await page.setInputFiles('input[type="file"]', parts);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.getAttribute('header .file', 'data-captures')).toBe('3');
+    expect(await page.locator('header .file').textContent()).toContain('3 captures read as one');
+    const summary = await cli<CliSummary>('summary', parts[0], parts[1], parts[2], '--json');
+    const stats = await page.$$eval('[data-stat]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.stat, (e as HTMLElement).dataset.value])));
+    expect(Number(stats.packets)).toBe(summary.packets);
+    expect(Number(stats.connections)).toBe(summary.connections);
+    expect(Number(stats.pdus)).toBe(summary.pdus);
+    // frames numbered across the files: the same frames as the whole capture's (tshark)
+    const whole = (await viewOf('initiator-ping-timeout.pcap')).pdus;
+    expect((await arrows(page)).sort(byFrame)).toEqual(whole.filter((p) => p.conn === 0 || p.conn === 1).map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame));
+    // the detail view re-reads a PDU from the file that holds it (frame 40 is in the third)
+    await page.click('.ladder [data-opcode][data-frame="40"]');
+    await page.waitForSelector('.detail pre.hex');
+    expect(await page.locator('.detail h4:has-text("Header")').textContent()).not.toContain('rebuilt');
+    await page.close();
+  });
+
   test('no request left the origin, no CSP violation, no page error', () => {
     expect(requests.length).toBeGreaterThan(0);
     const outside = requests.filter((u) => !u.startsWith(`${served.origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
