@@ -9,6 +9,8 @@ export { analysisBuffers } from './transfer.ts';
 export { logContext, placeLogs, wireConns, wireEvents } from './logs.ts';
 export type { LogContext, LogSource, PlacedLogs } from './logs.ts';
 export { SNIFF_BYTES, startsLikeCapture } from './sniff.ts';
+// What the page shows of placed logs (the contract's `logs --json`).
+export type { LogsJson, LogsJsonLine, LogsJsonOffset } from '../logs/index.ts';
 export type * from './types.ts';
 // What the page needs to name TCP events (it imports no layer below the engine).
 export { TCP_EVENT_NAMES, TcpEventFlag, tcpEventNames } from '../tcp/index.ts';
