@@ -67,6 +67,8 @@ export function capturesName(names: readonly string[]): string {
 
 class AppState {
   status = $state<Status>('idle');
+  /** Files dropped on an open capture are being told apart, or logs placed: the page says "loading" meanwhile. */
+  busy = $state(false);
   loaded = $state.raw<Loaded | undefined>(undefined);
   loadingName = $state('');
   progress = $state.raw<ProgressView | undefined>(undefined);

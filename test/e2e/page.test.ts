@@ -496,7 +496,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
       await item(i).click();
       const conns = f.conn !== undefined ? [f.conn] : f.conns!;
       const conn = conns.find((k) => f.frame !== undefined && framesOf(k).has(f.frame)) ?? conns[0];
-      await expectFaultSelected(page, f, conn, framesOf(conn));
+      const end = analysis.connections[conn]?.end;
+      await expectFaultSelected(page, f, conn, framesOf(conn), end && end.kind !== 'open' ? [end.frame] : []);
       expect(await item(i).getAttribute('aria-selected')).toBe('true');
       expect(new URL(page.url()).hash).toContain(`finding=${i}`);
       expect(new URL(page.url()).hash).toContain('capture=synthetic.pcap');
@@ -728,13 +729,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     const lateNopIn = v.pdus.find((p) => p.conn === 0 && p.opcode === 0x20 && p.frame > fin.frame)!;
     const loginResp = v.pdus.find((p) => p.conn === 1 && p.opcode === 0x23)!;
     expect(byY.indexOf(loginResp.frame) - byY.indexOf(lateNopIn.frame)).toBe(1);
-    // the relogin: one reconnect bracket, annotated with the relogin finding
+    // the relogin: one reconnect bracket, annotated with the relogin finding (brackets are drawn
+    // where they are on screen: the relogin step brings it there)
+    await page.click('[data-incident-index="0"] [data-step="4"]');
+    await page.waitForSelector('[data-opcode][data-frame="35"][aria-selected="true"]');
     expect(await page.locator('path.rel-reconnect').count()).toBe(1);
     const relogin = v.findings.findIndex((f) => f.kind === 'relogin');
     expect(await page.locator(`[data-ann-finding="${relogin}"]`).count()).toBe(1);
     // the picture: compact, at the relogin step
     await page.click('button:has-text("Compact")');
-    await page.click('[data-incident-index="0"] [data-step="3"]');
+    await page.click('[data-incident-index="0"] [data-step="4"]');
     await page.waitForTimeout(200);
     await page.locator('.ladder').screenshot({ path: join(SHOTS, 'session-ladder.png') });
     await page.click('button:has-text("True time")');
