@@ -100,7 +100,7 @@ export function findBands(c: PduColumns, rows: Uint32Array, marked: Uint8Array |
     const v = seq[i];
     routine[i] = v >= 0 ? (isRoutine(c, rows[v]) && !(marked && marked[v]) ? 1 : 0) : tcp!.state[~v] === TcpState.Foldable ? 1 : 0;
   }
-  if (tcp) {
+  if (tcp && tcp.count > 0) {
     // Dense runs of notable marks fold too.
     let runStart = -1;
     let marks = 0;
