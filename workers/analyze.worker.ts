@@ -30,6 +30,8 @@ export interface PageLogs {
   lines: LogsJsonLine[];
   /** Plain lines (no iSCSI meaning) not sent to the page, and not kept by the engine. */
   plainNotShown: number;
+  /** Lines past MAX_LINES_TO_PAGE, in capture-time order, not sent at all. */
+  linesNotShown: number;
   /** Offsets the user set (file index, seconds). */
   userOffsets: Array<[number, number]>;
 }
@@ -49,6 +51,8 @@ export interface WorkerResult {
 const OOM_PREFIX = 'OUT_OF_MEMORY: ';
 /** The page holds the recognised lines and this many plain ones: a 1 GB log is read in the worker, not shipped. */
 const MAX_PLAIN_TO_PAGE = 20_000;
+/** And no more lines than this in all (a log of nothing but iSCSI errors is still a log someone made). */
+const MAX_LINES_TO_PAGE = 200_000;
 
 let files: Blob[] = [];
 /** Header bytes kept while a gzip capture was read (then every detail read comes from them). */
@@ -79,11 +83,13 @@ async function place(): Promise<PageLogs | undefined> {
   const lines: LogsJsonLine[] = [];
   let plain = 0;
   let notShown = placed.droppedPlainLines;
+  let cut = 0;
   for (const l of placed.json.lines) {
-    if (l.kind !== undefined || l.conn !== undefined) lines.push(l);
+    if (lines.length >= MAX_LINES_TO_PAGE) cut++;
+    else if (l.kind !== undefined || l.conn !== undefined) lines.push(l);
     else if (plain < MAX_PLAIN_TO_PAGE) { plain++; lines.push(l); } else notShown++;
   }
-  return { files: logs.map((l) => l.name), offsets: placed.json.offsets, lines, plainNotShown: notShown, userOffsets: [...userOffsets] };
+  return { files: logs.map((l) => l.name), offsets: placed.json.offsets, lines, plainNotShown: notShown, linesNotShown: cut, userOffsets: [...userOffsets] };
 }
 
 const api = {

@@ -1204,6 +1204,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     expect(abort.kind).toBeDefined();
     await page.locator(`.logs .list [data-log-line="${abort.line}"]`).click();
     await page.waitForSelector(`.ladder [data-log-line="${abort.line}"][aria-selected="true"]`);
+    // a log chosen with the page's one file input while a capture is open: placed beside it, not read as a capture
+    expect(await page.locator('input[type="file"]').count()).toBe(1);
+    await page.setInputFiles('input[type="file"]', join(REPO, 'test/fixtures/logs/target-nopin-unanswered.tgtd.rfc5424'));
+    await page.waitForSelector('[data-log-offset="1"]');
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('header .name').textContent()).toBe('slow-target-abort.pcap');
     // the excerpt: every line read, each recognised one explained
     const text = readFileSync(join(REPO, 'test/fixtures/logs/initiator-ping-timeout.syslog'), 'utf8');
     await page.fill('#logline', text);
