@@ -1,8 +1,8 @@
 import { open, stat } from 'node:fs/promises';
-import { CaptureError, CaptureReader, isCaptureMagicPrefix, maybeGunzip, mergeCaptures } from '../capture/index.ts';
+import { CaptureError, CaptureReader, maybeGunzip, mergeCaptures } from '../capture/index.ts';
 import type { CaptureSource, NonPacketRecord, PacketRecord } from '../capture/index.ts';
 import { explainLogLine, opcodeName } from '../codec/index.ts';
-import { analyzeCaptures, placeLogs } from '../engine/index.ts';
+import { analyzeCaptures, placeLogs, SNIFF_BYTES, startsLikeCapture } from '../engine/index.ts';
 import type { PlacedLogs } from '../engine/index.ts';
 import type { LogsJsonLine } from '../logs/index.ts';
 import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
@@ -150,20 +150,9 @@ async function looksLikeCapture(name: string): Promise<boolean> {
   if (st === undefined || !st.isFile()) return st !== undefined;
   const fh = await open(name, 'r');
   try {
-    const head = new Uint8Array(64 << 10);
+    const head = new Uint8Array(SNIFF_BYTES);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    let b: Uint8Array = head.subarray(0, bytesRead);
-    if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
-      try {
-        const first = b;
-        const it = maybeGunzip((async function* () { yield first; })())[Symbol.asyncIterator]();
-        b = (await it.next()).value ?? new Uint8Array(0);
-        await it.return?.();
-      } catch {
-        return false;
-      }
-    }
-    return b.length >= 4 && isCaptureMagicPrefix(b, 4);
+    return await startsLikeCapture(head.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
