@@ -39,6 +39,8 @@ export interface PduDetailRequest {
 
 export interface PduDetailData {
   row: number;
+  /** Which of several captures read as one holds the PDU (index in the order given). */
+  file?: number;
   record: Record<string, unknown>;
   pdu: Pdu;
   /** The header bytes shown as hex (BHS + AHS). */

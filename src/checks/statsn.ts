@@ -46,11 +46,17 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
     /** The StatSN the next status must carry. */
     let expected = 0;
     let lastFrame = 0;
-    /** The last PDU that carried the next StatSN without consuming it. */
+    /** Positions in `rows` of the last status and of the last PDU that carried the next StatSN
+     *  without consuming it: both can be in one frame (a Data-In with status, then an R2T). */
+    let lastPos = -1;
+    let carrierPos = -1;
     let carrierFrame = 0;
     let carrierOp = 0;
     let carrierSN = 0;
     let ahead = false;
+    /** The highest StatSN a status carried so far: what an ExpStatSN may acknowledge (+ 1), also
+     *  when the target sent its statuses out of order. */
+    let highest = 0;
     /** The second PDU of a transposition (-1 none), and the StatSN due after it. */
     let swapped = -1;
     let afterSwap = 0;
@@ -72,6 +78,7 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
             swapped = -1;
             expected = afterSwap;
             lastFrame = frameCol[i];
+            lastPos = k;
             continue;
           }
           if (known && sn !== expected) {
@@ -80,40 +87,55 @@ export function checkStatSN(ctx: CheckContext): Finding[] {
             const nextSN = next >= 0 ? sn_(c, next) : undefined;
             if (sn === add(expected, 1) && nextSN === expected) {
               out.push(transposed(conn.conn, i, next, c, expected));
+              if (gt(sn, highest)) highest = sn;
               swapped = next;
               afterSwap = add(expected, 2);
               lastFrame = frameCol[i];
+              lastPos = k;
               continue;
             }
             if (nextSN === add(expected, 1)) {
               out.push(wrongValue(conn.conn, i, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn, frameCol[next]));
+              // Reported for itself; what the initiator may acknowledge counts it too (a wrong value
+              // and a reordering look alike from one status ahead).
+              if (gt(sn, highest)) highest = sn;
               expected = add(expected, 1);
               lastFrame = frameCol[i];
+              lastPos = k;
               continue;
             }
             out.push(gap(conn.conn, i, timeCol[i], lastFrame, frameCol[i], op, itt_(c, i), expected, sn));
           }
+          if (!known || gt(sn, highest)) highest = sn;
           expected = add(sn, 1);
           known = true;
           lastFrame = frameCol[i];
+          lastPos = k;
         } else if (rule === StatSNRule.CarriesNext || rule === StatSNRule.ConsumesIfAnswer) {
-          if (!known) { expected = sn; known = true; }
-          carrierFrame = frameCol[i];
-          carrierOp = op;
-          carrierSN = sn;
+          if (!known) { expected = sn; highest = serialAdd(sn, -1); known = true; }
+          // Keep the carrier of the highest next StatSN since the last status (out-of-order statuses
+          // come with out-of-order R2Ts: 173, then 172).
+          if (carrierPos < lastPos || !gt(carrierSN, sn)) {
+            carrierFrame = frameCol[i];
+            carrierPos = k;
+            carrierOp = op;
+            carrierSN = sn;
+          }
         }
       } else if (known && acks[op] === 1 && unsure[i] === 0) {
         const esn = esn_(c, i);
-        if (gt(esn, expected)) {
+        if (gt(esn, add(highest, 1))) {
           if (!ahead) {
-            const counted = carrierFrame > lastFrame && add(carrierSN, 1) === esn;
+            // The carrier came after the last status, or carries the StatSN due after the highest
+            // (a target that sends its statuses out of order assigns the R2T's before them).
+            const counted = add(carrierSN, 1) === esn && (carrierPos > lastPos || carrierSN === add(highest, 1));
             const cause: Cause = !counted ? 'unknown' : carrierOp === OP_R2T ? 'r2t' : 'nop-in';
             const e = episodes.get(cause);
             if (e !== undefined) e.count++;
             else {
               episodes.set(cause, {
                 count: 1, time: timeCol[i], frame: frameCol[i], row: i, frames: frameList([lastFrame, counted ? carrierFrame : undefined, frameCol[i]]),
-                op, esn, last: serialAdd(expected, -1), carrierFrame: counted ? carrierFrame : 0,
+                op, esn, last: highest, carrierFrame: counted ? carrierFrame : 0,
               });
             }
           }

@@ -1,15 +1,15 @@
 import { open, stat } from 'node:fs/promises';
-import { CaptureError, CaptureReader, isCaptureMagicPrefix, maybeGunzip, mergeCaptures } from '../capture/index.ts';
+import { CaptureError, CaptureReader, maybeGunzip, mergeCaptures } from '../capture/index.ts';
 import type { CaptureSource, NonPacketRecord, PacketRecord } from '../capture/index.ts';
 import { explainLogLine, opcodeName } from '../codec/index.ts';
-import { analyzeCaptures, placeLogs } from '../engine/index.ts';
+import { analyzeCaptures, placeLogs, SNIFF_BYTES, startsLikeCapture } from '../engine/index.ts';
 import type { PlacedLogs } from '../engine/index.ts';
 import type { LogsJsonLine } from '../logs/index.ts';
 import type { Analysis, Analyzer, Finding } from '../engine/index.ts';
 import type { FramedPdu } from '../iscsi/index.ts';
 import { decodeKept, pduRecord, TSV_COLUMNS } from '../iscsi/index.ts';
 import { tcpEventNames } from '../tcp/index.ts';
-import { fmtRel, printable } from '../text/index.ts';
+import { fmtBytes, fmtInt, fmtRel, formatMs, printable } from '../text/index.ts';
 import { checkLogOffsets, EXIT, helpText, parseArgs, UsageError, USAGE } from './args.ts';
 import type { CliArgs } from './args.ts';
 import { Output, writeJsonArray } from './io.ts';
@@ -150,20 +150,9 @@ async function looksLikeCapture(name: string): Promise<boolean> {
   if (st === undefined || !st.isFile()) return st !== undefined;
   const fh = await open(name, 'r');
   try {
-    const head = new Uint8Array(64 << 10);
+    const head = new Uint8Array(SNIFF_BYTES);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    let b: Uint8Array = head.subarray(0, bytesRead);
-    if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
-      try {
-        const first = b;
-        const it = maybeGunzip((async function* () { yield first; })())[Symbol.asyncIterator]();
-        b = (await it.next()).value ?? new Uint8Array(0);
-        await it.return?.();
-      } catch {
-        return false;
-      }
-    }
-    return b.length >= 4 && isCaptureMagicPrefix(b, 4);
+    return await startsLikeCapture(head.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
@@ -217,7 +206,8 @@ async function watch(args: CliArgs, out: Output, stderr: (line: string) => void)
     snapshotMs = performance.now() - now;
     lastSnapshot = performance.now();
     open = snap.model.connections.filter((c) => c.end.kind === 'open').length;
-    watcher.tell(snap, false);
+    // What is wholly told of an ended connection is let go: memory holds what is live.
+    current.retire(watcher.tell(snap, false));
     void out.flush();
   };
   const ticker = setInterval(look, 500);
@@ -393,6 +383,7 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
     pdus: a.pdus.count,
     pdusByType: pduCountsByName(a),
     truncatedPackets: c.truncatedPackets,
+    tcp: tcpSummary(a),
     findings: findingsBySeverity(a.findings),
     error: a.error?.message,
   };
@@ -408,8 +399,24 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
   }
   for (const [name, n] of Object.entries(summary.pdusByType)) out.line(`    ${String(n).padStart(8)}  ${name}`);
   if (c.truncatedPackets) out.line(`  ${c.truncatedPackets} packets cut by the snaplen (${c.snaplen ?? '?'} bytes)`);
+  const t = summary.tcp;
+  out.line(`  TCP under iSCSI: ${fmtInt(t.retransmittedSegments)} segments retransmitted, ${fmtInt(t.zeroWindowEpisodes)} zero-window episodes over 100 ms, ${fmtInt(t.attempts)} connection attempts (${fmtInt(t.refused)} refused, ${fmtInt(t.unanswered)} unanswered, ${fmtInt(t.answeredLate)} answered only after SYN retransmissions)`);
   out.line(`  findings: ${summary.findings.error} error, ${summary.findings.warning} warning, ${summary.findings.info} info`);
   if (a.error) out.line(`  reading stopped: ${a.error.message}`);
+}
+
+/** What TCP did under the iSCSI connections, in all (summary). */
+function tcpSummary(a: Analysis): { events: number; retransmittedSegments: number; zeroWindowEpisodes: number; attempts: number; refused: number; unanswered: number; answeredLate: number } {
+  let retransmittedSegments = 0, zeroWindowEpisodes = 0;
+  for (const c of a.connections) {
+    if (!c.tcp) continue;
+    retransmittedSegments += c.tcp.retransmittedSegments['I>T'] + c.tcp.retransmittedSegments['T>I'];
+    zeroWindowEpisodes += c.tcp.zeroWindows.length;
+  }
+  const refused = a.model.tcp.attempts.filter((x) => x.outcome === 'refused').length;
+  const unanswered = a.model.tcp.attempts.filter((x) => x.outcome === 'unanswered').length;
+  const answeredLate = a.model.tcp.attempts.filter((x) => x.outcome === 'answered-late').length;
+  return { events: a.tcp.events.count, retransmittedSegments, zeroWindowEpisodes, attempts: a.tcp.attempts.count, refused, unanswered, answeredLate };
 }
 
 /** One connection as `connections --json` reports it: addresses and names, its session, login,
@@ -493,6 +500,12 @@ function printConnections(a: Analysis, args: CliArgs, out: Output): void {
       : `${m.end.kind.toUpperCase()} by ${m.end.by} (frame ${m.end.frame})${m.end.loggedOut ? ' after Logout' : ''}`;
     const names = printable([r.initiator.name, r.target.name].filter(Boolean).join(' → '));
     out.line(`conn ${c.conn}: ${c.initiator.address}:${c.initiator.port} → ${c.target.address}:${c.target.port}  ${r.sessionType ?? 'unknown'} session ${r.session ?? '-'}  ${r.pdus} PDUs, ${r.durationS.toFixed(3)} s, ${endText}, ${r.findings} findings${names ? `  ${names}` : ''}`);
+    const t = c.tcp;
+    if (t) {
+      const rtt = t.handshakeRttMs === undefined ? 'handshake not captured' : `handshake RTT ${formatMs(t.handshakeRttMs)}`;
+      const re = (d: 'I>T' | 'T>I'): string => `${fmtInt(t.retransmittedSegments[d])} (${fmtBytes(t.retransmittedBytes[d])})`;
+      out.line(`        TCP: ${rtt}; retransmitted I>T ${re('I>T')}, T>I ${re('T>I')}; zero window: initiator ${formatMs(t.zeroWindowMs.initiator)}, target ${formatMs(t.zeroWindowMs.target)}`);
+    }
   }
 }
 

@@ -26,6 +26,10 @@ const BURST_GAP_S = 5;
  *  (a RST can follow a FIN, a late answer can come). */
 const SETTLE_S = 1;
 
+/** Capture seconds after its end before a told connection's PDUs are let go: what relates a later
+ *  connection to it (a relogin, a reinstatement, a login loop) looks back this far at most. */
+const RETIRE_AFTER_S = 120;
+
 export interface WatchOutput {
   finding(f: Finding, index: number): void;
   incident(i: Incident): void;
@@ -46,9 +50,15 @@ export class Watcher {
 
   constructor(private readonly out: WatchOutput, private readonly churnWindowS: number) {}
 
-  /** Tell what a snapshot holds that is settled; `final`: the capture has ended, everything is. */
-  tell(a: Analysis, final: boolean): void {
+  /**
+   * Tell what a snapshot holds that is settled; `final`: the capture has ended, everything is.
+   * Returns the ended connections now wholly told, whose PDUs the analyzer may let go
+   * (Analyzer.retire): what is said of a connection after that is not told again.
+   */
+  tell(a: Analysis, final: boolean): number[] {
     const now = a.capture.lastTime ?? 0;
+    const retired = (conn: number): boolean => a.connections[conn]?.retired === true;
+    const gone = (conns: readonly number[]): boolean => conns.length > 0 && conns.every(retired);
     const ended = (conn: number): boolean => {
       const m = a.model.connections[conn];
       return m !== undefined && m.end.kind !== 'open' && m.end.time <= now - SETTLE_S;
@@ -66,8 +76,18 @@ export class Watcher {
       return conns.length > 0 && conns.every(ended);
     };
     const settledIndex = new Set<number>();
+    // Connections with something not yet told: they are not let go.
+    const pending = new Set<number>();
     a.findings.forEach((f, i) => {
-      if (!settled(f)) return;
+      const conns = f.conn !== undefined ? [f.conn, ...(f.conns ?? [])] : f.conns ?? [];
+      if (gone(conns)) {
+        settledIndex.add(i);
+        return;
+      }
+      if (!settled(f)) {
+        for (const c of conns) pending.add(c);
+        return;
+      }
       settledIndex.add(i);
       const k = key(f);
       if (this.told.has(k)) return;
@@ -75,12 +95,23 @@ export class Watcher {
       this.out.finding(f, i);
     });
     for (const inc of a.incidents) {
-      if (!final && (!inc.findings.every((i) => settledIndex.has(i)) || inc.end > now - 5)) continue;
+      if (gone(inc.conns)) continue;
+      if (!final && (!inc.findings.every((i) => settledIndex.has(i)) || inc.end > now - 5)) {
+        for (const c of inc.conns) pending.add(c);
+        continue;
+      }
       const k = incidentKey(inc);
       if (this.toldIncidents.has(k)) continue;
       this.toldIncidents.add(k);
       this.out.incident(inc);
     }
+    if (final) return [];
+    const retire: number[] = [];
+    a.model.connections.forEach((m, conn) => {
+      if (retired(conn) || pending.has(conn) || m.end.kind === 'open' || m.end.time > now - Math.max(RETIRE_AFTER_S, this.churnWindowS + SETTLE_S)) return;
+      retire.push(conn);
+    });
+    return retire;
   }
 }
 

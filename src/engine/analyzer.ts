@@ -60,6 +60,8 @@ class IscsiConnection implements FramerSink {
   readonly conflicts: ConnectionTcp['conflicts'] = [];
   conflictCount = 0;
   readonly heldLimits: ConnectionTcp['heldLimits'] = [];
+  /** Its PDUs and TCP events were let go (Analyzer.retire). */
+  retired = false;
 
   constructor(
     readonly index: number,
@@ -104,7 +106,9 @@ export class Analyzer implements PacketSink, StreamSink {
   private readonly reader: CaptureReader;
   private readonly reassembler: TcpReassembler;
   private readonly seg = newTcpSegment();
-  private readonly ctx: PacketContext = { frame: 0, time: 0, fileOffset: 0, dataOffset: 0 };
+  private readonly ctx: PacketContext = { frame: 0, time: 0, fileOffset: 0, dataOffset: 0, rel: 0 };
+  /** The whole second PacketContext.rel counts from (the first timestamp's). */
+  private relBase = Number.NaN;
   private readonly ports: Set<number>;
   readonly table = new PduTableBuilder();
   private readonly conns: IscsiConnection[] = [];
@@ -193,6 +197,42 @@ export class Analyzer implements PacketSink, StreamSink {
     return this.finished ? Infinity : min;
   }
 
+  /**
+   * A live reader (watch) has told everything about these ended connections (result numbers): let
+   * their PDU rows, side tables and TCP events go, so reading for hours holds only what is live.
+   * Their summaries stay (marked retired), and their numbers do not change; bytes that still come
+   * on them are not framed.
+   */
+  retire(conns: readonly number[]): void {
+    const ids = new Set<number>();
+    for (const k of conns) {
+      const c = this.byFirstPacket[k];
+      if (!c || c.retired) continue;
+      c.retired = true;
+      ids.add(c.tcp.id);
+    }
+    if (ids.size === 0) return;
+    const map = this.table.removeRows((conn) => this.conns[conn].retired);
+    const rekey = <V>(m: Map<number, V>): void => {
+      const entries = [...m];
+      m.clear();
+      for (const [k, v] of entries) if (map[k] >= 0) m.set(map[k], v);
+    };
+    rekey(this.details);
+    rekey(this.headerFrames);
+    let w = 0;
+    for (let j = 0; j < this.ackCount; j++) {
+      const row = map[this.ackRow[j]];
+      if (row < 0) continue;
+      this.ackRow[w] = row;
+      this.ackFrame[w] = this.ackFrame[j];
+      this.ackTime[w] = this.ackTime[j];
+      w++;
+    }
+    this.ackCount = w;
+    this.reassembler.forgetEvents(ids);
+  }
+
   /** Packets come from elsewhere (several files merged, see mergeCaptures) through packet(); this
    *  says what those files held together. */
   setInput(info: CaptureInfo): void {
@@ -276,6 +316,10 @@ export class Analyzer implements PacketSink, StreamSink {
     const ctx = this.ctx;
     ctx.frame = p.frame;
     ctx.time = time;
+    if (p.hasTime) {
+      if (Number.isNaN(this.relBase)) this.relBase = p.tsSec;
+      ctx.rel = (p.tsSec - this.relBase) + p.tsNsec * 1e-9;
+    }
     ctx.fileOffset = p.fileOffset;
     ctx.dataOffset = p.dataOffset;
     if (s.payloadLength < s.payloadWireLength) this.snaplenCut++;
@@ -320,6 +364,8 @@ export class Analyzer implements PacketSink, StreamSink {
       c = this.classify(tcp, dir, b, off, len);
       if (!c) return;
     }
+    // Late bytes of a connection already told and let go (watch) are not taken up again.
+    if (c.retired) return;
     const d = tcp.dirs[dir];
     const atStart = d.synSeen && d.position - len === 0;
     c.framer(dir, atStart, d.position - len).data(b, off, len, frame, time, fileOffset);
@@ -327,7 +373,7 @@ export class Analyzer implements PacketSink, StreamSink {
 
   missing(tcp: TcpConnection, dir: Dir, n: number, frame: number, time: number): void {
     const c = tcp.user as IscsiConnection | undefined;
-    if (!c) return;
+    if (!c || c.retired) return;
     c.framer(dir, false, tcp.dirs[dir].position - n).missing(n, frame, time);
   }
 
@@ -719,5 +765,6 @@ function summarize(c: IscsiConnection, conn: number, tcpConn: number): Connectio
     control: c.control,
     end,
     tcp: tcpOf(c, tcpConn),
+    ...(c.retired && { retired: true as const }),
   };
 }

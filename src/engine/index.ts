@@ -6,8 +6,11 @@ export { analyze, analyzeCaptures, AnalysisCancelled } from './analyze.ts';
 export type { AnalyzeCapturesOptions, AnalyzeOptions, Progress } from './analyze.ts';
 export { buildAnalysis } from './build.ts';
 export { analysisBuffers } from './transfer.ts';
-export { placeLogs, wireConns, wireEvents } from './logs.ts';
-export type { LogSource, PlacedLogs } from './logs.ts';
+export { logContext, placeLogs, wireConns, wireEvents } from './logs.ts';
+export type { LogContext, LogSource, PlacedLogs } from './logs.ts';
+export { SNIFF_BYTES, startsLikeCapture } from './sniff.ts';
+// What the page shows of placed logs (the contract's `logs --json`).
+export type { LogsJson, LogsJsonLine, LogsJsonOffset } from '../logs/index.ts';
 export type * from './types.ts';
 // What the page needs to name TCP events (it imports no layer below the engine).
 export { TCP_EVENT_NAMES, TcpEventFlag, tcpEventNames } from '../tcp/index.ts';

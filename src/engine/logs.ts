@@ -102,12 +102,34 @@ export interface PlacedLogs {
 const MAX_PLAIN_LINES = 1_000_000;
 
 /**
+ * What placing logs needs of an Analysis — its wire events, connections and incidents — taken
+ * whole, so it can be kept where the Analysis' typed arrays no longer are (the page's worker hands
+ * them to the page, then places logs dropped later or re-places them at an offset the user set).
+ */
+export interface LogContext {
+  captureStart: number;
+  events: WireEvent[];
+  findingOf: number[];
+  conns: WireConn[];
+  incidents: ReadonlyArray<{ findings: readonly number[]; conns: readonly number[]; start: number; end: number }>;
+}
+
+export function logContext(a: Analysis): LogContext {
+  const { events, findingOf } = wireEvents(a);
+  return {
+    captureStart: a.capture.firstTime ?? 0, events, findingOf, conns: wireConns(a),
+    incidents: a.incidents.map((i) => ({ findings: [...i.findings], conns: [...i.conns], start: i.start, end: i.end })),
+  };
+}
+
+/**
  * Read the logs, find each one's offset from the capture's clock by the events both show (or take
  * the user's), and place every line; a line belongs to the finding its event shows, and to the
  * incident of that finding — or, for a line tied to a connection, the incident on that connection
  * whose time span holds it.
  */
-export async function placeLogs(a: Analysis, logs: readonly LogSource[], userOffsets?: ReadonlyMap<number, number>): Promise<PlacedLogs> {
+export async function placeLogs(a: Analysis | LogContext, logs: readonly LogSource[], userOffsets?: ReadonlyMap<number, number>): Promise<PlacedLogs> {
+  const ctx = 'model' in a ? logContext(a) : a;
   const lines: LogLine[] = [];
   let plain = 0;
   let dropped = 0;
@@ -117,18 +139,17 @@ export async function placeLogs(a: Analysis, logs: readonly LogSource[], userOff
       else if (plain < MAX_PLAIN_LINES) { plain++; lines.push(l); } else dropped++;
     });
   }
-  const captureStart = a.capture.firstTime ?? 0;
-  const { events, findingOf } = wireEvents(a);
+  const { captureStart, events, findingOf, incidents } = ctx;
   const alignment = alignLogs(lines, events, { captureStart, userOffsets });
-  const placed = timeline(lines, alignment, events, { captureStart, conns: wireConns(a) });
+  const placed = timeline(lines, alignment, events, { captureStart, conns: ctx.conns });
   const incidentOf = new Map<number, number>();
-  a.incidents.forEach((inc, k) => { for (const f of inc.findings) incidentOf.set(f, k); });
+  incidents.forEach((inc, k) => { for (const f of inc.findings) incidentOf.set(f, k); });
   const json = logsJson(logs.map((l) => l.name), alignment, placed, (p) => {
     const finding = p.event !== undefined ? findingOf[p.event] : -1;
     if (finding !== undefined && finding >= 0) return { finding, incident: incidentOf.get(finding) };
     if (p.conn === undefined || p.time === undefined) return undefined;
     const t = p.time;
-    const k = a.incidents.findIndex((inc) => inc.conns.includes(p.conn as number) && t >= inc.start - 2 && t <= inc.end + 2);
+    const k = incidents.findIndex((inc) => inc.conns.includes(p.conn as number) && t >= inc.start - 2 && t <= inc.end + 2);
     return k >= 0 ? { incident: k } : undefined;
   });
   return { alignment, lines: placed, json, droppedPlainLines: dropped };

@@ -148,6 +148,36 @@ export class PduTableBuilder {
     this.capacity = n;
   }
 
+  /**
+   * Drop the rows whose connection (the `conn` column's value) `drop` names: a live reader forgets
+   * what it has told. The rows left keep their order. Returns each old row's new number (-1: dropped).
+   */
+  removeRows(drop: (conn: number) => boolean): Int32Array {
+    const n = this.cols.count;
+    const map = new Int32Array(n);
+    const conn = this.cols.conn;
+    let w = 0;
+    for (let i = 0; i < n; i++) map[i] = drop(conn[i]) ? -1 : w++;
+    if (w === n) return map;
+    const cols = this.cols as unknown as Record<string, Column>;
+    for (const [name] of COLUMNS) {
+      const col = cols[name];
+      for (let i = 0; i < n; i++) if (map[i] >= 0 && map[i] !== i) col[map[i]] = col[i];
+    }
+    this.cols.count = w;
+    // Give memory back once most of it is idle (a burst of connections that all ended).
+    if (this.capacity > 4096 && w < this.capacity >>> 2) {
+      const size = Math.max(1024, w * 2);
+      for (const [name, T] of COLUMNS) {
+        const next = new T(size);
+        next.set(cols[name].subarray(0, w));
+        cols[name] = next;
+      }
+      this.capacity = size;
+    }
+    return map;
+  }
+
   /** Exact-size copies of the columns so far, in frame order, leaving the table as it is (a live view). */
   snapshot(renumber?: ArrayLike<number>): { columns: PduColumns; order: Uint32Array | undefined } {
     const count = this.cols.count;

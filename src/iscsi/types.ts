@@ -164,6 +164,9 @@ export interface ConnectionSummary {
   end: ConnectionEnd;
   /** Undefined where the connection's TCP was not analysed. */
   tcp: ConnectionTcp | undefined;
+  /** A live reader (watch) told everything about this ended connection and let its PDUs go: what
+   *  is said of it now comes from this summary alone. */
+  retired?: true;
 }
 
 /** Variable data kept for the few PDUs that carry it (login/text keys, sense, rejected header). */

@@ -34,8 +34,8 @@ const EV_RST = 1 << 17;
 const MAX_UNACKED_SEGMENTS = 10000;
 /** Out-of-order threshold before the handshake RTT is known (3 ms), and the fast-retransmission
  *  window after the last duplicate ACK (20 ms), as in packet-tcp.c. */
-const OOO_THRESHOLD = 0.003;
-const FAST_RETRANSMISSION_WINDOW = 0.02;
+const OOO_THRESHOLD_NS = 3_000_000;
+const FAST_RETRANSMISSION_WINDOW_NS = 20_000_000;
 
 /** Retransmissions less than this apart are one burst (findings.md: tcp-retransmissions). */
 export const RETRANSMISSION_BURST_GAP = 5;
@@ -166,8 +166,15 @@ export class TcpConnectionAnalysis {
   pending: number[] | undefined = undefined;
   pendingDropped = 0;
 
-  constructor(wanted: Wanted) {
+  /**
+   * The analysis counts time from the capture's start (PacketContext.rel); this added gives seconds
+   * since the epoch again, for the times it reports (bursts, zero-window episodes).
+   */
+  readonly epochOffset: number;
+
+  constructor(wanted: Wanted, epochOffset = 0) {
     this.wanted = wanted;
+    this.epochOffset = epochOffset;
   }
 
   /** Whether a SYN with sequence number `seq` from `side` starts a new connection, as Wireshark
@@ -317,12 +324,15 @@ function anySegment(a: TcpConnectionAnalysis, dir: 0 | 1, s: TcpSegment, frame: 
     if (seglen > 0 && revLastack !== 0 && ((seq + seglen - revLastack) | 0) <= 0) {
       f |= SPURIOUS_RETRANSMISSION;
     } else if (seqNotAdvanced) {
-      // Times are compared as Wireshark's unsigned nanosecond deltas: a negative one is huge.
+      // Times are compared as Wireshark's unsigned nanosecond deltas (a negative one is huge), in
+      // whole nanoseconds: times here count from the capture's start, so a delta rounds exactly
+      // (a 30 µs gap against a 30 µs first RTT is not "less than").
       const sinceAck = time - tm[RT + LASTACK_TIME];
       const sinceNext = time - tm[FT + NEXTSEQ_TIME];
-      if (st[R + DUPACKNUM] >= 2 && revLastack === seq && sinceAck >= 0 && sinceAck < FAST_RETRANSMISSION_WINDOW) {
+      const sinceNextNs = Math.round(sinceNext * 1e9);
+      if (st[R + DUPACKNUM] >= 2 && revLastack === seq && sinceAck >= 0 && Math.round(sinceAck * 1e9) < FAST_RETRANSMISSION_WINDOW_NS) {
         f |= FAST_RETRANSMISSION;
-      } else if (sinceNext >= 0 && sinceNext < (a.firstRtt !== 0 ? a.firstRtt : OOO_THRESHOLD)
+      } else if (sinceNext >= 0 && sinceNextNs < (a.firstRtt !== 0 ? Math.round(a.firstRtt * 1e9) : OOO_THRESHOLD_NS)
         && nextseq0 !== ((seq + seglen + (synFin !== 0 ? 1 : 0)) | 0)) {
         f |= OUT_OF_ORDER;
       } else {

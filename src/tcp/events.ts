@@ -132,6 +132,29 @@ export class TcpEventTableBuilder {
     this.cap = n;
   }
 
+  /** Drop the events of these connections (TcpConnection ids): a live reader forgets what it told. */
+  removeConnections(ids: ReadonlySet<number>): void {
+    const n = this.count;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      if (ids.has(this.tcpConn[i])) continue;
+      if (w !== i) {
+        this.frame[w] = this.frame[i];
+        this.tcpConn[w] = this.tcpConn[i];
+        this.dir[w] = this.dir[i];
+        this.flags[w] = this.flags[i];
+        this.seq[w] = this.seq[i];
+        this.ack[w] = this.ack[i];
+        this.len[w] = this.len[i];
+        this.win[w] = this.win[i];
+        this.time[w] = this.time[i];
+        this.rto[w] = this.rto[i];
+      }
+      w++;
+    }
+    this.count = w;
+  }
+
   /** Trimmed columns in frame order (stable: one frame's rows keep the order they were added in). */
   finish(): TcpEvents {
     const n = this.count;

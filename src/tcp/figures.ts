@@ -44,10 +44,10 @@ export function connectionFigures(conn: TcpConnection): TcpConnectionFigures | u
       retransmittedBytes: f.retransmittedBytes,
       longestRetransmissionWait: f.longestRetransmissionWait,
       backoffs: f.backoffs,
-      bursts: f.bursts.map((b) => ({ ...b })),
+      bursts: f.bursts.map((b) => ({ ...b, firstTime: b.firstTime + a.epochOffset, lastTime: b.lastTime + a.epochOffset })),
       zeroWindowEpisodes: f.zeroWindowEpisodes,
       zeroWindowTime: f.zeroWindowTime,
-      longZeroWindows: f.longZeroWindows.map((e) => ({ ...e })),
+      longZeroWindows: f.longZeroWindows.map((e) => ({ ...e, startTime: e.startTime + a.epochOffset, endTime: e.endTime + a.epochOffset })),
       conflicts: conn.dirs[i].conflicts,
     };
   };

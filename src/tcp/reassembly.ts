@@ -14,6 +14,13 @@ export interface PacketContext {
   fileOffset: number;
   /** Offset of packet byte 0 within the buffer handed to `segment()`. */
   dataOffset: number;
+  /**
+   * Seconds since a whole second at or before the capture's start, from the record's seconds and
+   * nanoseconds: exact to the nanosecond, where `time` (seconds since the epoch in a double) is only
+   * good to a quarter microsecond. The TCP analysis compares durations in it as Wireshark does, in
+   * whole nanoseconds. `time` is used when absent.
+   */
+  rel?: number;
 }
 
 /** Receives each direction's bytes in sequence order. `frame`, `time` and `fileOffset` describe
@@ -247,7 +254,7 @@ export class TcpReassembler {
       } else {
         // analyzeSegment is too big to be inlined here; what follows it is rare, so kept out of
         // this function (which must stay small enough for its lookup to be inlined).
-        const ev = analyzeSegment(a, dir, s, ctx.frame, ctx.time, this.win);
+        const ev = analyzeSegment(a, dir, s, ctx.frame, ctx.rel ?? ctx.time, this.win);
         if (ev !== 0 || a.watching !== 0) this.analyzed(conn, a, dir, ev, s, ctx);
       }
     }
@@ -342,6 +349,11 @@ export class TcpReassembler {
     if (!a.flows[dir].watches.push(target, token)) return false;
     a.watching++;
     return true;
+  }
+
+  /** Forget the events of these connections (ids), ended and told by a live reader (watch). */
+  forgetEvents(ids: ReadonlySet<number>): void {
+    this.eventTable.removeConnections(ids);
   }
 
   /** The events table (frame order). Complete after `finish()`. */
@@ -719,7 +731,7 @@ export class TcpReassembler {
     const a = conn.analysis;
     if (a?.wanted === Wanted.Kept) this.keptTable.add(conn);
     if (a) {
-      endZeroWindows(a, conn.lastTime);
+      endZeroWindows(a, conn.lastTime - a.epochOffset);
       a.pending = undefined;
       for (const side of [0, 1] as const) {
         const w = a.flows[side].watches;
@@ -764,7 +776,7 @@ export class TcpReassembler {
     this.buckets.set(h, c);
     this.open.add(c);
     this.last = c;
-    c.analysis = new TcpConnectionAnalysis(this.wanted(s) ? Wanted.Kept : Wanted.Undecided);
+    c.analysis = new TcpConnectionAnalysis(this.wanted(s) ? Wanted.Kept : Wanted.Undecided, ctx.time - (ctx.rel ?? ctx.time));
     this.listIdle(c);
     return c;
   }
@@ -819,6 +831,10 @@ class KeptConnectionTableBuilder {
   private unordered = false;
 
   add(c: TcpConnection): void {
+    this.addRow(c.id, c.clientSide, c.port[0], c.port[1], c.firstFrame, c.firstTime);
+  }
+
+  addRow(id: number, clientSide: number, port0: number, port1: number, firstFrame: number, firstTime: number): void {
     const i = this.count;
     if (i === this.id.length) {
       const n = i * 2;
@@ -828,45 +844,39 @@ class KeptConnectionTableBuilder {
       this.firstFrame = grownTo(this.firstFrame, n);
       this.firstTime = grownTo(this.firstTime, n);
     }
-    if (i > 0 && c.id < this.id[i - 1]) this.unordered = true;
-    this.id[i] = c.id;
-    this.clientSide[i] = c.clientSide;
-    this.ports[i * 2] = c.port[0];
-    this.ports[i * 2 + 1] = c.port[1];
-    this.firstFrame[i] = c.firstFrame;
-    this.firstTime[i] = c.firstTime;
+    if (i > 0 && id < this.id[i - 1]) this.unordered = true;
+    this.id[i] = id;
+    this.clientSide[i] = clientSide;
+    this.ports[i * 2] = port0;
+    this.ports[i * 2 + 1] = port1;
+    this.firstFrame[i] = firstFrame;
+    this.firstTime[i] = firstTime;
     this.count = i + 1;
   }
 
   finish(open: TcpConnection[]): KeptConnections {
-    const n = this.count + open.length;
-    const order: number[] = [];
-    for (let i = 0; i < this.count; i++) order.push(i);
-    const idOf = (k: number): number => (k < this.count ? this.id[k] : open[k - this.count].id);
-    for (let k = 0; k < open.length; k++) order.push(this.count + k);
-    if (this.unordered || open.length > 0) order.sort((a, b) => idOf(a) - idOf(b));
+    // Connections still open (a snapshot) join a copy; the table itself goes on as it was.
+    if (open.length > 0) {
+      const b = new KeptConnectionTableBuilder();
+      for (let i = 0; i < this.count; i++) b.addRow(this.id[i], this.clientSide[i], this.ports[i * 2], this.ports[i * 2 + 1], this.firstFrame[i], this.firstTime[i]);
+      for (const c of open) b.add(c);
+      return b.finish([]);
+    }
+    const n = this.count;
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (this.unordered) order.sort((a, b) => this.id[a] - this.id[b]);
     const out: KeptConnections = {
       count: n, id: new Uint32Array(n), clientSide: new Int8Array(n), ports: new Uint16Array(n * 2),
       firstFrame: new Uint32Array(n), firstTime: new Float64Array(n),
     };
     for (let j = 0; j < n; j++) {
       const k = order[j];
-      if (k < this.count) {
-        out.id[j] = this.id[k];
-        out.clientSide[j] = this.clientSide[k];
-        out.ports[j * 2] = this.ports[k * 2];
-        out.ports[j * 2 + 1] = this.ports[k * 2 + 1];
-        out.firstFrame[j] = this.firstFrame[k];
-        out.firstTime[j] = this.firstTime[k];
-      } else {
-        const c = open[k - this.count];
-        out.id[j] = c.id;
-        out.clientSide[j] = c.clientSide;
-        out.ports[j * 2] = c.port[0];
-        out.ports[j * 2 + 1] = c.port[1];
-        out.firstFrame[j] = c.firstFrame;
-        out.firstTime[j] = c.firstTime;
-      }
+      out.id[j] = this.id[k];
+      out.clientSide[j] = this.clientSide[k];
+      out.ports[j * 2] = this.ports[k * 2];
+      out.ports[j * 2 + 1] = this.ports[k * 2 + 1];
+      out.firstFrame[j] = this.firstFrame[k];
+      out.firstTime[j] = this.firstTime[k];
     }
     return out;
   }

@@ -3,7 +3,7 @@
 
 import type { Analysis, ControlEvent, Finding } from '../engine/index.ts';
 import { lowerBoundFrame } from '../sessions/index.ts';
-import type { CaptureWorker } from './lib/loader.ts';
+import type { CaptureWorker, PageLogs } from './lib/loader.ts';
 import type { Selection } from './lib/hash.ts';
 import type { LadderMode } from './lib/ladder-model.ts';
 import type { TimeZoneChoice } from './lib/time.ts';
@@ -11,6 +11,7 @@ import { findingConns, findingsByConn, positionOf, positionsOfFrames, worstConne
 import { connScope, ladderView, scopeFor, scopeFromKey } from './lib/scope.ts';
 import { parsePduQuery, pduMatcher } from './lib/pdu-filter.ts';
 import type { LadderScope, LadderView } from './lib/scope.ts';
+import { MarkKind } from './lib/tcp-marks.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -26,7 +27,10 @@ export interface ProgressView {
 
 export interface Loaded {
   analysis: Analysis;
+  /** The capture's name: its file's, or for several read as one "first + N more". */
   fileName: string;
+  /** The capture files read (one, or several read as one), in the order given. */
+  captures: string[];
   fileSize: number;
   gzip: boolean;
   /** The worker that read the capture: it re-reads PDUs for the detail view (absent for a preloaded Analysis). */
@@ -37,24 +41,34 @@ export interface Loaded {
   loadMs: number;
 }
 
-export type RightTab = 'detail' | 'connection' | 'latency' | 'explain';
+export type RightTab = 'detail' | 'connection' | 'latency' | 'log';
 
 export interface ScrollRequest {
-  /** Position in the ladder view's rows, or an index in its control list. */
+  /** Position in the ladder view's rows, an index in its control list, or a TCP mark of the view. */
   pos?: number;
   ctl?: number;
+  tcp?: number;
+  /** A moment (capture time, seconds since the epoch): a host log line's. */
+  time?: number;
   /** center: bring it to the upper third; nearest: scroll only if it is off screen; first-issue: the
    *  connection's first error (else warning), or its top. */
   how: 'center' | 'nearest' | 'top' | 'first-issue';
   seq: number;
 }
 
-export function makeLoaded(analysis: Analysis, fileName: string, fileSize: number, gzip: boolean, worker: CaptureWorker | undefined, loadMs: number): Loaded {
-  return { analysis, fileName, fileSize, gzip, worker, findingsByConn: findingsByConn(analysis.findings), loadMs };
+export function makeLoaded(analysis: Analysis, fileName: string, fileSize: number, gzip: boolean, worker: CaptureWorker | undefined, loadMs: number, captures: string[] = [fileName]): Loaded {
+  return { analysis, fileName, captures, fileSize, gzip, worker, findingsByConn: findingsByConn(analysis.findings), loadMs };
+}
+
+/** The name several captures read as one go by: "ring.pcap0 + 2 more". */
+export function capturesName(names: readonly string[]): string {
+  return names.length <= 1 ? names[0] ?? '' : `${names[0]} + ${names.length - 1} more`;
 }
 
 class AppState {
   status = $state<Status>('idle');
+  /** Files dropped on an open capture are being told apart, or logs placed: the page says "loading" meanwhile. */
+  busy = $state(false);
   loaded = $state.raw<Loaded | undefined>(undefined);
   loadingName = $state('');
   progress = $state.raw<ProgressView | undefined>(undefined);
@@ -62,6 +76,10 @@ class AppState {
   error = $state<string | undefined>(undefined);
   /** A note that is not an error (e.g. "cancelled", "this link belongs to another capture"). */
   notice = $state<string | undefined>(undefined);
+  /** Host logs placed on the capture's clock by the worker (src/engine placeLogs). */
+  logs = $state.raw<PageLogs | undefined>(undefined);
+  /** The log line selected (its file index and 1-based line number), undefined none. */
+  logLine = $state.raw<{ file: number; line: number } | undefined>(undefined);
 
   /** The connection in focus: the ladder's (its first, when it shows several), or the focused PDU's. */
   conn = $state(-1);
@@ -84,6 +102,10 @@ class AppState {
   related = $state.raw<number[]>([]);
   /** Selected TCP control events (indices in the view's control list). */
   ctls = $state.raw<number[]>([]);
+  /** Selected TCP marks (indices in the view's tcp marks). */
+  tcps = $state.raw<number[]>([]);
+  /** The ladder draws every TCP event, routine ones (duplicate ACKs, window updates) too. */
+  allTcp = $state(false);
   /** The PDU in the detail view (position), -1 none. */
   focus = $state(-1);
   /** The field the selected finding says is wrong in the focused PDU (a `pdus` key), if any. */
@@ -122,14 +144,15 @@ class AppState {
     return this.scope?.conns.includes(conn) ?? false;
   }
 
-  private requestScroll(pos: number | undefined, ctl?: number, how: ScrollRequest['how'] = 'center'): void {
-    this.scroll = { pos, ctl, how, seq: (this.scroll?.seq ?? 0) + 1 };
+  private requestScroll(pos: number | undefined, ctl?: number, how: ScrollRequest['how'] = 'center', tcp?: number): void {
+    this.scroll = { pos, ctl, tcp, how, seq: (this.scroll?.seq ?? 0) + 1 };
   }
 
   private clearSelection(): void {
     this.positions = [];
     this.related = [];
     this.ctls = [];
+    this.tcps = [];
     this.focus = -1;
     this.field = undefined;
   }
@@ -177,7 +200,8 @@ class AppState {
     const relRows = this.related.map((p) => old[p]);
     const v = this.view;
     const ctlKeys = v ? this.ctls.map((k) => [v.controlConn[k], v.controlIndex[k]]) : [];
-    this.view = ladderView(l.analysis, scope, this.keep);
+    // The TCP marks do not depend on the filter: the same marks, the same selection.
+    this.view = ladderView(l.analysis, scope, this.keep, v?.scope.key === scope.key ? v.tcp : undefined);
     const rows = this.view.rows;
     const at = (r: number | undefined): number => (r === undefined ? -1 : positionOf(rows, r));
     this.positions = selRows.map(at).filter((p) => p >= 0);
@@ -244,6 +268,43 @@ class AppState {
     this.finding = -1;
   }
 
+  /** Select a TCP mark of the view (a retransmission, an ACK, a connection attempt …) and show it. */
+  selectTcp(k: number, scroll: ScrollRequest['how'] | false = false): void {
+    const v = this.view;
+    if (!v || k < 0 || k >= v.tcp.count) return;
+    this.clearSelection();
+    this.tcps = [k];
+    if (v.tcp.kind[k] === MarkKind.Routine) this.allTcp = true;
+    if (v.tcp.conn[k] >= 0) this.conn = v.tcp.conn[k];
+    this.finding = -1;
+    if (this.rightTab !== 'connection') this.rightTab = 'detail';
+    if (scroll) this.requestScroll(undefined, undefined, scroll, k);
+  }
+
+  /** The TCP mark of the view shown at `frame` (one of `conn`'s first), -1 none. */
+  private tcpAt(frame: number, conn: number | undefined): number {
+    const m = this.view?.tcp;
+    if (!m) return -1;
+    const k = conn === undefined ? -1 : m.find(frame, conn);
+    return k >= 0 ? k : m.find(frame);
+  }
+
+  /**
+   * A host log line: the ladder of the connection it speaks of (when the one shown is not), scrolled
+   * to its moment; the line in the log tab.
+   */
+  selectLogLine(file: number, line: number): void {
+    const L = this.logs;
+    const l = L?.lines.find((x) => x.line === line && L.files.indexOf(x.file) === file);
+    if (!this.loaded || !L || !l) return;
+    if (l.conn !== undefined && !this.shows(l.conn) && this.loaded.analysis.connections[l.conn]) this.selectConn(l.conn, true);
+    this.clearSelection();
+    this.finding = -1;
+    this.logLine = { file, line };
+    this.rightTab = 'log';
+    if (l.time !== undefined) this.scroll = { time: l.time, how: 'center', seq: (this.scroll?.seq ?? 0) + 1 };
+  }
+
   /** A TCP control event of the view, with its connection. */
   controlEvent(ctl: number): { conn: number; e: ControlEvent } | undefined {
     const v = this.view;
@@ -285,6 +346,16 @@ class AppState {
       this.ctls = [ctl];
       this.conn = st.conn;
       this.requestScroll(undefined, ctl);
+      return;
+    }
+    // A TCP segment that holds no PDU: a retransmission, the ACK that took an unanswered ping, an attempt.
+    const k = this.tcpAt(st.frame, st.conn);
+    if (k >= 0) {
+      this.selectTcp(k);
+      this.finding = -1;
+      this.incident = incident;
+      this.chainStep = step;
+      this.requestScroll(undefined, undefined, 'center', k);
     }
   }
 
@@ -337,6 +408,13 @@ class AppState {
       this.ctls = ctls;
       this.related = others;
       this.requestScroll(undefined, ctls[0]);
+    } else if (at !== undefined && this.tcpAt(at, conn) >= 0) {
+      // A TCP finding: its segment (a retransmission, the zero window, the connection attempt).
+      const k = this.tcpAt(at, conn);
+      if (v.tcp.kind[k] === MarkKind.Routine) this.allTcp = true;
+      this.tcps = [k];
+      this.related = others;
+      this.requestScroll(undefined, undefined, 'center', k);
     } else {
       this.related = others;
       if (others.length) this.requestScroll(others[0]);
@@ -442,6 +520,7 @@ class AppState {
     this.scope = undefined;
     this.view = undefined;
     this.task = -1;
+    this.allTcp = false;
     this.keep = undefined;
     this.pduFilter = '';
     this.filterProblems = [];
@@ -452,6 +531,8 @@ class AppState {
     this.error = undefined;
     this.notice = undefined;
     this.progress = undefined;
+    this.logs = undefined;
+    this.logLine = undefined;
   }
 }
 

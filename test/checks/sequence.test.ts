@@ -196,6 +196,49 @@ describe('expstatsn-ahead', () => {
     expect(f[0]).toMatchObject({ severity: 'warning', counted: 'R2T' });
   });
 
+  test('an R2T in the same segment as the status before it is still the one counted (a warning)', () => {
+    // Seen on a fresh loss-heavy-rto lab run: frame 721 held a Data-In with status (StatSN 18) and an
+    // R2T carrying 19; libiscsi's next Data-Out acknowledged 20.
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    s.login();
+    const r = s.command(0x28);
+    const w = s.command(0x2a, { write: true });
+    s.c.send('target', [
+      { opcode: 0x25, itt: r.itt, statusPresent: true, final: true, status: 0, lun: 1, statSN: s.statSN, ...s.win(), data: new Uint8Array(512) },
+      { opcode: 0x31, itt: w.itt, ttt: 0x5000, lun: 1, statSN: s.statSN + 1, ...s.win(), desiredDataTransferLength: 4096 },
+    ]);
+    s.statSN++;
+    s.dataOut(w.itt, 0x5000, { expStatSN: s.statSN + 1 });
+    s.response(w.itt);
+    s.logout();
+    s.close();
+    const f = only(check(cap).findings, 'expstatsn-ahead');
+    expect(f.map((x) => [x.severity, x.counted])).toEqual([['warning', 'R2T']]);
+  });
+
+  test('statuses and R2Ts out of order (a multi-threaded target): the R2T of the highest next StatSN is the one counted', () => {
+    // As tgt sent them on a fresh loss-heavy-rto run: R2T carrying 173, R2T carrying 172, then the
+    // SCSI Response with 172; the next Data-Out acknowledged 174.
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    s.login();
+    const r = s.command(0x28);
+    const w1 = s.command(0x2a, { write: true });
+    const w2 = s.command(0x2a, { write: true });
+    const n = s.statSN;
+    s.r2t(w1.itt, 0x5001, { statSN: n + 1 });
+    s.r2t(w2.itt, 0x5002, { statSN: n });
+    s.response(r.itt); // n
+    s.dataOut(w1.itt, 0x5001, { expStatSN: n + 2 });
+    s.response(w1.itt);
+    s.response(w2.itt);
+    s.logout();
+    s.close();
+    const f = only(check(cap).findings, 'expstatsn-ahead');
+    expect(f.map((x) => [x.severity, x.counted])).toEqual([['warning', 'R2T']]);
+  });
+
   test('…but an error when ErrorRecoveryLevel > 0 was negotiated (the target may drop that status)', () => {
     const cap = new SynthCapture();
     const s = new Conv(cap, { responseKeys: [['ErrorRecoveryLevel', '1']] });

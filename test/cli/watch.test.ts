@@ -45,3 +45,46 @@ describe('watch', () => {
     expect(new Set(keys).size).toBe(keys.length);
   }, 30_000);
 });
+
+describe('watch for hours: what is told of an ended connection is let go', () => {
+  test('60 sessions 200 s apart: each told once, as the whole capture tells them, with the PDUs of about one session held', async () => {
+    const { Analyzer } = await import('../../src/engine/index.ts');
+    const { Watcher } = await import('../../src/cli/watch.ts');
+    const { Conv, SynthCapture, bytesOf } = await import('../checks/synth.ts');
+    // Made here: 60 sessions one after another, each a login, an answered ping, a READ and a logout.
+    const cap = new SynthCapture();
+    for (let k = 0; k < 60; k++) {
+      const s = new Conv(cap, { initiator: `10.0.0.1:${40000 + k}`, isid: `80:00:00:00:${(k >> 8).toString(16).padStart(2, '0')}:${(k & 255).toString(16).padStart(2, '0')}` });
+      s.login();
+      const p = s.ping();
+      s.pong(p.itt);
+      const c = s.command(0x28);
+      s.response(c.itt);
+      s.logout();
+      s.close();
+      cap.wait(200);
+    }
+    const bytes = bytesOf(cap);
+    const told: string[] = [];
+    const watcher = new Watcher({ finding: (f) => told.push(`${f.kind} ${f.conn} ${f.frame}`), incident: () => {} }, 60);
+    const a = new Analyzer();
+    let mostHeld = 0;
+    const step = 4096;
+    for (let o = 0; o < bytes.length; o += step) {
+      a.push(bytes.subarray(o, o + step));
+      a.retire(watcher.tell(a.snapshot(), false));
+      mostHeld = Math.max(mostHeld, a.pduCount);
+    }
+    watcher.tell(a.finish(), true);
+    const whole = new Analyzer();
+    whole.push(bytes);
+    const all = whole.finish();
+    expect(all.findings.filter((f) => f.kind === 'logout')).toHaveLength(60);
+    expect([...told].sort()).toEqual(all.findings.map((f) => `${f.kind} ${f.conn} ${f.frame}`).sort());
+    // A session's PDUs stay held for 120 s after its end (a relogin may still refer to it), the next
+    // starts 200 s later: never more than a few sessions' worth at once.
+    const perSession = all.pdus.count / 60;
+    expect(mostHeld).toBeLessThanOrEqual(perSession * 3);
+    expect(all.pdus.count).toBe(60 * perSession);
+  });
+});

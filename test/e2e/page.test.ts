@@ -15,6 +15,7 @@ import { writeBulkCapture } from '../../src/synth/bulk.ts';
 import { parseCsv } from '../../src/ui/lib/export.ts';
 import { readTsv } from '../support/shared.ts';
 import { syntheticCase } from '../ui/synthetic.ts';
+import { ROUTINE, TCP_FIXTURES, facts as tcpFacts, iscsiStreams, tcpflags, tsharkMark } from '../ui/tshark-tcp.ts';
 import {
   buildSite, CAPTURES, CHROMIUM, CHROMIUM_ARGS, cli, cliPdus, HAVE_CHROMIUM, removeDir, REPO, serve, tempDir,
 } from './support.ts';
@@ -182,7 +183,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
    * After a click on a finding: its connection is the one shown, the PDU at fault (its `frame`) —
    * or the TCP segment, for a FIN/RST — is the one selected, and it is in view.
    */
-  async function expectFaultSelected(page: Page, f: Finding, conn: number, pduFrames: Set<number>): Promise<void> {
+  async function expectFaultSelected(page: Page, f: Finding, conn: number, pduFrames: Set<number>, controlFrames: number[] = []): Promise<void> {
     await page.waitForSelector(`[data-conn="${conn}"][aria-selected="true"]`);
     if (f.frame === undefined) return;
     expect(f.frames).toContain(f.frame);
@@ -192,7 +193,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
       expect(await selectedFrames(page), `${f.kind}: the PDU at fault alone is selected`).toEqual([f.frame]);
       expect(await inView(page, sel), `${f.kind}: frame ${f.frame} in view`).toBe(true);
     } else {
-      const sel = `[data-control-frame="${f.frame}"][aria-selected="true"]`;
+      // a FIN or RST the connection ended with is its control event; any other TCP segment (a
+      // retransmission, a zero window, a connection attempt) is a TCP mark
+      const sel = controlFrames.includes(f.frame) ? `.ladder [data-control-frame="${f.frame}"][aria-selected="true"]` : `.ladder [data-tcp][data-frame="${f.frame}"][aria-selected="true"]`;
       await page.waitForSelector(sel);
       expect(await inView(page, sel), `${f.kind}: TCP segment ${f.frame} in view`).toBe(true);
     }
@@ -335,7 +338,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
         const conn = conns.find((k) => f.frame !== undefined && v.pdus.some((p) => p.conn === k && p.frame === f.frame))
           ?? conns.find((k) => endFrames(v.connections[k]).includes(f.frame ?? -1)) ?? conns[0];
         if (conn === undefined) continue;
-        await expectFaultSelected(page, f, conn, new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame)));
+        await expectFaultSelected(page, f, conn, new Set(v.pdus.filter((p) => p.conn === conn).map((p) => p.frame)), endFrames(v.connections[conn]));
       }
       await page.close();
     });
@@ -493,7 +496,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
       await item(i).click();
       const conns = f.conn !== undefined ? [f.conn] : f.conns!;
       const conn = conns.find((k) => f.frame !== undefined && framesOf(k).has(f.frame)) ?? conns[0];
-      await expectFaultSelected(page, f, conn, framesOf(conn));
+      const end = analysis.connections[conn]?.end;
+      await expectFaultSelected(page, f, conn, framesOf(conn), end && end.kind !== 'open' ? [end.frame] : []);
       expect(await item(i).getAttribute('aria-selected')).toBe('true');
       expect(new URL(page.url()).hash).toContain(`finding=${i}`);
       expect(new URL(page.url()).hash).toContain('capture=synthetic.pcap');
@@ -695,7 +699,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
         for (const c of inc.conns) await page.waitForSelector(`[data-conn="${c}"][aria-selected="true"]`);
         expect(await page.getAttribute(`[data-incident-index="0"] [data-step="${k}"]`, 'aria-current')).toBe('step');
         const isPdu = v.pdus.some((p) => p.conn === st.conn && p.frame === st.frame);
-        const sel = isPdu ? `[data-opcode][data-frame="${st.frame}"][aria-selected="true"]` : `[data-control-frame="${st.frame}"][aria-selected="true"]`;
+        // not a PDU: the FIN/RST that ended a connection, else a TCP segment's mark (the ACK that took a ping, a retransmission, an attempt)
+        const isControl = !isPdu && v.connections.some((c) => endFrames(c).includes(st.frame));
+        const sel = isPdu ? `[data-opcode][data-frame="${st.frame}"][aria-selected="true"]`
+          : isControl ? `[data-control-frame="${st.frame}"][aria-selected="true"]` : `.ladder [data-tcp][data-frame="${st.frame}"][aria-selected="true"]`;
         await page.waitForSelector(sel);
         expect(await inView(page, sel), `${file} step ${k} (frame ${st.frame}) in view`).toBe(true);
         if (isPdu) expect(await selectedFrames(page)).toEqual([st.frame]);
@@ -722,13 +729,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     const lateNopIn = v.pdus.find((p) => p.conn === 0 && p.opcode === 0x20 && p.frame > fin.frame)!;
     const loginResp = v.pdus.find((p) => p.conn === 1 && p.opcode === 0x23)!;
     expect(byY.indexOf(loginResp.frame) - byY.indexOf(lateNopIn.frame)).toBe(1);
-    // the relogin: one reconnect bracket, annotated with the relogin finding
+    // the relogin: one reconnect bracket, annotated with the relogin finding (brackets are drawn
+    // where they are on screen: the relogin step brings it there)
+    await page.click('[data-incident-index="0"] [data-step="4"]');
+    await page.waitForSelector('[data-opcode][data-frame="35"][aria-selected="true"]');
     expect(await page.locator('path.rel-reconnect').count()).toBe(1);
     const relogin = v.findings.findIndex((f) => f.kind === 'relogin');
     expect(await page.locator(`[data-ann-finding="${relogin}"]`).count()).toBe(1);
     // the picture: compact, at the relogin step
     await page.click('button:has-text("Compact")');
-    await page.click('[data-incident-index="0"] [data-step="3"]');
+    await page.click('[data-incident-index="0"] [data-step="4"]');
     await page.waitForTimeout(200);
     await page.locator('.ladder').screenshot({ path: join(SHOTS, 'session-ladder.png') });
     await page.click('button:has-text("True time")');
@@ -910,6 +920,330 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     const selFrames = [...selText.matchAll(/data-opcode="\d+" data-frame="(\d+)"/g)].map((m) => Number(m[1]));
     for (const p of conn0.slice(3, 9)) expect(selFrames).toContain(p.frame);
     expect(selFrames).not.toContain(conn0[30].frame);
+    await page.close();
+  });
+
+  /** The ladder's TCP marks as `<frame> <data-tcp>`, in the order drawn. */
+  async function tcpMarksShown(page: Page): Promise<string[]> {
+    return page.$$eval('.ladder [data-tcp]', (els) => els.map((e) => `${(e as HTMLElement).dataset.frame} ${(e as HTMLElement).dataset.tcp}`));
+  }
+
+  test('TCP under iSCSI on the ladder: every mark as tshark flags its frame, routine ones on request, the zero window as a band, the segment in the detail view', async () => {
+    const page = await newPage();
+    const file = join(TCP_FIXTURES, 'zerowin-initiator.pcap');
+    expect(await open(page, file)).toBe('ready');
+    const tshark = tcpflags(file);
+    const f = tcpFacts(file);
+    const iscsi = iscsiStreams(f);
+    const want = tshark.filter((r) => iscsi.has(r['tcp.stream'])).map((r) => [r['frame.number'], tsharkMark(r)] as const).filter(([, n]) => n !== undefined);
+    // the lab's zero-window episodes over 100 ms are bands; their first zero-window frame is the band's mark
+    const long = f.zero_window_episodes.filter((z) => z.duration_s > 0.1);
+    expect(long.length).toBe(1);
+    const isBand = (fr: string) => long.some((z) => String(z.start_frame) === fr);
+    await page.click('[data-conn="0"]');
+    await page.waitForSelector('section.ladder[aria-label="Ladder diagram of connection 0"]');
+    expect(await tcpMarksShown(page)).toEqual(want.filter(([fr, n]) => !ROUTINE.has(n!) || isBand(fr)).map(([fr, n]) => `${fr} ${n}`));
+    await page.click('[data-all-tcp]');
+    expect(await tcpMarksShown(page)).toEqual(want.map(([fr, n]) => `${fr} ${n}`));
+    await page.click('[data-all-tcp]');
+    const z = long[0];
+    const by = z.role === 'client' ? 'initiator' : 'target';
+    expect(await page.locator(`.ladder [data-tcp="zero-window"][data-frame="${z.start_frame}"][data-zero-window-by="${by}"]`).count()).toBe(1);
+    // the finding selects the band's mark, in view, its band on the initiator's lifeline
+    const v = await cli<Finding[]>('findings', file, '--json');
+    const zw = v.findIndex((x) => x.kind === 'tcp-zero-window');
+    await page.locator(`[data-finding-index="${zw}"]`).click();
+    const sel = `.ladder [data-tcp="zero-window"][data-frame="${z.start_frame}"][aria-selected="true"]`;
+    await page.waitForSelector(sel);
+    expect(await inView(page, sel)).toBe(true);
+    const band = await page.$eval('.ladder rect.zw-band.selected', (e) => e.getBoundingClientRect().left + e.getBoundingClientRect().width / 2);
+    const lifelines = await page.$$eval('.ladder line.lifeline', (els) => els.map((e) => e.getBoundingClientRect().left));
+    expect(Math.abs(band - lifelines[by === 'initiator' ? 0 : 1])).toBeLessThan(2);
+    await page.locator('.workspace').screenshot({ path: join(SHOTS, 'tcp-zero-window.png') });
+    // a retransmission: the detail view shows the segment as tshark reads it
+    const re = tshark.find((r) => iscsi.has(r['tcp.stream']) && tsharkMark(r) === 'retransmission')!;
+    await page.click(`.ladder [data-tcp="retransmission"][data-frame="${re['frame.number']}"]`);
+    await page.waitForSelector(`.ladder [data-tcp="retransmission"][data-frame="${re['frame.number']}"][aria-selected="true"]`);
+    const fields = await page.$$eval('.detail [data-field]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.field, e.querySelector('td')?.textContent ?? ''])));
+    expect(fields.seq).toBe(re['tcp.seq']);
+    expect(fields.ack).toBe(re['tcp.ack']);
+    expect(fields.len).toBe(re['tcp.len']);
+    expect(fields.win).toBe(Number(re['tcp.window_size']).toLocaleString('en-US'));
+    expect(fields.events.split(', ')).toContain('retransmission');
+    // tcp.analysis.rto, to the µs
+    expect(fields.rto).toContain(`${(Number(re['tcp.analysis.rto']) * 1000).toFixed(2)} ms`);
+    await page.close();
+  });
+
+  test('a big lossy connection: its retransmission findings each select their mark (virtualised ladder, folded I/O)', async () => {
+    const page = await newPage();
+    const file = join(TCP_FIXTURES, 'loss-t2i.pcap');
+    expect(await open(page, file)).toBe('ready');
+    const v = await cli<Finding[]>('findings', file, '--json');
+    const tshark = tcpflags(file);
+    const marks = new Map(tshark.map((r) => [Number(r['frame.number']), tsharkMark(r)]));
+    let n = 0;
+    await page.click('button:has-text("Unfold all")');
+    for (const [i, f] of v.entries()) {
+      if (f.kind !== 'tcp-retransmissions') continue;
+      n++;
+      await page.locator(`[data-finding-index="${i}"]`).click();
+      const sel = `.ladder [data-tcp="${marks.get(f.frame!)}"][data-frame="${f.frame}"][aria-selected="true"]`;
+      await page.waitForSelector(sel);
+      expect(await inView(page, sel), `frame ${f.frame} in view`).toBe(true);
+    }
+    expect(n).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  test('where iSCSI never answered but TCP did: the ACK marked, no ✕ on the pings, the chain\'s step at frame 22 selects it', async () => {
+    const page = await newPage();
+    const file = 'initiator-ping-timeout.pcap';
+    await open(page, join(CAPTURES, file));
+    // tshark: the five unanswered NOP-Outs (frames 21 … 29) and the target's ACK of each (test/ui/fixtures/*.tcpseq.tsv)
+    const rows = readTsv(join(REPO, 'test/ui/fixtures', `${file}.tcpseq.tsv`));
+    const ackOf = (fr: number) => {
+      const r = rows.find((x) => Number(x['frame.number']) === fr)!;
+      return Number(rows.find((x) => x['tcp.stream'] === r['tcp.stream'] && x['tcp.srcport'] === '3260' && Number(x['frame.number']) > fr && Number(x['tcp.ack']) >= Number(r['tcp.seq']) + Number(r['tcp.len']))!['frame.number']);
+    };
+    const pings = [21, 23, 25, 27, 29];
+    expect(pings.map((fr) => rows.find((x) => Number(x['frame.number']) === fr)!['iscsi.opcode'])).toEqual(pings.map(() => '0x00'));
+    const acks = pings.map(ackOf);
+    expect(acks).toEqual([22, 24, 26, 28, 30]);
+    expect((await tcpMarksShown(page)).filter((m) => m.endsWith(' ack'))).toEqual(acks.map((fr) => `${fr} ack`));
+    expect(await page.locator('.ladder .pdu .cross').count()).toBe(0);
+    for (const [k, fr] of pings.entries()) {
+      expect(await page.getAttribute(`.ladder [data-opcode][data-frame="${fr}"] [data-delivered]`, 'data-delivered')).toBe(String(acks[k]));
+    }
+    await page.click('[data-incident-index="0"] [data-step="1"]');
+    const sel = '.ladder [data-tcp="ack"][data-frame="22"][aria-selected="true"]';
+    await page.waitForSelector(sel);
+    expect(await inView(page, sel)).toBe(true);
+    expect(await page.locator('.detail [data-tcp-detail="ack"]').count()).toBe(1);
+    expect(await page.locator('.detail [data-field="acknowledged"]').textContent()).toContain('frame 21');
+    // the ping itself says it was delivered
+    await page.click('.ladder [data-opcode][data-frame="21"]');
+    expect(await page.getAttribute('.detail [data-tcp-acked]', 'data-tcp-acked')).toBe('22');
+    await page.locator('.ladder').screenshot({ path: join(SHOTS, 'tcp-delivered-not-answered.png') });
+    await page.close();
+  });
+
+  test('refused reconnects: on the session timeline and in the ladder between the connections, each SYN as tshark shows it; connect-refused selects them', async () => {
+    const page = await newPage();
+    const file = join(TCP_FIXTURES, 'refused.pcap');
+    expect(await open(page, file)).toBe('ready');
+    const f = tcpFacts(file);
+    const refused = f.syn_attempts.filter((s) => s.answer === 'RST').map((s) => String(s.frame));
+    expect(refused.length).toBe(5);
+    const timeline = await page.$$eval('.timeline [data-tcp="syn"]', (els) => els.map((e) => [(e as HTMLElement).dataset.frame, (e as HTMLElement).dataset.outcome]));
+    expect(timeline).toEqual(refused.map((fr) => [fr, 'refused']));
+    // the first view is the target-down incident's ladder: conn 0, the refused attempts, conn 1
+    const ladder = await page.$$eval('.ladder [data-tcp="syn"]', (els) => els.map((e) => [(e as HTMLElement).dataset.frame, (e as HTMLElement).dataset.outcome, e.getBoundingClientRect().top] as const));
+    expect(ladder.map(([fr, o]) => [fr, o])).toEqual(refused.map((fr) => [fr, 'refused']));
+    const v = await cli<Finding[]>('findings', file, '--json');
+    const cr = v.findIndex((x) => x.kind === 'connect-refused');
+    expect(String(v[cr].frame)).toBe(refused[0]);
+    await page.locator(`[data-finding-index="${cr}"]`).click();
+    const sel = `.ladder [data-tcp="syn"][data-frame="${refused[0]}"][aria-selected="true"]`;
+    await page.waitForSelector(sel);
+    expect(await inView(page, sel)).toBe(true);
+    // a timeline mark opens the ladder at its attempt
+    await page.click(`.timeline [data-tcp="syn"][data-frame="${refused[3]}"]`);
+    await page.waitForSelector(`.ladder [data-tcp="syn"][data-frame="${refused[3]}"][aria-selected="true"]`);
+    await page.locator('.ladder').screenshot({ path: join(SHOTS, 'tcp-refused-reconnects.png') });
+    // unanswered SYNs answered at last (blackhole): one mark at the first SYN
+    const bh = join(TCP_FIXTURES, 'blackhole.pcap');
+    expect(await open(page, bh)).toBe('ready');
+    const bf = tcpFacts(bh);
+    const stream = bf.syn_attempts.filter((s) => s.stream === 1);
+    expect(stream.at(-1)!.answer).toBe('SYN-ACK');
+    expect(await page.$$eval('.timeline [data-tcp="syn"]', (els) => els.map((e) => [(e as HTMLElement).dataset.frame, (e as HTMLElement).dataset.outcome]))).toEqual([[String(stream[0].frame), 'answered-late']]);
+    await page.close();
+  });
+
+  test('the connection list and tab: TCP figures as `connections --json` says, as tshark counts them', async () => {
+    const page = await newPage();
+    for (const name of ['zerowin-initiator.pcap', 'loss-t2i.pcap']) {
+      const file = join(TCP_FIXTURES, name);
+      expect(await open(page, file)).toBe('ready');
+      const conns = await cli<ConnectionSummary[]>('connections', file, '--json');
+      const tshark = tcpflags(file);
+      const f = tcpFacts(file);
+      for (const c of conns) {
+        const t = c.tcp!;
+        const row = page.locator(`[data-conn="${c.conn}"]`);
+        expect(Number(await row.locator('[data-col="rtt"]').getAttribute('data-value'))).toBe(t.handshakeRttMs);
+        // tshark: tcp.analysis.initial_rtt of the stream
+        expect(t.handshakeRttMs).toBeCloseTo(f.tcp_streams[0].initial_rtt_s! * 1000, 6);
+        const cell = row.locator('[data-col="retrans"]');
+        const got = {
+          'I>T': [Number(await cell.getAttribute('data-i2t-segments')), Number(await cell.getAttribute('data-i2t-bytes'))],
+          'T>I': [Number(await cell.getAttribute('data-t2i-segments')), Number(await cell.getAttribute('data-t2i-bytes'))],
+        };
+        expect(got).toEqual({ 'I>T': [t.retransmittedSegments['I>T'], t.retransmittedBytes['I>T']], 'T>I': [t.retransmittedSegments['T>I'], t.retransmittedBytes['T>I']] });
+        // tshark: the frames it flags tcp.analysis.retransmission, by direction, and their tcp.len
+        for (const [dir, fromTarget] of [['I>T', false], ['T>I', true]] as const) {
+          const rs = tshark.filter((r) => r['tcp.analysis.retransmission'] !== '' && r['tcp.flags.syn'] !== '1' && (r['tcp.srcport'] === '3260') === fromTarget);
+          expect(got[dir], dir).toEqual([rs.length, rs.reduce((n, r) => n + Number(r['tcp.len']), 0)]);
+        }
+        const zw = row.locator('[data-col="zero-window"]');
+        expect(Number(await zw.getAttribute('data-initiator-ms'))).toBe(t.zeroWindowMs.initiator);
+        expect(Number(await zw.getAttribute('data-target-ms'))).toBe(t.zeroWindowMs.target);
+        for (const side of ['initiator', 'target'] as const) {
+          const lab = f.zero_window_episodes.filter((z) => (z.role === 'client') === (side === 'initiator')).reduce((n, z) => n + z.duration_s * 1000, 0);
+          expect(t.zeroWindowMs[side], side).toBeCloseTo(lab, 3);
+        }
+        await row.click();
+        await page.click('button[role="tab"]:has-text("Connection")');
+        expect(Number(await page.getAttribute('.conninfo [data-figure="handshakeRttMs"]', 'data-value'))).toBe(t.handshakeRttMs);
+        expect(Number(await page.getAttribute('.conninfo [data-figure="retransmitted T>I"]', 'data-segments'))).toBe(t.retransmittedSegments['T>I']);
+        expect(Number(await page.getAttribute('.conninfo [data-figure="zeroWindowMs"]', 'data-initiator-ms'))).toBe(t.zeroWindowMs.initiator);
+      }
+    }
+    await page.locator('.connections').screenshot({ path: join(SHOTS, 'tcp-figures.png') });
+    await page.close();
+  });
+
+  interface CliLogs {
+    offsets: Array<{ file: string; seconds?: number; source: string; matches: number; spreadMs?: number }>;
+    lines: Array<{ file: string; line: number; text: string; time?: number; kind?: string; conn?: number; finding?: number; incident?: number }>;
+  }
+
+  /** The Log tab's lines as [file index, line, time text], in the order listed (a virtualised list: scrolled through). */
+  async function logRows(page: Page): Promise<Array<[number, number, string]>> {
+    const seen = new Map<string, [number, number, string]>();
+    const h = await page.$eval('.logs .list', (el) => el.scrollHeight);
+    for (let y = 0; y <= h; y += 200) {
+      await page.$eval('.logs .list', (el, top) => { el.scrollTop = top; el.dispatchEvent(new Event('scroll')); }, y);
+      await page.waitForTimeout(30);
+      for (const [f, l, t, top] of await page.$$eval('.logs .list [data-log-line]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.logFile), Number((e as HTMLElement).dataset.logLine), e.querySelector('.t')!.textContent ?? '', parseFloat((e as HTMLElement).style.top)] as const))) {
+        seen.set(String(top), [f, l, t]);
+      }
+    }
+    return [...seen.entries()].sort((x, y) => Number(x[0]) - Number(y[0])).map(([, v]) => v);
+  }
+
+  test('host logs with the capture: each offset as `iscsi-inspect logs` finds it, every line at its moment on the ladder and the timeline, the offset adjustable', async () => {
+    const page = await newPage();
+    const cap = join(CAPTURES, 'initiator-ping-timeout.pcap');
+    const logs = [join(REPO, 'test/fixtures/logs/initiator-ping-timeout.syslog'), join(REPO, 'test/fixtures/logs/initiator-ping-timeout.dmesg')];
+    // chosen together: the page tells the capture from the logs by their first bytes
+    await page.setInputFiles('input[type="file"]', [logs[0], cap, logs[1]]);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('header .name').textContent()).toBe('initiator-ping-timeout.pcap');
+    const want = await cli<CliLogs>('logs', cap, ...logs, '--json');
+    await page.click('button[role="tab"]:has-text("Log")');
+    // the offsets: as found by the CLI (the fixtures' README: +01:00 and 37.4 s fast with whole-second stamps; a boot at 1795375000.25)
+    const offsets = await page.$$eval('[data-log-offset]', (els) => els.map((e) => [(e as HTMLElement).dataset.source, Number((e as HTMLElement).dataset.seconds)] as const));
+    expect(offsets).toEqual(want.offsets.map((o) => [o.source, o.seconds]));
+    expect(Math.abs(offsets[0][1] - 3637.4)).toBeLessThan(1);
+    expect(Math.abs(offsets[1][1] + 1795375000.25)).toBeLessThan(0.005);
+    for (const [k, o] of want.offsets.entries()) expect(await page.locator(`[data-log-offset="${k}"]`).textContent()).toContain(`${o.matches} matching event`);
+    // every line, in the CLI's (capture-time) order, at its capture time
+    await page.uncheck('.logs input[type="checkbox"]');
+    const fileOf = (name: string) => logs.indexOf(name);
+    const rows = await logRows(page);
+    expect(rows.map(([f, l]) => [f, l])).toEqual(want.lines.map((l) => [fileOf(l.file), l.line]));
+    const first = 1795378183.498255; // tshark: frame 1 of initiator-ping-timeout.pcap
+    for (const [k, l] of want.lines.entries()) {
+      if (l.time !== undefined) expect(Number(rows[k][2]), `line ${l.line}`).toBeCloseTo(l.time - first, 5);
+    }
+    // the lines with a meaning on the ladder (the pair's, as the incident opens it) and on the timeline
+    const known = want.lines.filter((l) => l.time !== undefined && (l.kind !== undefined || l.conn !== undefined));
+    const onTimeline = await page.$$eval('.timeline [data-log-line]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.logFile), Number((e as HTMLElement).dataset.logLine)]));
+    expect(onTimeline).toEqual(known.map((l) => [fileOf(l.file), l.line]));
+    // the ping-timeout lines sit at the initiator's give-up (its FIN, frame 31): beside it on the ladder
+    const timeout = want.lines.find((l) => l.text.includes('ping timeout of 5 secs expired') && l.file === logs[0])!;
+    await page.check('.logs input[type="checkbox"]');
+    await page.$eval('.logs .list', (el) => { el.scrollTop = 0; });
+    await page.locator(`.logs .list [data-log-line="${timeout.line}"][data-log-file="0"]`).click();
+    const mark = `.ladder [data-log-line="${timeout.line}"][data-log-file="0"]`;
+    await page.waitForSelector(`${mark}[aria-selected="true"]`);
+    const fin = await page.$eval('.ladder [data-control-frame="31"]', (e) => e.getBoundingClientRect().top + 15);
+    const at = await page.$eval(mark, (e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2);
+    expect(Math.abs(at - fin), 'the line beside the FIN it speaks of').toBeLessThan(30);
+    expect(await page.locator('[data-log-selected]').textContent()).toContain('ISCSI_ERR_NOP_TIMEDOUT');
+    await page.locator('.workspace').screenshot({ path: join(SHOTS, 'host-log.png') });
+    // the offset set by hand: placed again, as `--offset 3600` places it
+    await page.fill('[data-log-offset="0"] input.offset', '3600');
+    await page.click('[data-log-offset-set="0"]');
+    await page.waitForSelector('[data-log-offset="0"][data-source="user"]');
+    expect(await page.getAttribute('[data-log-offset="0"]', 'data-seconds')).toBe('3600');
+    const user = await cli<CliLogs>('logs', cap, logs[0], '--json', '--offset', '3600');
+    const timed = user.lines.find((l) => l.line === timeout.line)!;
+    await page.uncheck('.logs input[type="checkbox"]');
+    const after = await logRows(page);
+    const row = after.find(([f, l]) => f === 0 && l === timeout.line)!;
+    expect(Number(row[2])).toBeCloseTo(timed.time! - first, 5);
+    await page.close();
+  });
+
+  test('a log dropped onto an open capture is placed beside it; a target\'s LIO log finds the ABORT TASK; a pasted excerpt is explained line by line', async () => {
+    const page = await newPage();
+    const cap = join(CAPTURES, 'slow-target-abort.pcap');
+    expect(await open(page, cap)).toBe('ready');
+    const lio = join(REPO, 'test/fixtures/logs/slow-target-abort.lio.dmesg');
+    const want = await cli<CliLogs>('logs', cap, lio, '--json');
+    // drop the log on the page (a DataTransfer with the file, as a drag from the file manager makes)
+    const bytes = readFileSync(lio);
+    const dt = await page.evaluateHandle(({ data, name }) => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(data)], name, { type: 'text/plain' }));
+      return d;
+    }, { data: [...bytes], name: 'slow-target-abort.lio.dmesg' });
+    await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
+    await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+    await page.waitForSelector('[data-log-offset="0"]');
+    expect(await page.getAttribute('[data-log-offset="0"]', 'data-source')).toBe(want.offsets[0].source);
+    expect(Number(await page.getAttribute('[data-log-offset="0"]', 'data-seconds'))).toBe(want.offsets[0].seconds);
+    // the fixtures' README: +08:00 and 71 s slow
+    expect(Math.abs(want.offsets[0].seconds! - 28729)).toBeLessThan(1);
+    expect(await page.locator('body').getAttribute('data-state')).toBe('ready');
+    expect(await page.locator('header .name').textContent()).toBe('slow-target-abort.pcap');
+    const abort = want.lines.find((l) => l.text.includes('ABORT_TASK'))!;
+    expect(abort.kind).toBeDefined();
+    await page.locator(`.logs .list [data-log-line="${abort.line}"]`).click();
+    await page.waitForSelector(`.ladder [data-log-line="${abort.line}"][aria-selected="true"]`);
+    // a log chosen with the page's one file input while a capture is open: placed beside it, not read as a capture
+    expect(await page.locator('input[type="file"]').count()).toBe(1);
+    await page.setInputFiles('input[type="file"]', join(REPO, 'test/fixtures/logs/target-nopin-unanswered.tgtd.rfc5424'));
+    await page.waitForSelector('[data-log-offset="1"]');
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('header .name').textContent()).toBe('slow-target-abort.pcap');
+    // the excerpt: every line read, each recognised one explained
+    const text = readFileSync(join(REPO, 'test/fixtures/logs/initiator-ping-timeout.syslog'), 'utf8');
+    await page.fill('#logline', text);
+    const syslog = (await cli<CliLogs>('logs', join(CAPTURES, 'initiator-ping-timeout.pcap'), join(REPO, 'test/fixtures/logs/initiator-ping-timeout.syslog'), '--json')).lines;
+    const kinds = await page.$$eval('[data-excerpt-line]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.excerptLine), (e as HTMLElement).dataset.excerptKind]));
+    expect(kinds).toEqual(syslog.filter((l) => l.kind !== undefined).sort((x, y) => x.line - y.line).map((l) => [l.line, l.kind]));
+    await page.close();
+  });
+
+  test('several captures chosen together are read as one, as the CLI reads them; the header says so', async () => {
+    const page = await newPage();
+    // the ring a capture makes with editcap -c: initiator-ping-timeout.pcap cut into three files
+    const parts = [join(work, 'ring_00000.pcap'), join(work, 'ring_00001.pcap'), join(work, 'ring_00002.pcap')];
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('editcap', ['-c', '20', join(CAPTURES, 'initiator-ping-timeout.pcap'), join(work, 'ring.pcap')]);
+    const made = (await import('node:fs')).readdirSync(work).filter((f) => f.startsWith('ring_')).sort();
+    expect(made.length).toBe(3);
+    for (const [k, f] of made.entries()) (await import('node:fs')).renameSync(join(work, f), parts[k]);
+    await page.setInputFiles('input[type="file"]', parts);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.getAttribute('header .file', 'data-captures')).toBe('3');
+    expect(await page.locator('header .file').textContent()).toContain('3 captures read as one');
+    const summary = await cli<CliSummary>('summary', parts[0], parts[1], parts[2], '--json');
+    const stats = await page.$$eval('[data-stat]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.stat, (e as HTMLElement).dataset.value])));
+    expect(Number(stats.packets)).toBe(summary.packets);
+    expect(Number(stats.connections)).toBe(summary.connections);
+    expect(Number(stats.pdus)).toBe(summary.pdus);
+    // frames numbered across the files: the same frames as the whole capture's (tshark)
+    const whole = (await viewOf('initiator-ping-timeout.pcap')).pdus;
+    expect((await arrows(page)).sort(byFrame)).toEqual(whole.filter((p) => p.conn === 0 || p.conn === 1).map((p) => [p.frame, p.opcode] as [number, number]).sort(byFrame));
+    // the detail view re-reads a PDU from the file that holds it (frame 40 is in the third)
+    await page.click('.ladder [data-opcode][data-frame="40"]');
+    await page.waitForSelector('.detail pre.hex');
+    expect(await page.locator('.detail h4:has-text("Header")').textContent()).not.toContain('rebuilt');
     await page.close();
   });
 

@@ -77,6 +77,7 @@ export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [326
   r = re;
   const seg = newTcpSegment();
   const ctx: PacketContext = { frame: 0, time: 0, fileOffset: 0, dataOffset: 0 };
+  let relBase = Number.NaN;
   const reader = new CaptureReader({
     packet(p: PacketRecord) {
       const why = decodeTcp(p.linkType, p.data, p.dataOffset, p.capLen, seg, p.origLen);
@@ -86,6 +87,9 @@ export function runTcp(bytes: Uint8Array, options: TcpRunOptions = { ports: [326
       }
       ctx.frame = p.frame;
       ctx.time = p.tsSec + p.tsNsec * 1e-9;
+      // As the engine does: exact seconds since the first timestamp's whole second.
+      if (Number.isNaN(relBase)) relBase = p.tsSec;
+      ctx.rel = (p.tsSec - relBase) + p.tsNsec * 1e-9;
       ctx.fileOffset = p.fileOffset;
       ctx.dataOffset = p.dataOffset;
       options.beforeSegment?.(re, p.frame);

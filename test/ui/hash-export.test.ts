@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { formatHash, parseHash } from '../../src/ui/lib/hash.ts';
-import { csvCell, findingsCsv, findingsJson, incidentsJson, parseCsv } from '../../src/ui/lib/export.ts';
+import { csvCell, findingsCsv, findingsCsvParts, findingsJson, findingsJsonParts, incidentsJson, parseCsv } from '../../src/ui/lib/export.ts';
 import type { Finding, Incident } from '../../src/engine/index.ts';
 import { wrap, clip } from '../../src/ui/lib/text.ts';
 import { linuxView } from '../../src/ui/lib/explain-finding.ts';
@@ -61,6 +61,40 @@ describe('findings export', () => {
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell(-3)).toBe('-3');
     expect(csvCell([1, 2])).toBe('"[1,2]"');
+  });
+
+  test('a cell a spreadsheet would run as a formula is defused, leading whitespace or not (OWASP "CSV Injection")', () => {
+    expect(csvCell('=1+2')).toBe("'=1+2");
+    expect(csvCell(' =1+2')).toBe("' =1+2");
+    expect(csvCell('   +cmd')).toBe("'   +cmd");
+    expect(csvCell('\u00a0-2+3')).toBe("'\u00a0-2+3");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('\t=x')).toBe("'\t=x");
+    // a line break first: defused and quoted (RFC 4180)
+    expect(csvCell('\n=HYPERLINK("x")')).toBe('"\'\n=HYPERLINK(""x"")"');
+    expect(csvCell('\r\n@x')).toBe('"\'\r\n@x"');
+    expect(csvCell('\tplain')).toBe("'\tplain");
+    expect(csvCell('\uff1d1+1')).toBe("'\uff1d1+1");
+    // not a formula: left alone
+    expect(csvCell('a=b')).toBe('a=b');
+    expect(csvCell('iqn.2024-01.x:disk-1')).toBe('iqn.2024-01.x:disk-1');
+    expect(csvCell(' spaced')).toBe(' spaced');
+    // the round trip keeps the defused text
+    expect(parseCsv(`${csvCell('\n=1')},${csvCell(' @2')}\r\n`)).toEqual([["'\n=1", "' @2"]]);
+  });
+
+  test('the JSON export is built in parts, each of a bounded number of findings; joined it is the array JSON.stringify prints', () => {
+    const many: Finding[] = Array.from({ length: 4321 }, (_, i) => ({ ...FINDINGS[i % FINDINGS.length], time: 1795378186 + i * 0.001, frames: [i + 1] }));
+    const parts = findingsJsonParts(many);
+    expect(parts.join('')).toBe(`${JSON.stringify(many, null, 2)}\n`);
+    expect(parts).toHaveLength(Math.ceil(many.length / 1000) + 2);
+    const one = JSON.stringify(many[0], null, 2).length + 8;
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(1000 * (one + 64));
+    expect(findingsJsonParts([]).join('')).toBe(`${JSON.stringify([], null, 2)}\n`);
+    expect(JSON.parse(findingsJson(many, 1e-6))).toHaveLength(many.length);
+    const csv = findingsCsvParts(many);
+    expect(csv).toHaveLength(Math.ceil(many.length / 1000) + 1);
+    expect(parseCsv(csv.join(''))).toHaveLength(many.length + 1);
   });
 });
 

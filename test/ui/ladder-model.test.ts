@@ -7,7 +7,7 @@ import { encodeHeaderInto } from '../../src/codec/index.ts';
 import { PduTableBuilder } from '../../src/iscsi/index.ts';
 import {
   assignLanes, BAND_H, buildItems, CTRL_H, findBands, GAP_H, GAP_S, ItemKind, isRoutine, layoutItems, MAX_SCROLL_PX, ROW_H,
-  scrollToVirtual, virtualToScroll, visibleRange, bandSummary,
+  scrollToVirtual, virtualToScroll, visibleRange, bandSummary, TcpState, DENSE_TCP_RUN, yAtTime,
 } from '../../src/ui/lib/ladder-model.ts';
 import type { PduColumns } from '../../src/iscsi/index.ts';
 
@@ -67,6 +67,65 @@ describe('bands of routine I/O', () => {
     expect(s.commands.get(0x28)).toBe(20);
     expect(s.bytes).toBe(20 * 4096);
     expect(s.seconds).toBeCloseTo(0.039, 6);
+  });
+});
+
+describe('TCP marks among the PDUs', () => {
+  /** Marks at the frames given (1-based PDU frames of `routine`), each 0.1 ms after that PDU. */
+  const marks = (c: PduColumns, frames: number[], state: number = TcpState.Fixed) => ({
+    count: frames.length,
+    frame: Uint32Array.from(frames),
+    time: Float64Array.from(frames, (f) => c.time[f - 1] + 0.0001),
+    state: new Uint8Array(frames.length).fill(state),
+  });
+
+  test('a notable mark keeps its row and splits a band; a routine one folds into it', () => {
+    const c = routine(100);
+    const rows = ident(100);
+    // sits before the PDU of its frame: frame 41 is PDU position 40
+    const one = findBands(c, rows, undefined, 16, GAP_S, marks(c, [41]));
+    expect([...one.start]).toEqual([0, 41]);
+    expect([...one.end]).toEqual([40, 101]);
+    expect(one.seq[40]).toBe(~0);
+    const items = buildItems(c, rows, [], one, () => true);
+    expect([...items.kind]).toEqual([ItemKind.Band, ItemKind.Tcp, ItemKind.Band]);
+    expect(items.tcpToItem[0]).toBe(1);
+    const routineMark = findBands(c, rows, undefined, 16, GAP_S, marks(c, [41], TcpState.Foldable));
+    expect(routineMark.count).toBe(1);
+    const folded = buildItems(c, rows, [], routineMark, () => true);
+    expect(folded.count).toBe(1);
+    expect(folded.tcpToItem[0]).toBe(0);
+    expect(bandSummary(c, rows, routineMark, 0)).toMatchObject({ pdus: 100, tcp: [0] });
+    // hidden marks are not in the sequence at all
+    expect(findBands(c, rows, undefined, 16, GAP_S, marks(c, [41], TcpState.Hidden)).seq.length).toBe(100);
+  });
+
+  test('a dense run of notable marks (only routine I/O between them) folds into a band; a shorter one does not', () => {
+    const c = routine(200);
+    const rows = ident(200);
+    const dense = Array.from({ length: DENSE_TCP_RUN }, (_, i) => 51 + 2 * i);
+    const run = findBands(c, rows, undefined, 16, GAP_S, marks(c, dense));
+    expect(run.count).toBe(1);
+    const items = buildItems(c, rows, [], run, () => true);
+    expect(items.count).toBe(1);
+    const sparse = findBands(c, rows, undefined, 16, GAP_S, marks(c, dense.slice(1)));
+    const open = buildItems(c, rows, [], sparse, () => true);
+    let tcpItems = 0;
+    for (let i = 0; i < open.count; i++) if (open.kind[i] === ItemKind.Tcp) tcpItems++;
+    expect(tcpItems).toBe(DENSE_TCP_RUN - 1);
+  });
+
+  test('yAtTime: a moment between two items is placed in proportion to the idle time', () => {
+    const c = routine(10, 5);
+    const rows = ident(10);
+    const none = findBands(c, rows, undefined, 99);
+    const items = buildItems(c, rows, [], none, () => false);
+    const lay = layoutItems(c, rows, [], none, items, 'time', 100);
+    const mid = (c.time[4] + c.time[5]) / 2;
+    const y0 = lay.top[4] + ROW_H;
+    expect(yAtTime(lay, items, mid)).toBeCloseTo((y0 + lay.top[5]) / 2, 6);
+    expect(yAtTime(lay, items, c.time[0] - 1)).toBe(0);
+    expect(yAtTime(lay, items, c.time[9] + 1)).toBe(lay.top[10]);
   });
 });
 
@@ -133,7 +192,8 @@ describe('the virtual window', () => {
     const n = 1_000_000;
     const c = routine(n);
     const rows = ident(n);
-    const none = { count: 0, start: new Uint32Array(0), end: new Uint32Array(0) };
+    const none = findBands(c, rows, undefined, n + 1);
+    expect(none.count).toBe(0);
     const items = buildItems(c, rows, [], none, () => false);
     const lay = layoutItems(c, rows, [], none, items, 'compact', 100);
     expect(items.count).toBe(n);

@@ -3,9 +3,9 @@
 // dies, or runs out of memory, rejects with a LoadError saying so, and the page stays usable.
 
 import * as Comlink from 'comlink';
-import type { PduDetailData, PduDetailRequest, WorkerApi, WorkerProgress, WorkerResult } from '../../../workers/analyze.worker.ts';
+import type { PageLogs, PduDetailData, PduDetailRequest, WorkerApi, WorkerProgress, WorkerResult } from '../../../workers/analyze.worker.ts';
 
-export type { PduDetailData, PduDetailRequest, WorkerProgress, WorkerResult };
+export type { PageLogs, PduDetailData, PduDetailRequest, WorkerProgress, WorkerResult };
 export type { DigestState, HeaderSource } from '../../../workers/analyze.worker.ts';
 
 export type LoadErrorKind = 'cancelled' | 'worker-died' | 'out-of-memory' | 'failed';
@@ -34,6 +34,24 @@ export class CaptureWorker {
     return this.remote.pduDetail(request);
   }
 
+  /** Which files start like a capture, which are logs (by their first bytes). */
+  async kinds(files: Blob[]): Promise<Array<'capture' | 'log'>> {
+    if (this.closed) throw new Error('the capture was closed');
+    return this.remote.kinds(files);
+  }
+
+  /** Host logs placed beside the capture (with any placed before). */
+  async addLogs(files: Blob[], names: string[]): Promise<PageLogs | undefined> {
+    if (this.closed) throw new Error('the capture was closed');
+    return this.remote.addLogs(files, names);
+  }
+
+  /** Re-place the logs with log `file`'s offset set by the user (undefined: found from the events again). */
+  async setLogOffset(file: number, seconds: number | undefined): Promise<PageLogs | undefined> {
+    if (this.closed) throw new Error('the capture was closed');
+    return this.remote.setLogOffset(file, seconds);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -45,8 +63,11 @@ export class CaptureWorker {
 export class Loader {
   private current: { worker: Worker; abort: (e: LoadError) => void } | undefined;
 
-  /** Analyse `file`; a running analysis is cancelled first. The caller owns the returned worker. */
-  async load(file: Blob, options: LoadOptions = {}): Promise<{ result: WorkerResult; worker: CaptureWorker }> {
+  /**
+   * Analyse `files` (one capture; or several read as one, with any host logs among them); a running
+   * analysis is cancelled first. The caller owns the returned worker.
+   */
+  async load(files: Blob[], names: string[], options: LoadOptions = {}): Promise<{ result: WorkerResult; worker: CaptureWorker }> {
     this.cancel();
     const worker = new Worker(new URL('../../../workers/analyze.worker.ts', import.meta.url), { type: 'module', name: 'iscsi-analysis' });
     let abort!: (e: LoadError) => void;
@@ -64,7 +85,7 @@ export class Loader {
     const remote = Comlink.wrap<WorkerApi>(worker);
     const progress = Comlink.proxy((p: WorkerProgress) => { if (this.current === current) options.onProgress?.(p); });
     try {
-      const result = await Promise.race([remote.analyze(file, options.ports ?? [], progress, options.chunkSize), stopped]);
+      const result = await Promise.race([remote.analyze(files, names, options.ports ?? [], progress, options.chunkSize), stopped]);
       return { result, worker: new CaptureWorker(worker, remote) };
     } catch (e) {
       remote[Comlink.releaseProxy]();

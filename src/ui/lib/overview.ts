@@ -2,7 +2,8 @@
 // ended, and the sortable connection list's keys.
 
 import type { Finding } from '../../engine/index.ts';
-import type { ConnectionModel } from '../../sessions/index.ts';
+import type { ConnectionTcp } from '../../iscsi/index.ts';
+import type { AttemptRecord, ConnectionModel } from '../../sessions/index.ts';
 import { findingConns } from './view.ts';
 
 export function isDiscovery(c: ConnectionModel): boolean {
@@ -43,6 +44,43 @@ export function lanes(conns: readonly ConnectionModel[]): Lane[] {
   return [...map.values()];
 }
 
+/** "10.0.0.1:40000" → "10.0.0.1"; "[fe80::1]:40000" → "fe80::1". */
+function addressOf(endpoint: string): string {
+  const v6 = /^\[(.*)\]:\d+$/.exec(endpoint);
+  if (v6) return v6[1];
+  const at = endpoint.lastIndexOf(':');
+  return at > 0 ? endpoint.slice(0, at) : endpoint;
+}
+
+/**
+ * The lane of each connection attempt (the model's tcp.attempts): the lane of the connection it
+ * became or sits next to; an attempt next to no iSCSI connection gets a lane of its own per
+ * initiator host and portal, appended to `lanes`.
+ */
+export function attemptLanes(conns: readonly ConnectionModel[], lanes: Lane[], attempts: readonly AttemptRecord[]): { lanes: Lane[]; laneOf: Int32Array } {
+  const byConn = new Map<number, number>();
+  lanes.forEach((l, i) => { for (const c of l.conns) byConn.set(c, i); });
+  const out = [...lanes];
+  const extra = new Map<string, number>();
+  const laneOf = new Int32Array(attempts.length);
+  attempts.forEach((r, k) => {
+    const near = [r.conn, r.previousConn, r.nextConn].find((c) => c >= 0 && byConn.has(c) && conns[c] !== undefined);
+    if (near !== undefined) {
+      laneOf[k] = byConn.get(near)!;
+      return;
+    }
+    const key = `${addressOf(r.initiator)} → (no connection) @ ${r.portal}`;
+    let i = extra.get(key);
+    if (i === undefined) {
+      i = out.length;
+      extra.set(key, i);
+      out.push({ key, initiator: addressOf(r.initiator), target: `(no connection) @ ${r.portal}`, conns: [] });
+    }
+    laneOf[k] = i;
+  });
+  return { lanes: out, laneOf };
+}
+
 /** "Logout, FIN by initiator", "RST by target", "open at capture end". */
 export function endText(c: ConnectionModel): string {
   const e = c.end;
@@ -72,9 +110,17 @@ export function countsByConn(findings: readonly Finding[], nConns: number): Find
   return r;
 }
 
-export type SortKey = 'conn' | 'initiator' | 'target' | 'isid' | 'tsih' | 'cid' | 'start' | 'duration' | 'pdus' | 'findings' | 'end';
+export type SortKey = 'conn' | 'initiator' | 'target' | 'isid' | 'tsih' | 'cid' | 'start' | 'duration' | 'pdus' | 'findings' | 'end' | 'rtt' | 'retrans' | 'zerowin';
 
-export function sortConnections(conns: readonly ConnectionModel[], key: SortKey, desc: boolean, counts: readonly FindingCounts[]): number[] {
+/** What sorts a connection by its TCP figures: handshake RTT, retransmitted segments, zero-window time (both directions / sides). */
+export function tcpSortValue(t: ConnectionTcp | undefined, key: 'rtt' | 'retrans' | 'zerowin'): number {
+  if (!t) return -1;
+  if (key === 'rtt') return t.handshakeRttMs ?? -1;
+  if (key === 'retrans') return t.retransmittedSegments['I>T'] + t.retransmittedSegments['T>I'];
+  return t.zeroWindowMs.initiator + t.zeroWindowMs.target;
+}
+
+export function sortConnections(conns: readonly ConnectionModel[], key: SortKey, desc: boolean, counts: readonly FindingCounts[], tcp: (conn: number) => ConnectionTcp | undefined = () => undefined): number[] {
   const idx = conns.map((c) => c.conn);
   const score = (c: ConnectionModel): number | string => {
     switch (key) {
@@ -92,6 +138,7 @@ export function sortConnections(conns: readonly ConnectionModel[], key: SortKey,
         return k.error * 1e12 + k.warning * 1e6 + k.info;
       }
       case 'end': return endText(c);
+      case 'rtt': case 'retrans': case 'zerowin': return tcpSortValue(tcp(c.conn), key);
     }
   };
   const byConn = new Map(conns.map((c) => [c.conn, c]));

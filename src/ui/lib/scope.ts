@@ -10,6 +10,8 @@ import type { ConnectionModel } from '../../sessions/index.ts';
 import { plural } from '../../text/index.ts';
 import { isDiscovery } from './overview.ts';
 import { filterRows } from './pdu-filter.ts';
+import { MarkKind, tcpMarks } from './tcp-marks.ts';
+import type { TcpMarks } from './tcp-marks.ts';
 
 export type ScopeKind = 'conn' | 'session' | 'pair' | 'incident';
 
@@ -22,13 +24,9 @@ export interface LadderScope {
 }
 
 /**
- * A scope with its PDU rows and TCP control events merged in frame order.
- *
- * Not here yet: failed connection attempts between a pair's connections (SYNs refused with RST or
- * never answered, `connect-refused` / `connect-unanswered`). They belong to no iSCSI connection, so
- * ConnectionSummary.control cannot hold them; when the TCP work gives the model a list of attempts
- * per portal (frame, time, outcome), ladderView merges them into `control` like a SYN, with their own
- * kind, and the Ladder draws them between the connections.
+ * A scope with its PDU rows, TCP control events and TCP marks merged in frame order. Failed
+ * connection attempts (the model's tcp.attempts) are TCP marks of the scope of the connections they
+ * sit between; an attempt's first SYN is not a control event of its own as well.
  */
 export interface LadderView {
   scope: LadderScope;
@@ -42,6 +40,8 @@ export interface LadderView {
   controlIndex: Uint32Array;
   /** Index in `control` of connection `conn`'s control event `k` (-1: not in this scope). */
   ctlIndex(conn: number, k: number): number;
+  /** What TCP did under the scope's connections (tcp-marks.ts); the PDU filter does not touch them. */
+  tcp: TcpMarks;
 }
 
 export function connScope(conn: number): LadderScope {
@@ -116,13 +116,16 @@ export function scopeFromKey(a: Analysis, key: string): LadderScope | undefined 
 }
 
 /** The scope's rows in frame order — those `keep` keeps, when a filter is on — and its control events. */
-export function ladderView(a: Analysis, scope: LadderScope, keep?: (row: number) => boolean): LadderView {
+export function ladderView(a: Analysis, scope: LadderScope, keep?: (row: number) => boolean, marks?: TcpMarks): LadderView {
   const rows = filterRows(mergeRows(scope.conns.map((c) => rowsOf(a.model.rows, c))), keep);
+  const tcp = marks ?? tcpMarks(a, scope.conns);
+  const attemptSyn = new Set<string>();
+  for (let k = 0; k < tcp.count; k++) if (tcp.kind[k] === MarkKind.Attempt) attemptSyn.add(`${tcp.conn[k]}:${tcp.frame[k]}`);
   const events: Array<{ e: ControlEvent; conn: number; k: number }> = [];
   const offsets = new Map<number, number[]>();
   for (const conn of scope.conns) {
     const list = a.connections[conn]?.control ?? [];
-    list.forEach((e, k) => events.push({ e, conn, k }));
+    list.forEach((e, k) => { if (!(e.kind === 'SYN' && e.by === 'initiator' && attemptSyn.has(`${conn}:${e.frame}`))) events.push({ e, conn, k }); });
     offsets.set(conn, new Array<number>(list.length).fill(-1));
   }
   if (scope.conns.length > 1) events.sort((x, y) => x.e.frame - y.e.frame || x.conn - y.conn || x.k - y.k);
@@ -131,7 +134,7 @@ export function ladderView(a: Analysis, scope: LadderScope, keep?: (row: number)
   const controlIndex = Uint32Array.from(events, (x) => x.k);
   events.forEach((x, i) => { offsets.get(x.conn)![x.k] = i; });
   return {
-    scope, rows, control, controlConn, controlIndex, filtered: keep !== undefined,
+    scope, rows, control, controlConn, controlIndex, filtered: keep !== undefined, tcp,
     ctlIndex: (conn, k) => offsets.get(conn)?.[k] ?? -1,
   };
 }

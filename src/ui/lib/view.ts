@@ -9,7 +9,7 @@ import {
   NO_LUN, dataDigestCheck, fromTarget, headerDigestCheck, headerFromColumns, isTruncated, rowHeaderLength,
 } from '../../iscsi/index.ts';
 import { rowsOf } from '../../sessions/index.ts';
-import type { ConnectionModel, Endpoint as ModelEndpoint, Relation as ModelRelation } from '../../sessions/index.ts';
+import type { ConnectionModel, Endpoint as ModelEndpoint, Relation as ModelRelation, TcpAck } from '../../sessions/index.ts';
 import { formatDuration } from '../../text/index.ts';
 import type { PduDetailRequest, DigestState } from './loader.ts';
 import type { LadderView } from './scope.ts';
@@ -175,6 +175,34 @@ function endText(to: Endpoint, view: LadderView, m: ConnectionModel): string {
     if (e && e.by) return `the ${e.by}'s ${e.kind.toUpperCase()}`;
   }
   return 'the next PDU';
+}
+
+/**
+ * The requests of a view iSCSI did not answer in time whose TCP fate the model knows (pings and TMFs
+ * by their relation's tcpAck, SCSI commands by taskAcks): position → the ACK that took the request's
+ * last byte, or null where not even TCP acknowledged it.
+ */
+export function requestAcks(a: Analysis, view: LadderView): Map<number, TcpAck> {
+  const out = new Map<number, TcpAck>();
+  const rows = view.rows;
+  for (const conn of view.scope.conns) {
+    const m = a.model.connections[conn];
+    if (!m) continue;
+    for (let k = m.relations[0]; k < m.relations[1]; k++) {
+      const r = a.model.relations[k];
+      if (r.tcpAck === undefined) continue;
+      const p = positionOf(rows, r.from);
+      if (p >= 0) out.set(p, r.tcpAck);
+    }
+  }
+  const t = a.model.tasks;
+  const inView = new Set(view.scope.conns);
+  for (const [task, ack] of a.model.taskAcks) {
+    if (task >= t.count || !inView.has(t.conn[task])) continue;
+    const p = positionOf(rows, t.row[task]);
+    if (p >= 0) out.set(p, ack);
+  }
+  return out;
 }
 
 /** The findings of the connections a view shows (each once, in findings order). */
