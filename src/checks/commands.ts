@@ -1,9 +1,11 @@
 import { scsiStatusName, tmfFunctionName } from '../codec/index.ts';
 import { lunValue } from '../iscsi/index.ts';
 import { TaskFate, deadline } from '../sessions/index.ts';
+import type { EndEvent, TmfRecord } from '../sessions/index.ts';
 import { formatMs, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { commandName, endWords, finding, frameList, linuxError, msBetween, tcpAckWords } from './format.ts';
+import { commandName, endWords, finding, frameList, lazyMessage, linuxError, msBetween, tcpAckDetails, tcpAckText } from './format.ts';
+import type { TcpAckDetails } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -26,44 +28,58 @@ export function checkCommands(ctx: CheckContext): Finding[] {
     } else if (fate !== TaskFate.Unanswered && fate !== TaskFate.OutstandingAtCaptureEnd && fate !== TaskFate.AnsweredLate) {
       continue;
     }
-    // Only the commands worth a finding get past here: the text is made for them alone.
+    // Only the commands worth a finding get past here.
     const name = commandName(t.scsiOpcode[i], t.cdb1[i]);
     const lun = lunValue(luns, t.lun[i]);
-    const what = `${name} ITT ${hexTag(t.itt[i])} on LUN ${lun}`;
     const base = { itt: t.itt[i], scsiOpcode: t.scsiOpcode[i], scsiOpcodeName: name, lun };
     const tmf = tmfOf.get(i);
-    const tmfText = tmf === undefined ? '' : tmfWords(ctx, tmf);
+    // The message names the TMF that followed: its record is the message's source (the model holds it).
+    const source: TmfRecord | undefined = tmf === undefined ? undefined : ctx.model.tmfs[tmf];
     const where = { conn: t.conn[i], frame: t.frame[i], row: t.row[i] };
     if (fate === TaskFate.Completed) {
       const latencyMs = msBetween(t.time[i], t.statusTime[i]);
       out.push(finding('slow-command', 'warning', where, t.time[i], frameList([t.frame[i], t.statusFrame[i]]),
-        `${what} took ${formatMs(latencyMs)} to get its status (${scsiStatusName(t.status[i])})${tmfText} — the target or its backing store is slow`,
-        { ...base, latencyMs, status: t.status[i] }));
+        lazyMessage(slowText, source), { ...base, latencyMs, status: t.status[i] }));
       continue;
     }
     const conn = ctx.model.connections[t.conn[i]];
     const d = deadline(conn.end, t.frame[i], ctx.captureEnd);
     const waitedMs = msBetween(t.time[i], d.time);
     const answeredLateMs = fate === TaskFate.AnsweredLate ? msBetween(t.time[i], t.statusTime[i]) : undefined;
-    let message = `${what} got no status in ${formatMs(waitedMs)}${tmfText}; `;
-    if (d.event === 'capture-end') message += 'it was still outstanding when the capture ended';
-    else {
-      message += endWords(d.event);
-      if (d.event === 'target-fin' || d.event === 'target-reset') message += ` under it — what open-iscsi reports as ${linuxError(1020)}`;
-      else message += ' with the command outstanding';
-    }
-    const tcp = tcpAckWords(ctx.model.taskAcks.get(i), t.time[i], d.time, 'command');
-    message += tcp.text;
-    if (answeredLateMs !== undefined) message += `; the status came only ${formatMs(answeredLateMs)} after the command`;
+    const tcp = tcpAckDetails(ctx.model.taskAcks.get(i), t.time[i], d.time);
     out.push(finding('command-unanswered', d.event === 'capture-end' ? 'warning' : 'error', where, t.time[i],
-      frameList([t.frame[i], d.event === 'capture-end' ? undefined : d.frame, answeredLateMs !== undefined ? t.statusFrame[i] : undefined, tcp.details.tcpAckFrame]),
-      message, { ...base, waitedMs, then: d.event, answeredLateMs, ...tcp.details }));
+      frameList([t.frame[i], d.event === 'capture-end' ? undefined : d.frame, answeredLateMs !== undefined ? t.statusFrame[i] : undefined, tcp.tcpAckFrame]),
+      lazyMessage(unansweredText, source), { ...base, waitedMs, then: d.event, answeredLateMs, ...tcp }));
   }
   return out;
 }
 
-function tmfWords(ctx: CheckContext, k: number): string {
-  const r = ctx.model.tmfs[k];
-  const after = msBetween(ctx.model.tasks.time[r.task], r.request.time);
+/** "READ(16) ITT 0x… on LUN 1" */
+function commandWords(f: Finding): string {
+  return `${f.scsiOpcodeName as string} ITT ${hexTag(f.itt as number)} on LUN ${f.lun as number}`;
+}
+
+function slowText(f: Finding, tmf: TmfRecord | undefined): string {
+  return `${commandWords(f)} took ${formatMs(f.latencyMs as number)} to get its status (${scsiStatusName(f.status as number)})${tmfWords(f, tmf)} — the target or its backing store is slow`;
+}
+
+function unansweredText(f: Finding, tmf: TmfRecord | undefined): string {
+  const then = f.then as EndEvent;
+  let message = `${commandWords(f)} got no status in ${formatMs(f.waitedMs as number)}${tmfWords(f, tmf)}; `;
+  if (then === 'capture-end') message += 'it was still outstanding when the capture ended';
+  else {
+    message += endWords(then);
+    if (then === 'target-fin' || then === 'target-reset') message += ` under it — what open-iscsi reports as ${linuxError(1020)}`;
+    else message += ' with the command outstanding';
+  }
+  message += tcpAckText(f as TcpAckDetails, 'command');
+  if (f.answeredLateMs !== undefined) message += `; the status came only ${formatMs(f.answeredLateMs as number)} after the command`;
+  return message;
+}
+
+/** The TMF that named the command, from the command's time (the finding's). */
+function tmfWords(f: Finding, r: TmfRecord | undefined): string {
+  if (r === undefined) return '';
+  const after = msBetween(f.time, r.request.time);
   return `; the initiator sent ${tmfFunctionName(r.fn)} after ${formatMs(after)} (frame ${r.request.frame})`;
 }

@@ -1,7 +1,7 @@
 import { logoutReasonName, logoutResponseName } from '../codec/index.ts';
 import type { ConnectionModel } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { finding, frameList, linuxError } from './format.ts';
+import { finding, frameList, lazyMessage, linuxError } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -20,8 +20,7 @@ export function checkConnectionEnds(ctx: CheckContext): Finding[] {
       const reason = lo.reason;
       const response = lo.responseCode as number;
       out.push(finding('logout', 'info', { conn: c.conn, frame: lo.request.frame, row: lo.request.row, relation: lo.relation }, lo.request.time, frameList([lo.request.frame, lo.response.frame]),
-        `Logout "${logoutReasonName(reason)}" answered "${logoutResponseName(response)}"${response === 0 ? '' : ' — the logout failed'}`,
-        { reason, reasonText: logoutReasonName(reason), response, responseText: logoutResponseName(response) }));
+        lazyMessage(logoutText, c), { reason, reasonText: logoutReasonName(reason), response, responseText: logoutResponseName(response) }));
     }
     const end = c.end;
     if (end.kind === 'open' || end.by === undefined || end.loggedOut) continue;
@@ -29,17 +28,27 @@ export function checkConnectionEnds(ctx: CheckContext): Finding[] {
     if (end.kind === 'fin') {
       if (!c.loggedIn) continue;
       out.push(finding('closed-without-logout', 'warning', { conn: c.conn, frame: end.frame }, end.time, frameList([end.frame, ...end.later.map((e) => e.frame)]),
-        `The ${end.by} closed the connection (FIN) without a Logout${waiting(c)}${afterwards(c)}${end.by === 'target'
-          ? ` — what open-iscsi reports as ${linuxError(1020)}`
-          : ' — the target is left to tear the session down on its own'}`,
-        { by: end.by }));
+        lazyMessage(closedText, c), { by: end.by }));
     } else {
       out.push(finding('connection-reset', 'error', { conn: c.conn, frame: end.frame }, end.time, frameList([end.frame]),
-        `The ${end.by} reset the connection (RST)${c.loggedIn ? '' : ' during login'}${waiting(c)}${end.by === 'target' ? ` — what open-iscsi reports as ${linuxError(1020)}` : ' — the initiator dropped it without a Logout'}`,
-        { by: end.by }));
+        lazyMessage(resetText, c), { by: end.by }));
     }
   }
   return out;
+}
+
+function logoutText(f: Finding): string {
+  return `Logout "${f.reasonText as string}" answered "${f.responseText as string}"${f.response === 0 ? '' : ' — the logout failed'}`;
+}
+
+function closedText(f: Finding, c: ConnectionModel): string {
+  return `The ${f.by as string} closed the connection (FIN) without a Logout${waiting(c)}${afterwards(c)}${f.by === 'target'
+    ? ` — what open-iscsi reports as ${linuxError(1020)}`
+    : ' — the target is left to tear the session down on its own'}`;
+}
+
+function resetText(f: Finding, c: ConnectionModel): string {
+  return `The ${f.by as string} reset the connection (RST)${c.loggedIn ? '' : ' during login'}${waiting(c)}${f.by === 'target' ? ` — what open-iscsi reports as ${linuxError(1020)}` : ' — the initiator dropped it without a Logout'}`;
 }
 
 /** ", with 2 commands and 1 NOP-Out ping unanswered" */

@@ -31,30 +31,35 @@ export function linuxError(code: number): string {
   return e === undefined ? `error ${code}` : `${e.errorName} (${code})`;
 }
 
+/** What the target's TCP did with a request iSCSI did not answer (the model's TcpAck), as a finding's keys. */
+export interface TcpAckDetails {
+  tcpAcked?: boolean;
+  tcpAckFrame?: number;
+  tcpAckedAfterMs?: number;
+}
+
 /**
- * What the target's TCP did with a request iSCSI did not answer (the model's TcpAck), as the
- * finding's keys and a clause of its message: taken and ignored (the host was up, its iSCSI layer
- * was not), or not even acknowledged (the host or the path was gone). An ACK that came only after
- * the wait ended (`until`) did not help the initiator: tcpAcked is false, and the clause says when.
+ * The finding's keys for the model's TcpAck of a request iSCSI did not answer: taken and ignored
+ * (the host was up, its iSCSI layer was not), or not even acknowledged (the host or the path was
+ * gone). An ACK that came only after the wait ended (`until`) did not help the initiator: tcpAcked
+ * is false, and tcpAckedAfterMs says when it came.
  */
-export function tcpAckWords(ack: TcpAck | undefined, sent: number, until: number, what: 'ping' | 'command' | 'request'): {
-  details: { tcpAcked?: boolean; tcpAckFrame?: number; tcpAckedAfterMs?: number };
-  text: string;
-} {
-  if (ack === undefined) return { details: {}, text: '' };
-  if (ack === null) return { details: { tcpAcked: false }, text: '; no TCP acknowledgement either: the target host or the network path stopped' };
-  const afterMs = msBetween(sent, ack.time);
-  if (ack.time <= until) {
+export function tcpAckDetails(ack: TcpAck | undefined, sent: number, until: number): TcpAckDetails {
+  if (ack === undefined) return {};
+  if (ack === null) return { tcpAcked: false };
+  if (ack.time <= until) return { tcpAcked: true, tcpAckFrame: ack.frame };
+  return { tcpAcked: false, tcpAckFrame: ack.frame, tcpAckedAfterMs: msBetween(sent, ack.time) };
+}
+
+/** Those keys as a clause of the message ("" where TCP was not analysed). */
+export function tcpAckText(d: TcpAckDetails, what: 'ping' | 'command' | 'request'): string {
+  if (d.tcpAcked === undefined) return '';
+  if (d.tcpAcked && d.tcpAckFrame !== undefined) {
     const layer = what === 'command' ? 'its iSCSI layer or backing store' : 'its iSCSI layer';
-    return {
-      details: { tcpAcked: true, tcpAckFrame: ack.frame },
-      text: `; the target's TCP acknowledged the ${what} (frame ${ack.frame}): the target host was up but ${layer} stopped answering`,
-    };
+    return `; the target's TCP acknowledged the ${what} (frame ${d.tcpAckFrame}): the target host was up but ${layer} stopped answering`;
   }
-  return {
-    details: { tcpAcked: false, tcpAckFrame: ack.frame, tcpAckedAfterMs: afterMs },
-    text: `; not even TCP acknowledged it before then — the target's TCP did only ${formatMs(afterMs)} after it was sent (frame ${ack.frame}): the target host or the network path stalled`,
-  };
+  if (d.tcpAckFrame === undefined) return '; no TCP acknowledgement either: the target host or the network path stopped';
+  return `; not even TCP acknowledged it before then — the target's TCP did only ${formatMs(d.tcpAckedAfterMs as number)} after it was sent (frame ${d.tcpAckFrame}): the target host or the network path stalled`;
 }
 
 /** Longest wire string (a name, a key) a message quotes. */
@@ -81,14 +86,51 @@ export interface FindingPlace {
   relation?: number | readonly number[];
 }
 
-/** Which model relations each finding reports, and the row at fault: read by the runner once the findings are sorted. */
+/**
+ * Which model relations each finding reports, and the row at fault: read by the runner once the
+ * findings are sorted, and then let go (kept, they cost ~260 bytes a finding).
+ */
 export const relationOf = new WeakMap<Finding, readonly number[]>();
 export const rowOf = new WeakMap<Finding, number>();
+
+/**
+ * A message made each time it is read — by `findings --json`, the page, an incident — from the
+ * finding's own keys and `source`, a record the model holds anyway. A message is ~250 characters,
+ * UTF-16 for its em dash: held as a string it was half of what a finding cost (a million
+ * unanswered pings held a million of them). `render` is a module-level function, never a closure
+ * made per finding.
+ */
+export interface LazyMessage<S> {
+  render(f: Finding, source: S): string;
+  source: S;
+}
+
+export function lazyMessage<S>(render: (f: Finding, source: S) => string, source: S): LazyMessage<S> {
+  return { render, source };
+}
+
+const RENDER = Symbol('render');
+const SOURCE = Symbol('source');
+type Rendered = Finding & { [RENDER]: (f: Finding, source: unknown) => string; [SOURCE]: unknown };
+
+function readMessage(this: Rendered): string {
+  return this[RENDER](this, this[SOURCE]);
+}
+
+/** Assigning a message makes it a plain string again. */
+function writeMessage(this: Finding, value: string): void {
+  Object.defineProperty(this, 'message', { value, writable: true, enumerable: true, configurable: true });
+}
+
+// One descriptor, one getter for every finding: objects built alike share their hidden class, so
+// the accessor costs nothing per finding. Own and enumerable, so JSON, spread and structured clone
+// (the page) see `message` where it always was.
+const MESSAGE: PropertyDescriptor = { get: readMessage, set: writeMessage, enumerable: true, configurable: true };
 
 /** A finding with the common keys first, then the kind's details (undefined ones left out). */
 export function finding(
   kind: string, severity: Severity, where: FindingPlace, time: number, frames: number[],
-  message: string, details: Record<string, unknown>,
+  message: string | LazyMessage<unknown>, details: Record<string, unknown>,
 ): Finding {
   const f = { kind, severity } as Finding;
   if (where.conn !== undefined) f.conn = where.conn;
@@ -98,7 +140,12 @@ export function finding(
   if (where.frame !== undefined && where.frame > 0) f.frame = where.frame;
   else if (frames.length > 0) f.frame = frames[0];
   if (where.field !== undefined) f.field = where.field;
-  f.message = message;
+  if (typeof message === 'string') f.message = message;
+  else {
+    Object.defineProperty(f, 'message', MESSAGE);
+    Object.defineProperty(f, RENDER, { value: message.render });
+    Object.defineProperty(f, SOURCE, { value: message.source });
+  }
   for (const [k, v] of Object.entries(details)) if (v !== undefined) f[k] = v;
   if (where.relation !== undefined) {
     const list = (typeof where.relation === 'number' ? [where.relation] : where.relation).filter((r) => r >= 0);

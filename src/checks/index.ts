@@ -62,6 +62,8 @@ export function runChecks(framed: FramedCapture, model: SessionModel, options: P
   findings.forEach((f, k) => {
     for (const r of relationOf.get(f) ?? []) if (relationFindings[r] < 0) relationFindings[r] = k;
     findingRows[k] = rowOf.get(f) ?? -1;
+    relationOf.delete(f);
+    rowOf.delete(f);
   });
   return { findings, relationFindings, findingRows };
 }

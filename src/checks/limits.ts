@@ -3,7 +3,7 @@ import * as iscsi from '../iscsi/index.ts';
 import { rowsOf } from '../sessions/index.ts';
 import { fmtInt } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { finding, frameList } from './format.ts';
+import { finding, frameList, lazyMessage } from './format.ts';
 import type { Finding } from './types.ts';
 
 // Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
@@ -52,12 +52,18 @@ export function checkDataSegmentLimits(ctx: CheckContext): Finding[] {
         const r = rows[j];
         if (target_(c, r) === fromTarget && dsl_(c, r) > (isLogin(op_(c, r)) ? DEFAULT_MAX_RECV : limit)) count++;
       }
-      const receiver = fromTarget ? 'initiator' : 'target';
       out.push(finding('data-segment-over-limit', 'warning', { conn: summary.conn, frame: c.frame[i], row: i, field: 'dataSegmentLength' }, c.time[i], frameList([c.frame[i]]),
-        `${opcodeName(op)} carries a ${fmtInt(dsl)}-byte data segment but the ${receiver} declared MaxRecvDataSegmentLength ${fmtInt(limit)}${login ? ' (the login limit)' : ''}`
-          + `${count > 1 ? ` (${count} PDUs on this connection)` : ''} — a receiver may drop the connection over it (Linux: ISCSI_ERR_DATALEN, 1006)`,
-        { dataSegmentLength: dsl, maxRecvDataSegmentLength: limit, dir: fromTarget ? 'T>I' : 'I>T', occurrences: count }));
+        lazyMessage(overText, op), { dataSegmentLength: dsl, maxRecvDataSegmentLength: limit, dir: fromTarget ? 'T>I' : 'I>T', occurrences: count }));
     }
   }
   return out;
+}
+
+/** The source is the PDU's opcode. */
+function overText(f: Finding, op: number): string {
+  const receiver = f.dir === 'T>I' ? 'initiator' : 'target';
+  const login = op === OP_LOGIN_REQUEST || op === OP_LOGIN_RESPONSE;
+  const count = f.occurrences as number;
+  return `${opcodeName(op)} carries a ${fmtInt(f.dataSegmentLength as number)}-byte data segment but the ${receiver} declared MaxRecvDataSegmentLength ${fmtInt(f.maxRecvDataSegmentLength as number)}${login ? ' (the login limit)' : ''}`
+    + `${count > 1 ? ` (${count} PDUs on this connection)` : ''} — a receiver may drop the connection over it (Linux: ISCSI_ERR_DATALEN, 1006)`;
 }

@@ -1,8 +1,9 @@
 import { formatMs, hexTag } from '../text/index.ts';
 import { deadline } from '../sessions/index.ts';
-import type { PingRecord } from '../sessions/index.ts';
+import type { EndEvent, PingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { endWords, finding, frameList, linuxError, msBetween, tcpAckWords } from './format.ts';
+import { endWords, finding, frameList, lazyMessage, linuxError, msBetween, tcpAckDetails, tcpAckText } from './format.ts';
+import type { TcpAckDetails } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -25,9 +26,11 @@ function answered(p: PingRecord): Finding {
   const answer = p.answer as { frame: number; time: number };
   const rttMs = msBetween(p.request.time, answer.time);
   return finding('nop-ping', 'info', { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation }, p.request.time,
-    frameList([p.request.frame, answer.frame]),
-    `NOP-Out ping ITT ${hexTag(p.itt)} answered by the target's NOP-In in ${formatMs(rttMs)}`,
-    { itt: p.itt, rttMs });
+    frameList([p.request.frame, answer.frame]), lazyMessage(answeredText, p), { itt: p.itt, rttMs });
+}
+
+function answeredText(f: Finding): string {
+  return `NOP-Out ping ITT ${hexTag(f.itt as number)} answered by the target's NOP-In in ${formatMs(f.rttMs as number)}`;
 }
 
 function unanswered(ctx: CheckContext, p: PingRecord): Finding {
@@ -35,16 +38,21 @@ function unanswered(ctx: CheckContext, p: PingRecord): Finding {
   const d = deadline(conn.end, p.request.frame, ctx.captureEnd);
   const waitedMs = msBetween(p.request.time, d.time);
   const answeredLateMs = p.answer !== undefined ? msBetween(p.request.time, p.answer.time) : undefined;
-  let message = `NOP-Out ping ITT ${hexTag(p.itt)} got no NOP-In for ${formatMs(waitedMs)}; ${endWords(d.event)}`;
-  if (d.event === 'initiator-fin' || d.event === 'initiator-reset') message += ` — what open-iscsi reports as ${linuxError(1022)}`;
-  else if (d.event === 'target-fin' || d.event === 'target-reset') message += ` — a Linux initiator reports ${linuxError(1020)}`;
-  else message += ' with the ping still waiting';
-  const tcp = tcpAckWords(p.tcpAck, p.request.time, d.time, 'ping');
-  message += tcp.text;
-  if (answeredLateMs !== undefined) {
-    message += `; the NOP-In came only ${formatMs(answeredLateMs)} after the ping (frame ${p.answer?.frame}), after the initiator had given up`;
-  }
+  const tcp = tcpAckDetails(p.tcpAck, p.request.time, d.time);
   return finding('nop-ping-unanswered', 'error', { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation }, p.request.time,
-    frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame, tcp.details.tcpAckFrame]),
-    message, { itt: p.itt, waitedMs, then: d.event, answeredLateMs, ...tcp.details });
+    frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame, tcp.tcpAckFrame]),
+    lazyMessage(unansweredText, p), { itt: p.itt, waitedMs, then: d.event, answeredLateMs, ...tcp });
+}
+
+function unansweredText(f: Finding, p: PingRecord): string {
+  const then = f.then as EndEvent;
+  let message = `NOP-Out ping ITT ${hexTag(f.itt as number)} got no NOP-In for ${formatMs(f.waitedMs as number)}; ${endWords(then)}`;
+  if (then === 'initiator-fin' || then === 'initiator-reset') message += ` — what open-iscsi reports as ${linuxError(1022)}`;
+  else if (then === 'target-fin' || then === 'target-reset') message += ` — a Linux initiator reports ${linuxError(1020)}`;
+  else message += ' with the ping still waiting';
+  message += tcpAckText(f as TcpAckDetails, 'ping');
+  if (f.answeredLateMs !== undefined) {
+    message += `; the NOP-In came only ${formatMs(f.answeredLateMs as number)} after the ping (frame ${p.answer?.frame}), after the initiator had given up`;
+  }
+  return message;
 }

@@ -1,8 +1,8 @@
 import { rowsOf } from '../sessions/index.ts';
-import type { ConnectionModel } from '../sessions/index.ts';
+import type { ConnectionModel, SessionModel } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
 import { formatMs, printable } from '../text/index.ts';
-import { NAME_MAX, endWords, finding, frameList, msBetween } from './format.ts';
+import { NAME_MAX, endWords, finding, frameList, lazyMessage, msBetween } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -85,13 +85,32 @@ function failed(c: ConnectionModel): boolean {
 
 function report(ctx: CheckContext, p: ConnectionModel, c: ConnectionModel, sameIsid: boolean): Finding {
   const login = c.login as NonNullable<ConnectionModel['login']>;
-  const ended = p.end.kind !== 'open' && p.end.frame <= login.request.frame;
+  const ended = endedBefore(p, c);
   const lastSeen = ended ? p.end.time : lastPduTime(ctx, p, login.request.frame);
   const gapMs = msBetween(lastSeen, login.request.time);
   const loginMs = login.response !== undefined ? msBetween(login.request.time, login.response.time) : undefined;
+  // A new ISID makes a new session: not a reinstatement by RFC 7143 §6.3.5, but the same story of a
+  // connection lost and a re-login, which the reviewer must see; its own kind keeps the two apart.
+  return finding(sameIsid ? 'session-reinstatement' : 'relogin', 'warning', { conn: c.conn, conns: [p.conn, c.conn], frame: login.request.frame, row: login.request.row }, login.request.time,
+    frameList([ended ? p.end.frame : undefined, login.request.frame, login.response?.frame]), lazyMessage(reportText, ctx.model),
+    { isid: c.isid, previousConn: p.conn, gapMs, previousIsid: p.isid, sameIsid, tsih: c.tsih, loginMs });
+}
+
+/** The earlier connection had ended when the later one logged in. */
+function endedBefore(p: ConnectionModel, c: ConnectionModel): boolean {
+  return p.end.kind !== 'open' && p.end.frame <= (c.login as NonNullable<ConnectionModel['login']>).request.frame;
+}
+
+function reportText(f: Finding, model: SessionModel): string {
+  const c = model.connections[f.conn as number];
+  const p = model.connections[f.previousConn as number];
+  const login = c.login as NonNullable<ConnectionModel['login']>;
+  const gapMs = f.gapMs as number;
+  const loginMs = f.loginMs as number | undefined;
+  const sameIsid = f.sameIsid === true;
   const who = printable(c.initiatorName ?? c.initiator, NAME_MAX);
   const how = `${endWords(p.end.event).replace(/ the connection/, ' it')}${waitingWords(p)}`;
-  const since = ended
+  const since = endedBefore(p, c)
     ? `${formatMs(gapMs)} after conn ${p.conn} of that ISID ended without a Logout (${how})`
     : `while conn ${p.conn} of that ISID is still open (its last PDU ${formatMs(gapMs)} earlier)`;
   let message = sameIsid
@@ -102,11 +121,7 @@ function report(ctx: CheckContext, p: ConnectionModel, c: ConnectionModel, sameI
   } else if (login.response === undefined) {
     message += '; the login got no answer in the capture';
   }
-  // A new ISID makes a new session: not a reinstatement by RFC 7143 §6.3.5, but the same story of a
-  // connection lost and a re-login, which the reviewer must see; its own kind keeps the two apart.
-  return finding(sameIsid ? 'session-reinstatement' : 'relogin', 'warning', { conn: c.conn, conns: [p.conn, c.conn], frame: login.request.frame, row: login.request.row }, login.request.time,
-    frameList([ended ? p.end.frame : undefined, login.request.frame, login.response?.frame]), message,
-    { isid: c.isid, previousConn: p.conn, gapMs, previousIsid: p.isid, sameIsid, tsih: c.tsih, loginMs });
+  return message;
 }
 
 function waitingWords(c: ConnectionModel): string {

@@ -2,9 +2,9 @@ import { formatMs, hexTag } from '../text/index.ts';
 import { RESERVED_TAG } from '../codec/index.ts';
 import { lunValue } from '../iscsi/index.ts';
 import { deadline } from '../sessions/index.ts';
-import type { StrayEcho, TargetPingRecord } from '../sessions/index.ts';
+import type { EndEvent, StrayEcho, TargetPingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import { endWords, finding, frameList, lazyMessage, linuxError, msBetween } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -32,24 +32,32 @@ function judge(ctx: CheckContext, p: TargetPingRecord): Finding {
   if (p.echo !== undefined && !superseded && p.echo.frame <= d.frame) {
     const rttMs = msBetween(p.request.time, p.echo.time);
     return finding('target-ping', 'info', where, p.request.time, frameList([p.request.frame, p.echo.frame]),
-      `Target NOP-In ping TTT ${hexTag(p.ttt)} echoed by the initiator's NOP-Out in ${formatMs(rttMs)}`,
-      { ttt: p.ttt, rttMs });
+      lazyMessage(echoedText, p), { ttt: p.ttt, rttMs });
   }
   const until = superseded ? (p.supersededBy as { frame: number; time: number }) : d;
   const then = superseded ? 'next-ping' : d.event;
   const waitedMs = msBetween(p.request.time, until.time);
   const answeredLateMs = p.echo !== undefined ? msBetween(p.request.time, p.echo.time) : undefined;
-  let message = `Target NOP-In ping TTT ${hexTag(p.ttt)} got no NOP-Out echo for ${formatMs(waitedMs)}`;
-  if (superseded) message += ' before the target pinged again';
-  else if (d.event === 'capture-end') message += '; the capture ended with it still waiting';
-  else {
-    message += `; ${endWords(d.event)}`;
-    if (d.event === 'target-fin' || d.event === 'target-reset') message += ` — the target gave up on the initiator (a Linux initiator reports ${linuxError(1020)}); the initiator is not reading the connection or ignores target pings`;
-  }
-  if (answeredLateMs !== undefined) message += `; the echo came only after ${formatMs(answeredLateMs)} (frame ${p.echo?.frame})`;
   return finding('target-ping-unanswered', 'error', where, p.request.time,
     frameList([p.request.frame, then === 'capture-end' ? undefined : until.frame, p.echo?.frame]),
-    message, { ttt: p.ttt, waitedMs, then, answeredLateMs });
+    lazyMessage(unansweredText, p), { ttt: p.ttt, waitedMs, then, answeredLateMs });
+}
+
+function echoedText(f: Finding): string {
+  return `Target NOP-In ping TTT ${hexTag(f.ttt as number)} echoed by the initiator's NOP-Out in ${formatMs(f.rttMs as number)}`;
+}
+
+function unansweredText(f: Finding, p: TargetPingRecord): string {
+  const then = f.then as EndEvent | 'next-ping';
+  let message = `Target NOP-In ping TTT ${hexTag(f.ttt as number)} got no NOP-Out echo for ${formatMs(f.waitedMs as number)}`;
+  if (then === 'next-ping') message += ' before the target pinged again';
+  else if (then === 'capture-end') message += '; the capture ended with it still waiting';
+  else {
+    message += `; ${endWords(then)}`;
+    if (then === 'target-fin' || then === 'target-reset') message += ` — the target gave up on the initiator (a Linux initiator reports ${linuxError(1020)}); the initiator is not reading the connection or ignores target pings`;
+  }
+  if (f.answeredLateMs !== undefined) message += `; the echo came only after ${formatMs(f.answeredLateMs as number)} (frame ${p.echo?.frame})`;
+  return message;
 }
 
 function mismatch(ctx: CheckContext, e: StrayEcho): Finding {

@@ -4,7 +4,8 @@ import { deadline } from '../sessions/index.ts';
 import type { TmfRecord } from '../sessions/index.ts';
 import { formatMs, hexTag } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
-import { commandName, endWords, finding, frameList, linuxError, msBetween, tcpAckWords } from './format.ts';
+import { commandName, endWords, finding, frameList, lazyMessage, linuxError, msBetween, tcpAckDetails, tcpAckText } from './format.ts';
+import type { TcpAckDetails } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -50,20 +51,32 @@ function referenced(ctx: CheckContext, r: TmfRecord): Referenced {
   return { referencedFrame: t.frame[r.task], outstandingMs, text };
 }
 
+/** What a TMF's message is made from: the record and the model it names commands in. */
+interface TmfSource {
+  ctx: CheckContext;
+  r: TmfRecord;
+}
+
 function answered(ctx: CheckContext, r: TmfRecord): Finding {
   const ref = referenced(ctx, r);
   const response = r.responseCode as number;
   const rsp = r.response as { frame: number; time: number };
   const responseMs = msBetween(r.request.time, rsp.time);
-  let message = `${tmfFunctionName(r.fn)}${ref.text} answered "${tmfResponseName(response)}" in ${formatMs(responseMs)}`;
-  if (response === 1 && ref.referencedFrame !== undefined) message += ' — the command had completed before the abort reached the target';
-  else if (response !== 0) message += ' — the task management function did not succeed';
   return finding('tmf', 'warning', { conn: r.conn, frame: r.request.frame, row: r.request.row, relation: [r.relation, r.taskRelation] }, r.request.time,
-    frameList([ref.referencedFrame, r.request.frame, rsp.frame]), message, {
+    frameList([ref.referencedFrame, r.request.frame, rsp.frame]), lazyMessage(answeredText, { ctx, r }), {
       tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
       referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, response, responseText: tmfResponseName(response),
       responseMs, lun: lunValue(ctx.framed.luns, r.lun),
     });
+}
+
+function answeredText(f: Finding, { ctx, r }: TmfSource): string {
+  const ref = referenced(ctx, r);
+  const response = r.responseCode as number;
+  let message = `${tmfFunctionName(r.fn)}${ref.text} answered "${tmfResponseName(response)}" in ${formatMs(f.responseMs as number)}`;
+  if (response === 1 && ref.referencedFrame !== undefined) message += ' — the command had completed before the abort reached the target';
+  else if (response !== 0) message += ' — the task management function did not succeed';
+  return message;
 }
 
 /** The first later TMF of the escalation chain answered "function complete", if any. */
@@ -79,8 +92,24 @@ function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
   const conn = ctx.model.connections[r.conn];
   const d = deadline(conn.end, r.request.frame, ctx.captureEnd);
   const waitedMs = msBetween(r.request.time, d.time);
+  const tcp = tcpAckDetails(r.tcpAck, r.request.time, d.time);
+  return finding('tmf-unanswered', 'error', { conn: r.conn, frame: r.request.frame, row: r.request.row, relation: [r.relation, r.taskRelation] }, r.request.time,
+    frameList([ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame, tcp.tcpAckFrame]),
+    lazyMessage(unansweredText, { ctx, r }), {
+      tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
+      referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, waitedMs, then: d.event,
+      answeredLateMs: r.response !== undefined ? msBetween(r.request.time, r.response.time) : undefined,
+      lun: lunValue(ctx.framed.luns, r.lun),
+      ...tcp,
+    });
+}
+
+function unansweredText(f: Finding, { ctx, r }: TmfSource): string {
+  const ref = referenced(ctx, r);
+  const conn = ctx.model.connections[r.conn];
+  const d = deadline(conn.end, r.request.frame, ctx.captureEnd);
   const next = r.next >= 0 ? ctx.model.tmfs[r.next] : undefined;
-  let message = `${tmfFunctionName(r.fn)}${ref.text} got no response in ${formatMs(waitedMs)}`;
+  let message = `${tmfFunctionName(r.fn)}${ref.text} got no response in ${formatMs(f.waitedMs as number)}`;
   if (next !== undefined) {
     message += `; the initiator escalated to ${tmfFunctionName(next.fn)} ${formatMs(msBetween(r.request.time, next.request.time))} later (frame ${next.request.frame})`;
   }
@@ -96,15 +125,7 @@ function unanswered(ctx: CheckContext, r: TmfRecord): Finding {
       ? ` — what open-iscsi reports as ${linuxError(1020)}`
       : ` — a TMF that never completes is what makes open-iscsi drop the session: ${linuxError(1021)}`;
   }
-  const tcp = tcpAckWords(r.tcpAck, r.request.time, d.time, 'request');
-  message += tcp.text;
-  if (r.response !== undefined) message += `; the response came only ${formatMs(msBetween(r.request.time, r.response.time))} after the request`;
-  return finding('tmf-unanswered', 'error', { conn: r.conn, frame: r.request.frame, row: r.request.row, relation: [r.relation, r.taskRelation] }, r.request.time,
-    frameList([ref.referencedFrame, r.request.frame, d.event === 'capture-end' ? undefined : d.frame, r.response?.frame, tcp.details.tcpAckFrame]), message, {
-      tmfFunction: r.fn, tmfFunctionName: tmfFunctionName(r.fn), referencedTaskTag: r.referencedTaskTag,
-      referencedFrame: ref.referencedFrame, outstandingMs: ref.outstandingMs, waitedMs, then: d.event,
-      answeredLateMs: r.response !== undefined ? msBetween(r.request.time, r.response.time) : undefined,
-      lun: lunValue(ctx.framed.luns, r.lun),
-      ...tcp.details,
-    });
+  message += tcpAckText(f as TcpAckDetails, 'request');
+  if (f.answeredLateMs !== undefined) message += `; the response came only ${formatMs(f.answeredLateMs as number)} after the request`;
+  return message;
 }

@@ -5,8 +5,6 @@ import type { DigestLength, SideDigests, UnnegotiatedDigest } from './digests.ts
 /** PDU framing of one iSCSI connection's two byte streams (RFC 7143 §11.1-11.2, digests §13.1). */
 
 export const BHS_LENGTH = 48;
-/** TotalAHSLength is one byte of 4-byte words. */
-const MAX_HEADER = BHS_LENGTH + 255 * 4;
 
 /** How much of a data segment is kept, per opcode: only what the checks and the detail view read. */
 function dataToKeep(opcode: number): number {
@@ -153,6 +151,26 @@ const enum Verdict { No, Yes, Wait }
 const RESYNC_LIMIT = 4 << 20;
 /** Bytes held to see which of two framings the next header confirms; past this, the CRC32C decides. */
 const HOLD_LIMIT = 1 << 20;
+/**
+ * Segments a resync or hold window may span. Each costs a Piece (~70 bytes), so in 1-byte segments
+ * the byte limits above would cost 70 times the bytes; 16,384 segments still cover RESYNC_LIMIT at
+ * any MSS of 256 bytes or more. Past it, a candidate still waiting for its successor is not confirmed.
+ */
+const MAX_WINDOW_PIECES = 16384;
+/** Numbers per run of header bytes: its index in the header, frame, time, file offset. */
+const RUN_STRIDE = 4;
+/**
+ * A framer's small buffers share one ArrayBuffer: the BHS (48 bytes), the 4 peeked bytes, then as
+ * Float64s where each peeked byte came from (12) and two runs of header bytes. Each typed array of
+ * its own cost ~300 bytes beyond its contents, and a capture can hold 100,000s of connections.
+ */
+const STATE_PEEK = BHS_LENGTH;
+const STATE_WHERE = BHS_LENGTH + 8;
+const STATE_RUNS = STATE_WHERE + 12 * 8;
+const STATE_BYTES = STATE_RUNS + 2 * RUN_STRIDE * 8;
+/** What an ended framer points its buffers at until bytes come again. */
+const NO_BYTES = new Uint8Array(0);
+const NO_NUMBERS = new Float64Array(0);
 
 interface Piece {
   /** Index of the piece's first byte in the window buffer. */
@@ -185,6 +203,11 @@ function isLogin(opcode: number): boolean {
   return opcode === 0x03 || opcode === 0x23;
 }
 
+/** Login and Text PDUs: their data segment is text keys. */
+function hasTextKeys(opcode: number): boolean {
+  return opcode === 0x03 || opcode === 0x23 || opcode === 0x04 || opcode === 0x24;
+}
+
 /**
  * Cuts one direction of a connection into PDUs. Payload bytes are skipped, not copied, except the
  * few data segments that matter (text keys, sense) and, while resynchronising or deciding between two
@@ -203,17 +226,18 @@ export class DirectionFramer {
   /** Stream position of the next byte fed. */
   private position = 0;
 
-  // --- in sync: the PDU being read
-  private readonly hdr = new Uint8Array(MAX_HEADER);
+  // --- in sync: the PDU being read. Buffers are sized for what comes, not for what a header may
+  // claim: a connection costs what it holds (100,000 connections, each a few bytes, once took 6 GB).
+  /** BHS + AHS; grown to the header's length once its BHS says it (TotalAHSLength is one byte of
+   *  4-byte words: at most 1,068 bytes). */
+  private hdr = NO_BYTES;
   private hdrHave = 0;
   /** BHS_LENGTH until the BHS is in, then BHS + AHS. */
   private hdrNeed = BHS_LENGTH;
-  /** Where each run of header bytes came from (a header may span segments), for losing sync exactly. */
+  /** Where each run of header bytes came from (a header may span segments), for losing sync exactly:
+   *  RUN_STRIDE numbers a run (its index in the header, frame, time, file offset). */
   private hdrRuns = 0;
-  private readonly hdrRunAt = new Uint16Array(MAX_HEADER);
-  private readonly hdrRunFrame = new Float64Array(MAX_HEADER);
-  private readonly hdrRunTime = new Float64Array(MAX_HEADER);
-  private readonly hdrRunOffset = new Float64Array(MAX_HEADER);
+  private hdrRun = NO_NUMBERS;
   private pduOpen = false;
   /** Set once the header is framed: bytes still to skip (data, padding, a digest not checked). */
   private inData = false;
@@ -233,7 +257,8 @@ export class DirectionFramer {
   private obsHeader = -1;
   private obsData = -1;
   private keepLimit = 0;
-  private keep = new Uint8Array(64);
+  /** The kept start of the data segment: grown as its bytes come (a DataSegmentLength reserves nothing). */
+  private keep = EMPTY;
   private keepLength = 0;
   private pduTruncated = false;
   private pduStart = 0;
@@ -251,10 +276,9 @@ export class DirectionFramer {
   private peek = Peek.None;
   private peekHave = 0;
   private peekPos = 0;
-  private readonly peekBytes = new Uint8Array(4);
-  private readonly peekFrame = new Float64Array(4);
-  private readonly peekTime = new Float64Array(4);
-  private readonly peekOffset = new Float64Array(4);
+  private peekBytes = NO_BYTES;
+  /** Frame, time and file offset of each peeked byte: [frame × 4, time × 4, offset × 4]. */
+  private peekWhere = NO_NUMBERS;
 
   // --- holding bytes until the next header says whether the peeked 4 were a digest
   private holdKind = Peek.None;
@@ -288,6 +312,7 @@ export class DirectionFramer {
   ) {
     this.opcodeOk = fromTarget ? OPCODE_OK_FROM_TARGET : OPCODE_OK_FROM_INITIATOR;
     this.side = conn.sent[fromTarget ? 1 : 0];
+    this.allocate();
     this.out = {
       fromTarget, header: this.hdr, headerLength: 0, firstFrame: 0, headerFrame: 0, frame: 0, time: 0,
       fileOffset: 0, truncated: false, headerDigest: DigestCheck.None, dataDigest: DigestCheck.None,
@@ -301,8 +326,29 @@ export class DirectionFramer {
   }
 
   data(b: Uint8Array, off: number, len: number, frame: number, time: number, fileOffset: number): void {
+    if (this.hdr === NO_BYTES) this.allocate();
     this.feed(b, off, len, frame, time, fileOffset);
     this.drain();
+  }
+
+  private allocate(): void {
+    const state = new ArrayBuffer(STATE_BYTES);
+    this.hdr = new Uint8Array(state, 0, BHS_LENGTH);
+    this.peekBytes = new Uint8Array(state, STATE_PEEK, 4);
+    this.peekWhere = new Float64Array(state, STATE_WHERE, 12);
+    this.hdrRun = new Float64Array(state, STATE_RUNS, 2 * RUN_STRIDE);
+  }
+
+  /**
+   * Bytes this framer holds for what is still to come: the resync or hold window, windows being
+   * framed again, the kept data segment, its small buffers. What an ended stream leaves is 0.
+   */
+  retainedBytes(): number {
+    let n = this.rbuf.length + this.keep.length + (this.hdr === NO_BYTES ? 0 : STATE_BYTES);
+    if (this.hdr.length > BHS_LENGTH) n += this.hdr.length;
+    if (this.hdrRun.length > 2 * RUN_STRIDE) n += this.hdrRun.byteLength;
+    for (const r of this.replays) n += r.buf.length;
+    return n;
   }
 
   /**
@@ -318,6 +364,7 @@ export class DirectionFramer {
 
   /** `n` bytes of the stream are not in the capture. */
   missing(n: number, frame: number, time: number): void {
+    if (this.hdr === NO_BYTES) this.allocate();
     this.lose(n, frame, time);
     this.drain();
   }
@@ -330,6 +377,12 @@ export class DirectionFramer {
         this.scan(true);
         if (this.mode === Mode.Resync) {
           this.reportUnframed(undefined, 0);
+          // Told unframed: no byte of the window can start a PDU now (bytes after the end, if any,
+          // start a window of their own).
+          this.rbuf = EMPTY;
+          this.rlen = 0;
+          this.pieces = [];
+          this.scanFrom = 0;
           break;
         }
       } else if (this.mode === Mode.Hold) {
@@ -354,6 +407,15 @@ export class DirectionFramer {
     }
     if (this.side.header.settle()) this.conn.noteProof(this.fromTarget, 'header');
     if (this.side.data.settle()) this.conn.noteProof(this.fromTarget, 'data');
+    // What an ended stream still holds is its state, not its buffers (bytes after the end, if any
+    // come, allocate them again).
+    this.keep = EMPTY;
+    if (this.hdrHave === 0 && this.peek === Peek.None) {
+      this.hdr = NO_BYTES;
+      this.peekBytes = NO_BYTES;
+      this.peekWhere = NO_NUMBERS;
+      this.hdrRun = NO_NUMBERS;
+    }
   }
 
   // ---------------------------------------------------------------- in sync
@@ -427,8 +489,8 @@ export class DirectionFramer {
           const lost = Math.min(n, 4 - this.peekHave);
           // A truncated PDU is reported in the frame of its last captured byte.
           const k = this.peekHave - 1;
-          const f = k >= 0 ? this.peekFrame[k] : this.peek === Peek.Header ? this.headerEndFrame : this.pduLastFrame;
-          const t = k >= 0 ? this.peekTime[k] : this.peek === Peek.Header ? this.headerEndTime : this.pduLastTime;
+          const f = k >= 0 ? this.peekWhere[k] : this.peek === Peek.Header ? this.headerEndFrame : this.pduLastFrame;
+          const t = k >= 0 ? this.peekWhere[4 + k] : this.peek === Peek.Header ? this.headerEndTime : this.pduLastTime;
           for (let i = 0; i < lost; i++) this.peekAt(this.peekHave + i, 0, f, t, 0);
           this.peekHave += lost;
           this.position += lost;
@@ -501,12 +563,16 @@ export class DirectionFramer {
       this.pduOpen = true;
     }
     const take = Math.min(len, this.hdrNeed - this.hdrHave);
-    const r = this.hdrRuns - 1;
-    if (r < 0 || this.hdrRunFrame[r] !== frame || this.hdrRunOffset[r] + (this.hdrHave - this.hdrRunAt[r]) !== fileOffset) {
-      this.hdrRunAt[r + 1] = this.hdrHave;
-      this.hdrRunFrame[r + 1] = frame;
-      this.hdrRunTime[r + 1] = time;
-      this.hdrRunOffset[r + 1] = fileOffset;
+    const runs = this.hdrRun;
+    const r = (this.hdrRuns - 1) * RUN_STRIDE;
+    if (r < 0 || runs[r + 1] !== frame || runs[r + 3] + (this.hdrHave - runs[r]) !== fileOffset) {
+      if ((this.hdrRuns + 1) * RUN_STRIDE > runs.length) this.growRuns();
+      const q = this.hdrRuns * RUN_STRIDE;
+      const w = this.hdrRun;
+      w[q] = this.hdrHave;
+      w[q + 1] = frame;
+      w[q + 2] = time;
+      w[q + 3] = fileOffset;
       this.hdrRuns++;
     }
     // A byte loop: headers are small, and a subarray per PDU is garbage on the hot path.
@@ -523,9 +589,20 @@ export class DirectionFramer {
         return take;
       }
       this.hdrNeed = BHS_LENGTH + hdr[4] * 4;
+      if (this.hdrNeed > hdr.length) {
+        const grown = new Uint8Array(this.hdrNeed);
+        grown.set(hdr.subarray(0, BHS_LENGTH));
+        this.hdr = grown;
+      }
     }
     if (this.hdrHave === this.hdrNeed) this.headerIn(frame, time);
     return take;
+  }
+
+  private growRuns(): void {
+    const grown = new Float64Array(Math.max(2 * RUN_STRIDE, this.hdrRun.length * 2));
+    grown.set(this.hdrRun);
+    this.hdrRun = grown;
   }
 
   /** Not a BHS where one must be: we were out of step. Look again from the header's second byte. */
@@ -537,10 +614,12 @@ export class DirectionFramer {
     this.startResync('lost-sync', this.pduFirstFrame, time);
     this.unframedFrom = pos;
     this.position = pos;
+    const runs = this.hdrRun;
     for (let r = 0; r < this.hdrRuns; r++) {
-      const at = this.hdrRunAt[r];
-      const to = r + 1 < this.hdrRuns ? this.hdrRunAt[r + 1] : bad;
-      this.addPiece(this.hdr, at, to - at, this.hdrRunFrame[r], this.hdrRunTime[r], this.hdrRunOffset[r]);
+      const q = r * RUN_STRIDE;
+      const at = runs[q];
+      const to = r + 1 < this.hdrRuns ? runs[q + RUN_STRIDE] : bad;
+      this.addPiece(this.hdr, at, to - at, runs[q + 1], runs[q + 2], runs[q + 3]);
     }
     this.scanFrom = 1;
     // A digest the side was not believed to send is one way to lose step: look at the bytes again.
@@ -572,9 +651,9 @@ export class DirectionFramer {
 
   private peekAt(k: number, byte: number, frame: number, time: number, fileOffset: number): void {
     this.peekBytes[k] = byte;
-    this.peekFrame[k] = frame;
-    this.peekTime[k] = time;
-    this.peekOffset[k] = fileOffset;
+    this.peekWhere[k] = frame;
+    this.peekWhere[4 + k] = time;
+    this.peekWhere[8 + k] = fileOffset;
   }
 
   private consumePeek(b: Uint8Array, off: number, len: number, frame: number, time: number, fileOffset: number): number {
@@ -625,7 +704,7 @@ export class DirectionFramer {
     if (kind === Peek.Header) {
       this.obsHeader = observe ? (present ? 1 : 0) : -1;
       this.pduHeaderDigest = present ? check : DigestCheck.None;
-      if (present) this.finishHeader(4, last >= 0 ? this.peekFrame[last] : this.headerEndFrame, last >= 0 ? this.peekTime[last] : this.headerEndTime);
+      if (present) this.finishHeader(4, last >= 0 ? this.peekWhere[last] : this.headerEndFrame, last >= 0 ? this.peekWhere[4 + last] : this.headerEndTime);
       else {
         this.finishHeader(0, this.headerEndFrame, this.headerEndTime);
         this.refeedPeek();
@@ -636,8 +715,8 @@ export class DirectionFramer {
     this.pduDataDigest = present ? check : DigestCheck.None;
     this.pduDd = present ? 4 : 0;
     if (present && last >= 0) {
-      this.pduLastFrame = this.peekFrame[last];
-      this.pduLastTime = this.peekTime[last];
+      this.pduLastFrame = this.peekWhere[last];
+      this.pduLastTime = this.peekWhere[4 + last];
     }
     this.emit();
     if (!present) this.refeedPeek();
@@ -654,8 +733,8 @@ export class DirectionFramer {
     let i = 0;
     while (i < n) {
       let j = i + 1;
-      while (j < n && this.peekFrame[j] === this.peekFrame[i] && this.peekOffset[j] === this.peekOffset[j - 1] + 1) j++;
-      this.feed(this.peekBytes, i, j - i, this.peekFrame[i], this.peekTime[i], this.peekOffset[i]);
+      while (j < n && this.peekWhere[j] === this.peekWhere[i] && this.peekWhere[8 + j] === this.peekWhere[8 + j - 1] + 1) j++;
+      this.feed(this.peekBytes, i, j - i, this.peekWhere[i], this.peekWhere[4 + i], this.peekWhere[8 + i]);
       i = j;
     }
   }
@@ -689,7 +768,6 @@ export class DirectionFramer {
     this.dataRemaining = this.dataTotal;
     this.dataCrc = 0;
     this.keepLimit = Math.min(dsl, dataToKeep(opcode));
-    if (this.keep.length < this.keepLimit) this.keep = new Uint8Array(Math.max(this.keepLimit, this.keep.length * 2));
     this.keepLength = 0;
     this.inData = true;
     this.hdrHave = 0;
@@ -715,6 +793,11 @@ export class DirectionFramer {
     const consumedBefore = this.dataTotal - this.dataRemaining;
     if (this.keepLength < this.keepLimit && consumedBefore === this.keepLength) {
       const k = Math.min(take, this.keepLimit - this.keepLength);
+      if (this.keepLength + k > this.keep.length) {
+        const grown = new Uint8Array(Math.min(this.keepLimit, Math.max(this.keepLength + k, this.keep.length * 2, 256)));
+        grown.set(this.keep.subarray(0, this.keepLength));
+        this.keep = grown;
+      }
       this.keep.set(b.subarray(off, off + k), this.keepLength);
       this.keepLength += k;
     }
@@ -733,6 +816,7 @@ export class DirectionFramer {
   private emit(): void {
     const o = this.out;
     const h = this.hdr;
+    o.header = h;
     o.headerLength = BHS_LENGTH + h[4] * 4;
     o.firstFrame = this.pduFirstFrame;
     o.headerFrame = this.pduHeaderFrame;
@@ -744,7 +828,9 @@ export class DirectionFramer {
     o.dataDigest = this.pduDataDigest;
     o.data = this.keep;
     o.dataLength = this.keepLength;
-    o.dataComplete = this.keepLength === this.keepLimit && !(this.pduTruncated && this.keepLength < this.keepLimit);
+    // Text keys are complete only where the whole data segment was kept: a key past the first 64 KiB
+    // was never read (and may be the one that negotiated digests).
+    o.dataComplete = this.keepLength === (hasTextKeys(h[0] & 0x3f) ? this.dataProper : this.keepLimit);
     o.resynced = this.resynced;
     o.streamPosition = this.pduStart;
     o.streamEnd = this.pduStart + o.headerLength + this.pduHd + ((this.dataProper + 3) & ~3) + this.pduDd;
@@ -760,6 +846,9 @@ export class DirectionFramer {
     this.obsData = -1;
     if (isLogin(h[0] & 0x3f)) this.noteLogin(h, this.keep, this.keepLength, o.dataComplete);
     this.sink.pdu(o);
+    // The sink copies what it keeps: between PDUs a framer holds no data (the few PDUs that keep
+    // some — keys, sense, a rejected header — grow their own).
+    this.keep = EMPTY;
   }
 
   private noteLogin(h: Uint8Array, data: Uint8Array, len: number, complete: boolean): void {
@@ -787,8 +876,8 @@ export class DirectionFramer {
     let i = 0;
     while (i < 4) {
       let j = i + 1;
-      while (j < 4 && this.peekFrame[j] === this.peekFrame[i] && this.peekOffset[j] === this.peekOffset[j - 1] + 1) j++;
-      this.addPiece(this.peekBytes, i, j - i, this.peekFrame[i], this.peekTime[i], this.peekOffset[i]);
+      while (j < 4 && this.peekWhere[j] === this.peekWhere[i] && this.peekWhere[8 + j] === this.peekWhere[8 + j - 1] + 1) j++;
+      this.addPiece(this.peekBytes, i, j - i, this.peekWhere[i], this.peekWhere[4 + i], this.peekWhere[8 + i]);
       i = j;
     }
   }
@@ -799,7 +888,7 @@ export class DirectionFramer {
    * on) settles it; where neither does, the CRC32C's verdict stands.
    */
   private holdCheck(atEnd: boolean): void {
-    const full = this.position - this.holdBase >= HOLD_LIMIT;
+    const full = this.position - this.holdBase >= HOLD_LIMIT || this.pieces.length >= MAX_WINDOW_PIECES;
     const stop = atEnd || full;
     let present: Verdict;
     let absent: Verdict;
@@ -879,15 +968,15 @@ export class DirectionFramer {
     if (this.holdKind === Peek.Header) {
       this.obsHeader = observe ? (present ? 1 : 0) : -1;
       this.pduHeaderDigest = check;
-      if (present) this.finishHeader(4, this.peekFrame[3], this.peekTime[3]);
+      if (present) this.finishHeader(4, this.peekWhere[3], this.peekWhere[4 + 3]);
       else this.finishHeader(0, this.headerEndFrame, this.headerEndTime);
     } else {
       this.obsData = observe ? (present ? 1 : 0) : -1;
       this.pduDataDigest = check;
       this.pduDd = present ? 4 : 0;
       if (present) {
-        this.pduLastFrame = this.peekFrame[3];
-        this.pduLastTime = this.peekTime[3];
+        this.pduLastFrame = this.peekWhere[3];
+        this.pduLastTime = this.peekWhere[4 + 3];
       }
       this.emit();
     }
@@ -902,8 +991,9 @@ export class DirectionFramer {
     if (this.rlen + len > this.rbuf.length) {
       this.compact();
       if (this.rlen + len > this.rbuf.length) {
-        // A hold spans about one PDU; a resync window may grow to RESYNC_LIMIT.
-        const grown = new Uint8Array(Math.max(this.rlen + len, this.rbuf.length * 2, this.mode === Mode.Hold ? 1024 : 65536));
+        // Grown as bytes come, from what the first segment needs: most windows hold a few hundred bytes
+        // before a boundary is confirmed, and a resync window may grow to RESYNC_LIMIT.
+        const grown = new Uint8Array(Math.max(this.rlen + len, this.rbuf.length * 2, 256));
         grown.set(this.rbuf.subarray(0, this.rlen));
         this.rbuf = grown;
       }
@@ -1002,7 +1092,7 @@ export class DirectionFramer {
         if ((this.rbuf[at] & 0x80) !== 0 || this.opcodeOk[this.rbuf[at] & 0x3f] === 0) continue;
         if (!this.plausibleAt(at, runEnd)) continue;
         const verdict = this.confirm(at, runEnd, atEnd);
-        if (verdict === Verdict.Wait) {
+        if (verdict === Verdict.Wait && ps.length < MAX_WINDOW_PIECES) {
           this.scanFrom = at;
           return;
         }
@@ -1024,7 +1114,7 @@ export class DirectionFramer {
       this.scanFrom = ps[j + 1].at;
       i = j + 1;
     }
-    if (this.rlen > RESYNC_LIMIT) this.compact();
+    if (this.rlen > RESYNC_LIMIT || this.pieces.length >= MAX_WINDOW_PIECES) this.compact();
   }
 
   /**

@@ -25,7 +25,9 @@ export function decodeKept(header: Uint8Array, headerLength: number, data: Uint8
 
 /**
  * One PDU as the `pdus --format jsonl` contract (docs/findings.md) names its keys. A key is present
- * only where the PDU type carries the field (Data-In carries a StatSN only with S = 1).
+ * only where the PDU type carries the field (Data-In carries a StatSN only with S = 1). Added to the
+ * contract: `keysCut: true` on a Login or Text PDU the capture holds whole but whose text keys are
+ * listed only as far as the framer keeps them (the first 64 KiB): the rest were never read.
  */
 export function pduRecord(p: Pdu, at: PduPlace): Record<string, unknown> {
   const r: Record<string, unknown> = {
@@ -94,10 +96,12 @@ function addTypeKeys(r: Record<string, unknown>, p: Pdu): void {
         });
       }
       r.keys = p.keys;
+      if (keysCut(p, r)) r.keysCut = true;
       break;
     case 0x04:
     case 0x24:
       Object.assign(r, { continue: p.cont, keys: p.keys });
+      if (keysCut(p, r)) r.keysCut = true;
       break;
     case 0x05:
       r.bufferOffset = p.bufferOffset;
@@ -130,6 +134,11 @@ function addTypeKeys(r: Record<string, unknown>, p: Pdu): void {
     default:
       break;
   }
+}
+
+/** Fewer data bytes decoded than the BHS declares, in a PDU the capture held whole. */
+function keysCut(p: Pdu, r: Record<string, unknown>): boolean {
+  return r.truncated !== true && p.data.length < p.dataSegmentLength;
 }
 
 /** Columns of `pdus --format tsv`, in order. */

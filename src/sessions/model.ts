@@ -57,27 +57,30 @@ export function buildModel(framed: FramedCapture): SessionModel {
  * ACK watches (there is one per command of the capture).
  */
 function tcpAcks(framed: FramedCapture, out: Building, tasks: TaskTable): Map<number, TcpAck> {
-  const wanted = new Map<number, (ack: TcpAck) => void>();
+  // Row → what waits for its ACK, as index × 3 + kind (0 ping, 1 TMF, 2 command): a number, not a
+  // closure per request (a million unanswered pings made a million of them).
+  const wanted = new Map<number, number>();
   const notAnswered = (f: Fate): boolean => f !== 'answered' && f !== 'unknown';
-  for (const p of out.pings) {
-    if (!notAnswered(p.fate)) continue;
-    wanted.set(p.request.row, (ack) => { p.tcpAck = ack; out.relations[p.relation].tcpAck = ack; });
-  }
-  for (const t of out.tmfs) {
-    if (!notAnswered(t.fate)) continue;
-    wanted.set(t.request.row, (ack) => { t.tcpAck = ack; out.relations[t.relation].tcpAck = ack; });
-  }
+  out.pings.forEach((p, k) => { if (notAnswered(p.fate)) wanted.set(p.request.row, k * 3); });
+  out.tmfs.forEach((t, k) => { if (notAnswered(t.fate)) wanted.set(t.request.row, k * 3 + 1); });
   const taskAcks = new Map<number, TcpAck>();
   for (let k = 0; k < tasks.count; k++) {
     const f = tasks.fate[k];
     if (f !== TaskFate.Unanswered && f !== TaskFate.OutstandingAtCaptureEnd && f !== TaskFate.AnsweredLate && f !== TaskFate.Aborted) continue;
-    wanted.set(tasks.row[k], (ack) => { taskAcks.set(k, ack); });
+    wanted.set(tasks.row[k], k * 3 + 2);
   }
   if (wanted.size === 0) return taskAcks;
   const a = framed.tcp.acks;
   for (let j = 0; j < a.count; j++) {
-    const set = wanted.get(a.row[j]);
-    if (set) set(a.frame[j] === 0 ? null : { frame: a.frame[j], time: a.time[j] });
+    const code = wanted.get(a.row[j]);
+    if (code === undefined) continue;
+    const ack: TcpAck = a.frame[j] === 0 ? null : { frame: a.frame[j], time: a.time[j] };
+    const k = Math.floor(code / 3);
+    switch (code % 3) {
+      case 0: out.pings[k].tcpAck = ack; out.relations[out.pings[k].relation].tcpAck = ack; break;
+      case 1: out.tmfs[k].tcpAck = ack; out.relations[out.tmfs[k].relation].tcpAck = ack; break;
+      default: taskAcks.set(k, ack);
+    }
   }
   return taskAcks;
 }
@@ -214,7 +217,8 @@ interface Walk {
 const MAX_WAITING_TARGET_PINGS = 64;
 
 function addRelation(out: Building, kind: RelationKind, conn: number, from: number): number {
-  out.relations.push({ kind, conn, from, to: { row: from }, answer: -1, fate: 'unanswered' });
+  // tcpAck from the start: set later on the unanswered, it would cost each of them a property store.
+  out.relations.push({ kind, conn, from, to: { row: from }, answer: -1, fate: 'unanswered', tcpAck: undefined });
   return out.relations.length - 1;
 }
 
@@ -331,7 +335,7 @@ function walkConnection(
         const rec: TmfRecord = {
           conn, itt: itt_(c, i), request: at(i), fn, lun, referencedTaskTag: ref, refCmdSN: refCmdSN(c, i), task,
           response: undefined, responseCode: undefined, fate: 'unanswered', next: -1,
-          relation: addRelation(out, 'tmf', conn, i), taskRelation,
+          relation: addRelation(out, 'tmf', conn, i), taskRelation, tcpAck: undefined,
         };
         const index = out.tmfs.length;
         for (const waiting of w.tmfs.values()) if (out.tmfs[waiting].next < 0) out.tmfs[waiting].next = index;
@@ -365,7 +369,7 @@ function walkConnection(
             out.relations[out.pings[prev].relation].fate = 'unknown';
           }
           w.pings.set(itt, out.pings.length);
-          out.pings.push({ conn, itt, request: at(i), answer: undefined, fate: 'unanswered', relation: addRelation(out, 'ping', conn, i) });
+          out.pings.push({ conn, itt, request: at(i), answer: undefined, fate: 'unanswered', relation: addRelation(out, 'ping', conn, i), tcpAck: undefined });
         }
         break;
       }
