@@ -512,7 +512,7 @@ export class TcpReassembler {
       if (now + nowMissing < len + missingTail) {
         this.hold(conn, dir, d, (seq + now + nowMissing) >>> 0, b, off + now, len - now, missingTail - nowMissing, ctx.frame, fo + now, ctx);
       }
-      this.releaseHeld(conn, dir, d);
+      this.releaseHeld(conn, dir, d, ctx.frame, ctx.time);
       return;
     }
     this.deliver(conn, dir, d, b, off, len, missingTail, ctx.frame, ctx.time, fo);
@@ -624,8 +624,13 @@ export class TcpReassembler {
     this.sink.missing(conn, dir, gap, frame, time);
   }
 
-  /** Hand on held segments that now fit at the front of the stream. */
-  private releaseHeld(conn: TcpConnection, dir: Dir, d: TcpDirection): void {
+  /**
+   * Hand on held segments that now fit at the front of the stream. Where frame `filled` closed the
+   * hole before them, they join the stream there, at its time: the receiver had none of them
+   * sooner, and Wireshark (reassembling out-of-order segments) shows their PDUs in that frame.
+   * Where the hole was given up on (0), each keeps its own frame: nothing later delivered it.
+   */
+  private releaseHeld(conn: TcpConnection, dir: Dir, d: TcpDirection, filled = 0, filledTime = 0): void {
     while (d.held.length) {
       const h = d.held[0];
       const ahead = seqDiff(h.seq, d.nextSeq);
@@ -637,10 +642,12 @@ export class TcpReassembler {
       const skip = -ahead;
       const total = h.bytes.length + h.missingTail;
       if (skip >= total) continue;
+      const frame = filled > h.frame ? filled : h.frame;
+      const time = filled > h.frame ? filledTime : h.time;
       if (skip >= h.bytes.length) {
-        this.deliver(conn, dir, d, h.bytes, 0, 0, total - skip, h.frame, h.time, h.fileOffset);
+        this.deliver(conn, dir, d, h.bytes, 0, 0, total - skip, frame, time, h.fileOffset);
       } else {
-        this.deliver(conn, dir, d, h.bytes, skip, h.bytes.length - skip, h.missingTail, h.frame, h.time, h.fileOffset + skip);
+        this.deliver(conn, dir, d, h.bytes, skip, h.bytes.length - skip, h.missingTail, frame, time, h.fileOffset + skip);
       }
     }
     if (d.held.length === 0) {

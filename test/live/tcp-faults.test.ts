@@ -4,6 +4,9 @@ import { describe, expect, test } from 'vitest';
 import { attemptsBoth, eventsBoth, pingAcksBoth, readFacts, zeroWindowsBoth } from '../tcp/checks.ts';
 import { runTcpFile } from '../tcp/support.ts';
 import { runCli } from '../cli/run.ts';
+import { analyzeFile } from '../support/analyze.ts';
+import { readPduCount, readTsv } from '../support/shared.ts';
+import { compare } from '../support/wireshark.ts';
 import * as cli from '../cli/tcp-checks.ts';
 
 /**
@@ -68,6 +71,23 @@ describe.skipIf(!dir)('live TCP-fault captures', () => {
         expect(z.ours).toEqual(z.facts);
         const p = cli.pingAcksBoth(f, lf);
         expect(p.ours).toEqual(p.facts);
+      });
+
+      // The iSCSI above the faults: scripts/live-tcp.sh wrote tshark's decode with out-of-order
+      // reassembly on (ooo/), each PDU in the frame that completed it.
+      test('every PDU tshark decodes is ours, in the same frame; it misses none but those the capture cut', () => {
+        const rows = readTsv(join(dir ?? '', 'ooo', `${cap}.tshark.tsv`));
+        const { analysis, pdus } = analyzeFile(path, 1 << 20, { ports: [3260] });
+        expect(analysis.error).toBeUndefined();
+        const a = compare(cap, pdus, rows);
+        expect(a.mismatches).toEqual([]);
+        expect(a.matched).toBe(rows.length);
+        // A PDU whose last bytes the capture never held (the capture stopped, the link went black)
+        // is ours, marked truncated; tshark shows none it could not complete.
+        expect(a.missedByWireshark.filter((q) => q.truncated !== true)).toEqual([]);
+        const walk = readPduCount(`${path}.pducount.txt`);
+        // The walk counts the PDUs the capture holds whole.
+        if (walk) expect(pdus.filter((q) => q.truncated !== true).length).toBe(walk.total);
       });
     });
   }

@@ -25,7 +25,11 @@ export function readTsv(path: string): TsvRow[] {
 
 /** The independent PDU count (lab/pducount.py) beside a capture: total and per opcode name. */
 export function pduCount(capture: string): { total: number; byName: Record<string, number>; notes: string } | undefined {
-  const p = join(CAPTURES, `${capture}.pducount.txt`);
+  return readPduCount(join(CAPTURES, `${capture}.pducount.txt`));
+}
+
+/** lab/pducount.py's line (its independent walk of a capture), read from file `p`. */
+export function readPduCount(p: string): { total: number; byName: Record<string, number>; notes: string } | undefined {
   if (!existsSync(p)) return undefined;
   const text = readFileSync(p, 'utf8').trim();
   const m = /: (\d+) PDUs \(independent walk\) \|([^|]*)(\|.*)?$/.exec(text);
