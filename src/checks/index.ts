@@ -12,7 +12,7 @@ import { checkConnectionEnds } from './connection-end.ts';
 import type { CheckContext } from './context.ts';
 import { checkDigests } from './digest.ts';
 import { relationOf, rowOf } from './format.ts';
-import { checkLoginFailures } from './login.ts';
+import { checkLoginFailures, checkLoginsUnanswered } from './login.ts';
 import { checkNopPings } from './nop-ping.ts';
 import { checkOptions } from './options.ts';
 import type { CheckOptions } from './options.ts';
@@ -37,7 +37,7 @@ export { endWords, linuxError } from './format.ts';
 
 /** Every check, in no particular order: the findings are sorted afterwards. */
 export const CHECKS: ReadonlyArray<(ctx: CheckContext) => Finding[]> = [
-  checkNopPings, checkTargetPings, checkStatSN, checkCmdSN, checkCommands, checkTmfs, checkLoginFailures,
+  checkNopPings, checkTargetPings, checkStatSN, checkCmdSN, checkCommands, checkTmfs, checkLoginFailures, checkLoginsUnanswered,
   checkLoginChurn, checkReinstatements, checkConnectionEnds, checkRejects, checkAsyncMessages, checkDigests, checkCapture,
   checkDataSegmentLimits, checkUnnegotiatedDigests, checkExpCmdSNAhead, checkTcp,
 ];

@@ -25,6 +25,8 @@ export const FINDING_KINDS: ReadonlyArray<{ kind: string; severity: Severity; ot
   { kind: 'tmf', severity: 'warning' },
   { kind: 'tmf-unanswered', severity: 'error' },
   { kind: 'login-failure', severity: 'error' },
+  /** Added: a Login Request no Login Response answered before the connection ended (warning: the capture ended first). */
+  { kind: 'login-unanswered', severity: 'error', otherwise: 'warning' },
   { kind: 'login-churn', severity: 'warning' },
   { kind: 'session-reinstatement', severity: 'warning' },
   /** Added to the vocabulary: a re-login with a new ISID after the connection failed (libiscsi's reconnect). */

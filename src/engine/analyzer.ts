@@ -479,7 +479,8 @@ export class Analyzer implements PacketSink, StreamSink {
     if (login) this.noteLogin(c, p, opcode);
     if (p.dataLength > 0 || KEEP_HEADER[opcode] === 1) this.keepDetail(i, p, opcode);
     // A request that expects an answer: did the peer's TCP take it? (said where iSCSI never answered)
-    if (!p.fromTarget && (opcode === OP_SCSI_COMMAND || opcode === OP_TASK_MGMT_REQUEST || (opcode === OP_NOP_OUT && u32(h, 16) !== 0xffffffff))) {
+    if (!p.fromTarget && (opcode === OP_SCSI_COMMAND || opcode === OP_TASK_MGMT_REQUEST || opcode === OP_LOGIN_REQUEST
+      || (opcode === OP_NOP_OUT && u32(h, 16) !== 0xffffffff))) {
       const side = c.initiatorSide;
       this.reassembler.watchAck(c.tcp, side, c.streamBase[side] + p.streamEnd, i);
     }

@@ -5,7 +5,7 @@ import type { Finding } from '../checks/index.ts';
 import type { FramedCapture } from '../iscsi/index.ts';
 import type { SessionModel } from '../sessions/index.ts';
 import { IncidentContext, pushAll, RANK } from './context.ts';
-import { loginFailures, loginLoops } from './logins.ts';
+import { loginFailures, loginLoops, loginsUnanswered } from './logins.ts';
 import { captureLoss, connectionsLost, digestErrors, protocolViolations, slowCommands, windowsClosed } from './other.ts';
 import { pingTimeouts } from './ping-timeout.ts';
 import { sequenceDefects } from './sequence.ts';
@@ -18,7 +18,7 @@ export type * from './types.ts';
 
 /** Most specific first: each takes the findings that tell its story before a broader one could. */
 const BUILDERS: ReadonlyArray<(ctx: IncidentContext) => Incident[]> = [
-  taskAborts, pingTimeouts, targetPingTimeouts, sequenceDefects, targetDowns, loginLoops, loginFailures,
+  taskAborts, pingTimeouts, targetPingTimeouts, sequenceDefects, targetDowns, loginLoops, loginFailures, loginsUnanswered,
   digestErrors, windowsClosed, transportLosses, readerStalls, connectionsLost, portalsDown, slowCommands, protocolViolations, captureLoss,
 ];
 

@@ -44,3 +44,33 @@ export function loginFailures(ctx: IncidentContext): Incident[] {
   }
   return out;
 }
+
+/**
+ * Logins the target never answered, per initiator and target: the verdict says whether its TCP
+ * took them (the host was up, its iSCSI layer silent) or not even that.
+ */
+export function loginsUnanswered(ctx: IncidentContext): Incident[] {
+  const groups = new Map<string, number[]>();
+  for (const i of ctx.open('login-unanswered')) {
+    const c = ctx.model.connections[ctx.findings[i].conn as number];
+    append(groups, `${c.initiatorName ?? c.initiatorAddress}\u0000${c.targetName ?? c.portal}`, i);
+  }
+  const out: Incident[] = [];
+  for (const list of groups.values()) {
+    const f = ctx.findings[list[0]];
+    const c = ctx.model.connections[f.conn as number];
+    const acked = list.filter((i) => ctx.findings[i].tcpAcked === true).length;
+    const notAcked = list.filter((i) => ctx.findings[i].tcpAcked === false).length;
+    const chain = list.map((i) => {
+      const g = ctx.findings[i];
+      return { time: g.time, frame: g.frame as number, conn: g.conn as number, what: `Login Request unanswered for ${ms(g.waitedMs)}` };
+    });
+    const them = list.length === 1 ? 'it' : 'them';
+    const tcp = acked === list.length ? ` — its TCP acknowledged ${them}: the target host was up, its iSCSI layer did not answer`
+      : notAcked === list.length ? ` — not even TCP acknowledged ${them}: the target host or the network path was gone`
+      : acked > 0 ? ` — its TCP acknowledged ${acked} of them: the host was up at least then, its iSCSI layer did not answer` : '';
+    const headline = `The target never answered ${plural(list.length, 'login')} of ${printable(c.initiatorName ?? c.initiator, 120)} to ${printable(c.targetName ?? c.portal, 120)}${tcp}.`;
+    out.push(ctx.make('login-unanswered', list, chain, headline));
+  }
+  return out;
+}

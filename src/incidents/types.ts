@@ -31,4 +31,4 @@ export type IncidentKind =
   | 'ping-timeout' | 'target-ping-timeout' | 'task-abort' | 'login-loop' | 'login-failure' | 'target-down'
   | 'transport-loss' | 'reader-stall' | 'sequence-defect' | 'digest-errors' | 'connection-lost'
   // added to the vocabulary (the contract allows it)
-  | 'slow-commands' | 'window-closed' | 'protocol-violation' | 'capture-loss';
+  | 'slow-commands' | 'window-closed' | 'protocol-violation' | 'capture-loss' | 'login-unanswered';

@@ -57,17 +57,21 @@ export function buildModel(framed: FramedCapture): SessionModel {
  * ACK watches (there is one per command of the capture).
  */
 function tcpAcks(framed: FramedCapture, out: Building, tasks: TaskTable): Map<number, TcpAck> {
-  // Row → what waits for its ACK, as index × 3 + kind (0 ping, 1 TMF, 2 command): a number, not a
-  // closure per request (a million unanswered pings made a million of them).
+  // Row → what waits for its ACK, as index × 4 + kind (0 ping, 1 TMF, 2 command, 3 login
+  // relation): a number, not a closure per request (a million unanswered pings made a million).
   const wanted = new Map<number, number>();
   const notAnswered = (f: Fate): boolean => f !== 'answered' && f !== 'unknown';
-  out.pings.forEach((p, k) => { if (notAnswered(p.fate)) wanted.set(p.request.row, k * 3); });
-  out.tmfs.forEach((t, k) => { if (notAnswered(t.fate)) wanted.set(t.request.row, k * 3 + 1); });
+  out.pings.forEach((p, k) => { if (notAnswered(p.fate)) wanted.set(p.request.row, k * 4); });
+  out.tmfs.forEach((t, k) => { if (notAnswered(t.fate)) wanted.set(t.request.row, k * 4 + 1); });
   const taskAcks = new Map<number, TcpAck>();
   for (let k = 0; k < tasks.count; k++) {
     const f = tasks.fate[k];
     if (f !== TaskFate.Unanswered && f !== TaskFate.OutstandingAtCaptureEnd && f !== TaskFate.AnsweredLate && f !== TaskFate.Aborted) continue;
-    wanted.set(tasks.row[k], k * 3 + 2);
+    wanted.set(tasks.row[k], k * 4 + 2);
+  }
+  for (let k = 0; k < out.relations.length; k++) {
+    const r = out.relations[k];
+    if (r.kind === 'login' && r.from >= 0 && notAnswered(r.fate)) wanted.set(r.from, k * 4 + 3);
   }
   if (wanted.size === 0) return taskAcks;
   const a = framed.tcp.acks;
@@ -75,11 +79,12 @@ function tcpAcks(framed: FramedCapture, out: Building, tasks: TaskTable): Map<nu
     const code = wanted.get(a.row[j]);
     if (code === undefined) continue;
     const ack: TcpAck = a.frame[j] === 0 ? null : { frame: a.frame[j], time: a.time[j] };
-    const k = Math.floor(code / 3);
-    switch (code % 3) {
+    const k = Math.floor(code / 4);
+    switch (code % 4) {
       case 0: out.pings[k].tcpAck = ack; out.relations[out.pings[k].relation].tcpAck = ack; break;
       case 1: out.tmfs[k].tcpAck = ack; out.relations[out.tmfs[k].relation].tcpAck = ack; break;
-      default: taskAcks.set(k, ack);
+      case 2: taskAcks.set(k, ack); break;
+      default: out.relations[k].tcpAck = ack;
     }
   }
   return taskAcks;
@@ -270,6 +275,7 @@ function walkConnection(
       if ((op & TARGET_OPCODE_BIT) !== 0) {
         targetStreamWhole = false;
         forgetWaiting(w, tasks, out, 'answers');
+        if (login !== undefined && login.response === undefined) out.relations[login.relation].fate = 'unknown';
       } else {
         forgetWaiting(w, tasks, out, 'echoes');
       }
@@ -454,6 +460,7 @@ function walkConnection(
 
   // What was still waiting when the connection ended (or the capture did).
   const lostForGood = lostAnswers(s);
+  if (lostForGood.answers && login !== undefined && login.response === undefined) out.relations[login.relation].fate = 'unknown';
   for (const task of w.outstanding) {
     if (lostForGood.answers) t.fate[task] = TaskFate.Unknown;
     else t.fate[task] = deadline(end, t.frame[task], captureEnd).event === 'capture-end' ? TaskFate.OutstandingAtCaptureEnd : TaskFate.Unanswered;

@@ -53,7 +53,7 @@ export interface Relation {
   to: Endpoint;
   answer: number;
   fate: Fate;
-  /** For a ping or TMF iSCSI did not answer in time: did the target's TCP acknowledge it? */
+  /** For a ping, TMF or login iSCSI did not answer in time: did the target's TCP acknowledge it? */
   tcpAck?: TcpAck;
 }
 

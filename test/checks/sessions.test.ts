@@ -26,6 +26,87 @@ describe('login-failure', () => {
   });
 });
 
+describe('login-unanswered', () => {
+  // RFC 7143 §6.3: every Login Request is answered by a Login Response.
+  test('the target ACKs the Login Request, never answers it; the initiator gives up after 5 s', () => {
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    const [req] = s.login({ noResponse: true });
+    const ack = s.c.ack('target');
+    cap.wait(5);
+    const fin = s.fin('initiator');
+    const { findings } = check(cap);
+    expect(kinds(findings)).toEqual({ 'login-unanswered': 1 });
+    const f = only(findings, 'login-unanswered')[0];
+    expect(f).toMatchObject({
+      severity: 'error', conn: 0, frame: req, frames: [req, ack, fin], waitedMs: 5000, then: 'initiator-fin', tcpAcked: true, tcpAckFrame: ack,
+    });
+    expect(f.message).toContain('Login Request of iqn.2024-01.test:host1 to iqn.2024-01.test:disk1 got no Login Response for 5');
+    expect(f.message).toContain('the target host was up but its iSCSI layer stopped answering');
+  });
+
+  test('the incident: logins of one initiator to one target the target never answered, TCP-acknowledged', () => {
+    const cap = new SynthCapture();
+    for (const port of [40000, 40001]) {
+      const s = new Conv(cap, { initiator: `10.0.0.1:${port}` });
+      s.login({ noResponse: true });
+      s.c.ack('target');
+      cap.wait(5);
+      s.fin('initiator');
+    }
+    const { findings, analysis } = check(cap);
+    expect(kinds(findings)).toEqual({ 'login-unanswered': 2 });
+    const i = analysis.incidents.filter((x) => x.kind === 'login-unanswered');
+    expect(i).toHaveLength(1);
+    expect(i[0].severity).toBe('error');
+    expect(i[0].findings).toHaveLength(2);
+    expect(i[0].headline).toBe('The target never answered 2 logins of iqn.2024-01.test:host1 to iqn.2024-01.test:disk1 — its TCP acknowledged them: the target host was up, its iSCSI layer did not answer.');
+  });
+
+  test('not even TCP-acknowledged: the initiator resets after 2 s', () => {
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    const [req] = s.login({ noResponse: true });
+    cap.wait(2);
+    const rst = s.rst('initiator');
+    const f = only(check(cap).findings, 'login-unanswered');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ severity: 'error', frames: [req, rst], waitedMs: 2000, then: 'initiator-reset', tcpAcked: false });
+    expect(f[0].message).toContain('no TCP acknowledgement either');
+  });
+
+  test('the target closes after 2 s: its FIN acknowledges the request', () => {
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    const [req] = s.login({ noResponse: true });
+    cap.wait(2);
+    const fin = s.fin('target');
+    const f = only(check(cap).findings, 'login-unanswered');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ severity: 'error', frames: [req, fin], waitedMs: 2000, then: 'target-fin', tcpAcked: true, tcpAckFrame: fin });
+  });
+
+  test('still waiting when the capture ends: a warning', () => {
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    s.login({ noResponse: true });
+    s.c.ack('target');
+    cap.wait(1);
+    s.c.ack('initiator');
+    const f = only(check(cap).findings, 'login-unanswered');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ severity: 'warning', waitedMs: 1000, then: 'capture-end' });
+  });
+
+  test('an answered login, even refused, is no login-unanswered', () => {
+    const cap = new SynthCapture();
+    const s = new Conv(cap);
+    s.login({ responseAfter: 3 });
+    s.fin('initiator');
+    expect(only(check(cap).findings, 'login-unanswered')).toHaveLength(0);
+  });
+});
+
 describe('how connections end', () => {
   test('Logout then FIN: a logout finding, nothing else', () => {
     const cap = new SynthCapture();

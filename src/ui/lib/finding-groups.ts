@@ -69,6 +69,7 @@ const PHRASE: Record<string, [string, string]> = {
   tmf: ['task management request', 'task management requests'],
   'tmf-unanswered': ['task management request unanswered', 'task management requests unanswered'],
   'login-failure': ['login refused', 'logins refused'],
+  'login-unanswered': ['login unanswered', 'logins unanswered'],
   'login-churn': ['login loop', 'login loops'],
   'session-reinstatement': ['session reinstated', 'sessions reinstated'],
   relogin: ['relogin with a new ISID', 'relogins with a new ISID'],
