@@ -84,6 +84,9 @@ export function memoryStats(): MemoryStats {
  * the sessions, the checks and the output of what was read. Half: finishing took up to ~1.8× the heap
  * that reading had built (30,000 short connections: ~105 MB read, more than 192 MB at the end).
  */
+/** Of V8's limit, what reading and the estimated finish may take together. */
+const FINISH_FRACTION = 0.85;
+
 export class MemoryGuard {
   tripped: OutOfMemoryError | undefined;
 
@@ -93,14 +96,22 @@ export class MemoryGuard {
     private readonly rssFraction = 0.85,
   ) {}
 
-  /** Throws OutOfMemoryError (once) when memory is short; `packets` says how far the analysis got. */
-  check(packets: number): void {
+  /**
+   * Throws OutOfMemoryError (once) when memory is short; `packets` says how far the analysis got,
+   * `finishBytes` what finishing what was read will still allocate (the analyzer's estimate): the
+   * guard trips while there is room for it.
+   */
+  check(packets: number, finishBytes = 0): void {
     if (this.tripped) return;
     const s = this.stats();
     const mb = (n: number): string => `${fmtInt(Math.round(n / 2 ** 20))} MB`;
+    const finishing = finishBytes > 0 ? `, and finishing what was read needs about ${mb(finishBytes)} more` : '';
     let why: string | undefined;
-    if (s.heapUsed > s.heapLimit * this.heapFraction) why = `the JavaScript heap holds ${mb(s.heapUsed)} of its ${mb(s.heapLimit)} limit (node --max-old-space-size=… raises it)`;
-    else if (s.rss > s.memoryLimit * this.rssFraction) why = `the process uses ${mb(s.rss)} of the ${mb(s.memoryLimit)} it may have`;
+    if (s.heapUsed > s.heapLimit * this.heapFraction || s.heapUsed + finishBytes > s.heapLimit * FINISH_FRACTION) {
+      why = `the JavaScript heap holds ${mb(s.heapUsed)} of its ${mb(s.heapLimit)} limit${finishing} (node --max-old-space-size=… raises it)`;
+    } else if (s.rss > s.memoryLimit * this.rssFraction || s.rss + finishBytes > s.memoryLimit * this.rssFraction) {
+      why = `the process uses ${mb(s.rss)} of the ${mb(s.memoryLimit)} it may have${finishing}`;
+    }
     if (!why) return;
     this.tripped = new OutOfMemoryError(`Out of memory after ${fmtInt(packets)} packets: ${why}; the analysis stopped there, and what was read is reported`, packets);
     throw this.tripped;

@@ -265,7 +265,7 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
     },
     onPdu: listing && ((p, conn) => listing.add(p, conn)),
     afterChunk: (a) => {
-      guard.check(a.packetCount);
+      guard.check(a.packetCount, a.finishBytes);
       analyzer = a;
       return listing?.flush(a, a.settledFrame());
     },

@@ -71,6 +71,15 @@ describe('memory guard', () => {
     const rss = new MemoryGuard(stats({ rss: 21 * GB }));
     expect(() => rss.check(1)).toThrow(/the process uses 21,504 MB of the 24,576 MB it may have/);
   });
+
+  test('weighs what finishing will still need: reading and finishing together below 85% of the heap', () => {
+    // 1 GB held + 2.4 GB to come = 3.4 GB of 4 GB (83%): room; 1 GB + 2.5 GB (85.4%): none.
+    expect(() => new MemoryGuard(stats({ heapUsed: 1 * GB })).check(10, 2.4 * GB)).not.toThrow();
+    expect(() => new MemoryGuard(stats({ heapUsed: 1 * GB })).check(10, 2.5 * GB))
+      .toThrow('Out of memory after 10 packets: the JavaScript heap holds 1,024 MB of its 4,096 MB limit, and finishing what was read needs about 2,560 MB more (node --max-old-space-size=… raises it)');
+    // The resident size the same way, against the memory the process may have.
+    expect(() => new MemoryGuard(stats({ rss: 19 * GB })).check(10, 2 * GB)).toThrow(/the process uses 19,456 MB of the 24,576 MB it may have, and finishing what was read needs about 2,048 MB more/);
+  });
 });
 
 describe('running out of memory for real', () => {
@@ -93,7 +102,7 @@ describe('running out of memory for real', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'iscsi-oom-')), 'many.pcap.gz');
     writeFileSync(file, gzipSync(cap.bytes()));
     const r = spawnSync(process.execPath, ['--max-old-space-size=64', BIN, 'summary', file, '--json'], { encoding: 'utf8' });
-    expect(r.stderr).toMatch(/^iscsi-inspect: Out of memory after [\d,]+ packets: the JavaScript heap holds [\d,]+ MB of its 64 MB limit .*what was read is reported\n$/);
+    expect(r.stderr).toMatch(/^iscsi-inspect: Out of memory after [\d,]+ packets: the JavaScript heap holds [\d,]+ MB of its 64 MB limit.*what was read is reported\n$/);
     expect(r.status).toBe(EXIT.outOfMemory);
     const summary = JSON.parse(r.stdout) as { packets: number; connections: number; error: string };
     // Four packets a connection (SYN, SYN-ACK, ACK, the ping): it stopped part-way, at a whole number of them.
@@ -101,6 +110,40 @@ describe('running out of memory for real', () => {
     expect(summary.packets).toBeLessThan(4 * n);
     expect(summary.error).toMatch(/^Out of memory/);
   });
+});
+
+describe('running out of memory where the old guard let V8 abort', () => {
+  // Each was "FATAL ERROR: Reached heap limit", exit 134 and a native trace, before the guard
+  // weighed what finishing would need (Analyzer.finishBytes) and looked every 512 KiB.
+  const cases: Array<{ shape: 'unanswered-pings' | 'midstream'; units: number; why: string }> = [
+    // Reading holds ~100 B a ping, finishing makes a record, a relation and a finding of each.
+    { shape: 'unanswered-pings', units: 200_000, why: 'finishing what was read needs about' },
+    // 4 MiB of this shape is 30,000 connections, ~7 KB each while read: over the heap within one chunk.
+    { shape: 'midstream', units: 40_000, why: 'the JavaScript heap holds' },
+  ];
+  for (const c of cases) {
+    test(`${c.shape} × ${c.units} in a 96 MB heap: exit 3, one line, the findings of what was read as JSON`, async () => {
+      const { scaleCapture } = await import('../../src/synth/index.ts');
+      const { mkdtempSync, openSync, writeSync, closeSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const file = join(mkdtempSync(join(tmpdir(), 'iscsi-oom-')), `${c.shape}.pcap`);
+      const fd = openSync(file, 'w');
+      for (const chunk of scaleCapture(c.shape, c.units)) writeSync(fd, chunk);
+      closeSync(fd);
+      const r = spawnSync(process.execPath, ['--max-old-space-size=96', BIN, 'findings', file, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      expect(r.stderr).toMatch(/^iscsi-inspect: Out of memory after [\d,]+ packets: .*what was read is reported\n$/);
+      expect(r.stderr).toContain(c.why);
+      expect(r.status).toBe(EXIT.outOfMemory);
+      const findings = JSON.parse(r.stdout) as Array<{ kind: string }>;
+      expect(Array.isArray(findings)).toBe(true);
+      if (c.shape === 'unanswered-pings') {
+        // Pings are sent a second apart and the guard stopped part-way: some, not all, reported.
+        const n = findings.filter((f) => f.kind === 'nop-ping-unanswered').length;
+        expect(n).toBeGreaterThan(1000);
+        expect(n).toBeLessThan(c.units);
+      }
+    });
+  }
 });
 
 describe('--help for each command', () => {
