@@ -61,8 +61,12 @@ export function checkCapture(ctx: CheckContext): Finding[] {
     const conns = ctx.framed.connections.filter((s) => s.truncatedPdus > 0 || s.gaps.length > 0).map((s) => s.conn);
     let holes = 0;
     for (const s of ctx.framed.connections) for (const g of s.gaps) if (g.bytesMissing > 0) holes++;
-    const snaplen = cap.snaplen ?? 0;
-    let message = `The capture's snaplen (${snaplen} bytes) cut ${fmtInt(cap.snaplenCutSegments)} TCP segments`;
+    // The file may say more than its packets hold (cut after capture with editcap -s): tell what cut them.
+    const declared = cap.snaplen ?? 0;
+    const snaplen = cap.cutTo !== undefined && (declared === 0 || cap.cutTo < declared) ? cap.cutTo : declared;
+    let message = snaplen === declared
+      ? `The capture's snaplen (${snaplen} bytes) cut ${fmtInt(cap.snaplenCutSegments)} TCP segments`
+      : `Packets were cut to ${snaplen} bytes (the file's header says a snaplen of ${declared ? `${declared} bytes` : 'none'}: cut after capture, e.g. by editcap -s), which cut ${fmtInt(cap.snaplenCutSegments)} TCP segments`;
     if (pdus.count === 0) message += ': no complete 48-byte iSCSI header survived, so no PDU could be read — capture again with a snaplen of at least 262144 (tcpdump -s 0)';
     else {
       message += `: ${fmtInt(pdusTruncated)} PDUs have incomplete data segments (headers still decoded)`;

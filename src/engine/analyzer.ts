@@ -133,6 +133,7 @@ export class Analyzer implements PacketSink, StreamSink {
   private backwards: { frame: number; byMs: number; count: number } | undefined;
   private truncatedPackets = 0;
   private snaplenCut = 0;
+  private cutTo = 0;
   private readonly linkTypes = new Map<number, number>();
   private runLinkType = -1;
   private runLength = 0;
@@ -335,7 +336,10 @@ export class Analyzer implements PacketSink, StreamSink {
     }
     ctx.fileOffset = p.fileOffset;
     ctx.dataOffset = p.dataOffset;
-    if (s.payloadLength < s.payloadWireLength) this.snaplenCut++;
+    if (s.payloadLength < s.payloadWireLength) {
+      this.snaplenCut++;
+      if (p.capLen > this.cutTo) this.cutTo = p.capLen;
+    }
     this.reassembler.segment(s, p.data, ctx);
   }
 
@@ -641,6 +645,7 @@ export class Analyzer implements PacketSink, StreamSink {
       truncatedPackets: this.truncatedPackets,
       snaplenCutSegments: this.snaplenCut,
       snaplen: smallestSnaplen(this.input().interfaces.map((f) => f.snaplen)),
+      ...(this.cutTo > 0 && { cutTo: this.cutTo }),
       timeResolution: finestResolution(this.input().interfaces.map((f) => f.timeUnitsPerSecond)),
       skipped: { ...this.skipped },
       tcpConnections: this.reassembler.count,

@@ -25,6 +25,11 @@ export interface CaptureSummary {
   /** TCP segments whose payload the snaplen cut. */
   snaplenCutSegments: number;
   snaplen: number | undefined;
+  /**
+   * The most bytes captured of a packet whose TCP payload was cut: what the packets were really cut
+   * to. Below `snaplen` where the file was cut after capture (editcap -s) or the header lies.
+   */
+  cutTo?: number;
   /** The finest timestamp resolution of the capture's interfaces, in seconds (1e-6 for pcap, 1e-9 for nanosecond files). */
   timeResolution: number;
   skipped: {

@@ -286,6 +286,17 @@ describe('snaplen', () => {
     expect(only(f, 'statsn-gap')).toEqual([]);
     expect(only(f, 'command-unanswered')).toEqual([]);
   });
+
+  test('a file cut after capture (editcap -s 128) says what cut its packets, not its header snaplen', () => {
+    // test/fixtures/tcp/README.md: editcap -s 128 of a full capture; its interface block still says
+    // 262144 (capinfos: "Packet size limit: file hdr: (not set), inferred: 128 bytes").
+    const { analysis } = analyzeFile(join(import.meta.dirname, '../fixtures/tcp/loss-t2i.pcap'));
+    expect(analysis.capture.snaplen).toBe(262144);
+    const t = only(analysis.findings, 'snaplen-truncated');
+    expect(t).toHaveLength(1);
+    expect(t[0].snaplen).toBe(128);
+    expect(t[0].message).toMatch(/^Packets were cut to 128 bytes \(the file's header says a snaplen of 262144 bytes: cut after capture/);
+  });
 });
 
 describe('the same traffic in three files', () => {
