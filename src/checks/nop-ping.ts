@@ -1,9 +1,9 @@
 import { formatMs, hexTag } from '../text/index.ts';
 import { deadline } from '../sessions/index.ts';
-import type { EndEvent, PingRecord } from '../sessions/index.ts';
+import type { Deadline, EndEvent, PingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { endWords, finding, frameList, lazyMessage, linuxError, msBetween, tcpAckDetails, tcpAckText } from './format.ts';
-import type { TcpAckDetails } from './format.ts';
+import { derivedFinding, endWords, frameList, linuxError, msBetween, tcpAckDetails, tcpAckText } from './format.ts';
+import type { DerivedKey, TcpAckDetails } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -12,37 +12,75 @@ import type { Finding } from './types.ts';
  * An answer counts only if it came before the initiator gave up on the connection (its FIN or RST)
  * or the connection ended; Linux reports the unanswered ping as ISCSI_ERR_NOP_TIMEDOUT (1022).
  * The PDU at fault is the NOP-Out.
+ *
+ * A capture can hold millions of pings (one every few seconds for days), so their findings are
+ * derived: each key is computed from the ping record when read (format.ts derivedFinding).
  */
 export function checkNopPings(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const p of ctx.model.pings) {
     if (p.fate === 'unknown') continue;
-    out.push(p.fate === 'answered' ? answered(p) : unanswered(ctx, p));
+    const where = { row: p.request.row, relation: p.relation };
+    out.push(p.fate === 'answered' ? answered(p, ctx, where) : unanswered(p, ctx, where));
   }
   return out;
 }
 
-function answered(p: PingRecord): Finding {
-  const answer = p.answer as { frame: number; time: number };
-  const rttMs = msBetween(p.request.time, answer.time);
-  return finding('nop-ping', 'info', { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation }, p.request.time,
-    frameList([p.request.frame, answer.frame]), lazyMessage(answeredText, p), { itt: p.itt, rttMs });
+/** The frame at fault: the NOP-Out's (finding() takes the first of the frames where it has none). */
+function faultFrame(p: PingRecord, frames: readonly number[]): number | undefined {
+  return p.request.frame > 0 ? p.request.frame : frames[0];
+}
+
+const answered = derivedFinding<PingRecord, CheckContext>([
+  { key: 'kind', get: () => 'nop-ping' },
+  { key: 'severity', get: () => 'info' },
+  { key: 'conn', get: (p) => p.conn },
+  { key: 'time', get: (p) => p.request.time },
+  { key: 'frames', get: answeredFrames },
+  { key: 'frame', get: (p) => faultFrame(p, answeredFrames(p)) },
+  { key: 'message', get: (_p, _c, f) => answeredText(f), always: true },
+  { key: 'itt', get: (p) => p.itt },
+  { key: 'rttMs', get: (p) => msBetween(p.request.time, (p.answer as { time: number }).time) },
+]);
+
+function answeredFrames(p: PingRecord): number[] {
+  return frameList([p.request.frame, p.answer?.frame]);
 }
 
 function answeredText(f: Finding): string {
   return `NOP-Out ping ITT ${hexTag(f.itt as number)} answered by the target's NOP-In in ${formatMs(f.rttMs as number)}`;
 }
 
-function unanswered(ctx: CheckContext, p: PingRecord): Finding {
-  const conn = ctx.model.connections[p.conn];
-  const d = deadline(conn.end, p.request.frame, ctx.captureEnd);
-  const waitedMs = msBetween(p.request.time, d.time);
-  const answeredLateMs = p.answer !== undefined ? msBetween(p.request.time, p.answer.time) : undefined;
-  const tcp = tcpAckDetails(p.tcpAck, p.request.time, d.time);
-  return finding('nop-ping-unanswered', 'error', { conn: p.conn, frame: p.request.frame, row: p.request.row, relation: p.relation }, p.request.time,
-    frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame, tcp.tcpAckFrame]),
-    lazyMessage(unansweredText, p), { itt: p.itt, waitedMs, then: d.event, answeredLateMs, ...tcp });
+/** Where the ping's wait ended: the connection's give-up, or the capture's end. */
+function waitEnd(p: PingRecord, ctx: CheckContext): Deadline {
+  return deadline(ctx.model.connections[p.conn].end, p.request.frame, ctx.captureEnd);
 }
+
+function tcpOf(p: PingRecord, ctx: CheckContext): TcpAckDetails {
+  return tcpAckDetails(p.tcpAck, p.request.time, waitEnd(p, ctx).time);
+}
+
+function unansweredFrames(p: PingRecord, ctx: CheckContext): number[] {
+  const d = waitEnd(p, ctx);
+  return frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame, tcpOf(p, ctx).tcpAckFrame]);
+}
+
+const unanswered = derivedFinding<PingRecord, CheckContext>([
+  { key: 'kind', get: () => 'nop-ping-unanswered' },
+  { key: 'severity', get: () => 'error' },
+  { key: 'conn', get: (p) => p.conn },
+  { key: 'time', get: (p) => p.request.time },
+  { key: 'frames', get: unansweredFrames },
+  { key: 'frame', get: (p, ctx) => faultFrame(p, unansweredFrames(p, ctx)) },
+  { key: 'message', get: (p, _c, f) => unansweredText(f, p), always: true },
+  { key: 'itt', get: (p) => p.itt },
+  { key: 'waitedMs', get: (p, ctx) => msBetween(p.request.time, waitEnd(p, ctx).time) },
+  { key: 'then', get: (p, ctx) => waitEnd(p, ctx).event },
+  { key: 'answeredLateMs', get: (p) => (p.answer !== undefined ? msBetween(p.request.time, p.answer.time) : undefined) },
+  { key: 'tcpAcked', get: (p, ctx) => tcpOf(p, ctx).tcpAcked },
+  { key: 'tcpAckFrame', get: (p, ctx) => tcpOf(p, ctx).tcpAckFrame },
+  { key: 'tcpAckedAfterMs', get: (p, ctx) => tcpOf(p, ctx).tcpAckedAfterMs },
+] satisfies ReadonlyArray<DerivedKey<PingRecord, CheckContext>>);
 
 function unansweredText(f: Finding, p: PingRecord): string {
   const then = f.then as EndEvent;

@@ -150,10 +150,19 @@ export function deadline(end: ConnectionEndInfo, frame: number, captureEnd: Mome
   return { event: 'capture-end', frame: captureEnd.frame, time: captureEnd.time, control: -1 };
 }
 
-/** The ladder point of a deadline. */
+/**
+ * The ladder point of a deadline. Endpoints are values, never changed once made: the few there are
+ * (a connection's FIN/RST indices, the capture's end) are made once and shared — every unanswered
+ * ping of a connection ends at the same one.
+ */
 export function deadlineEndpoint(d: Deadline): Endpoint {
-  return d.control >= 0 ? { control: d.control } : { captureEnd: true };
+  if (d.control < 0) return CAPTURE_END_POINT;
+  if (d.control >= CONTROL_POINTS.length) return { control: d.control };
+  return (CONTROL_POINTS[d.control] ??= Object.freeze({ control: d.control }));
 }
+
+const CAPTURE_END_POINT: Endpoint = Object.freeze({ captureEnd: true });
+const CONTROL_POINTS: Array<Endpoint | undefined> = new Array<Endpoint | undefined>(64);
 
 /** How the connection ended, from the engine's TCP control events. */
 function endInfo(s: ConnectionSummary, captureEnd: Moment): ConnectionEndInfo {
