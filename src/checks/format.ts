@@ -172,9 +172,39 @@ export interface DerivedKey<S, C> {
 }
 
 const CONTEXT = Symbol('context');
-type Derived<S, C> = Finding & { [SOURCE]: S; [CONTEXT]: C };
+type Derived<S, C> = Finding & { [SOURCE]: S; [CONTEXT]: C; [PLACE]: DerivedPlace<S> };
 
-export function derivedFinding<S, C>(keys: ReadonlyArray<DerivedKey<S, C>>): (source: S, context: C, where: { row?: number; relation?: number }) => Finding {
+/** The row at fault and the relation a derived finding reports, read from its source by the runner. */
+interface DerivedPlace<S> {
+  row: (source: S) => number;
+  relation: (source: S) => number;
+}
+
+const PLACE = Symbol('place');
+
+/** The model relations a finding reports (the runner reads them once the findings are sorted). */
+export function relationsOf(f: Finding): readonly number[] | undefined {
+  const place = (f as Partial<Derived<unknown, unknown>>)[PLACE];
+  if (place === undefined) return relationOf.get(f);
+  const r = place.relation((f as Derived<unknown, unknown>)[SOURCE]);
+  return r >= 0 ? [r] : undefined;
+}
+
+/** The PDU table row at fault (-1: a TCP segment, or none). */
+export function faultRowOf(f: Finding): number {
+  const place = (f as Partial<Derived<unknown, unknown>>)[PLACE];
+  if (place === undefined) return rowOf.get(f) ?? -1;
+  const r = place.row((f as Derived<unknown, unknown>)[SOURCE]);
+  return r >= 0 ? r : -1;
+}
+
+/** Let go of what the runner read (the side tables of findings made by finding()). */
+export function forgetPlace(f: Finding): void {
+  relationOf.delete(f);
+  rowOf.delete(f);
+}
+
+export function derivedFinding<S, C>(keys: ReadonlyArray<DerivedKey<S, C>>, place: DerivedPlace<S>): (source: S, context: C) => Finding {
   if (keys.length > 31) throw new Error('a derived finding has at most 31 keys');
   const descriptors = keys.map(({ key, get }): PropertyDescriptor => ({
     get(this: Derived<S, C>) { return get(this[SOURCE], this[CONTEXT], this); },
@@ -182,15 +212,14 @@ export function derivedFinding<S, C>(keys: ReadonlyArray<DerivedKey<S, C>>): (so
     enumerable: true,
     configurable: true,
   }));
-  return (source, context, where) => {
+  return (source, context) => {
     const f = {} as Derived<S, C>;
     Object.defineProperty(f, SOURCE, { value: source });
     Object.defineProperty(f, CONTEXT, { value: context });
+    Object.defineProperty(f, PLACE, { value: place });
     for (let k = 0; k < keys.length; k++) {
       if (keys[k].always || keys[k].get(source, context, f) !== undefined) Object.defineProperty(f, keys[k].key, descriptors[k]);
     }
-    if (where.relation !== undefined && where.relation >= 0) relationOf.set(f, [where.relation]);
-    if (where.row !== undefined && where.row >= 0) rowOf.set(f, where.row);
     return f;
   };
 }

@@ -11,7 +11,7 @@ import { checkCommands } from './commands.ts';
 import { checkConnectionEnds } from './connection-end.ts';
 import type { CheckContext } from './context.ts';
 import { checkDigests } from './digest.ts';
-import { relationOf, rowOf } from './format.ts';
+import { faultRowOf, forgetPlace, relationsOf } from './format.ts';
 import { checkLoginFailures, checkLoginsUnanswered } from './login.ts';
 import { checkNopPings } from './nop-ping.ts';
 import { checkOptions } from './options.ts';
@@ -60,10 +60,9 @@ export function runChecks(framed: FramedCapture, model: SessionModel, options: P
   const relationFindings = new Int32Array(model.relations.length).fill(-1);
   const findingRows = new Int32Array(findings.length).fill(-1);
   findings.forEach((f, k) => {
-    for (const r of relationOf.get(f) ?? []) if (relationFindings[r] < 0) relationFindings[r] = k;
-    findingRows[k] = rowOf.get(f) ?? -1;
-    relationOf.delete(f);
-    rowOf.delete(f);
+    for (const r of relationsOf(f) ?? []) if (relationFindings[r] < 0) relationFindings[r] = k;
+    findingRows[k] = faultRowOf(f);
+    forgetPlace(f);
   });
   return { findings, relationFindings, findingRows };
 }

@@ -20,11 +20,13 @@ export function checkNopPings(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
   for (const p of ctx.model.pings) {
     if (p.fate === 'unknown') continue;
-    const where = { row: p.request.row, relation: p.relation };
-    out.push(p.fate === 'answered' ? answered(p, ctx, where) : unanswered(p, ctx, where));
+    out.push(p.fate === 'answered' ? answered(p, ctx) : unanswered(p, ctx));
   }
   return out;
 }
+
+/** The NOP-Out is the PDU at fault; the ping's relation is what the finding reports. */
+const PLACE = { row: (p: PingRecord) => p.request.row, relation: (p: PingRecord) => p.relation };
 
 /** The frame at fault: the NOP-Out's (finding() takes the first of the frames where it has none). */
 function faultFrame(p: PingRecord, frames: readonly number[]): number | undefined {
@@ -41,7 +43,7 @@ const answered = derivedFinding<PingRecord, CheckContext>([
   { key: 'message', get: (_p, _c, f) => answeredText(f), always: true },
   { key: 'itt', get: (p) => p.itt },
   { key: 'rttMs', get: (p) => msBetween(p.request.time, (p.answer as { time: number }).time) },
-]);
+], PLACE);
 
 function answeredFrames(p: PingRecord): number[] {
   return frameList([p.request.frame, p.answer?.frame]);
@@ -80,7 +82,7 @@ const unanswered = derivedFinding<PingRecord, CheckContext>([
   { key: 'tcpAcked', get: (p, ctx) => tcpOf(p, ctx).tcpAcked },
   { key: 'tcpAckFrame', get: (p, ctx) => tcpOf(p, ctx).tcpAckFrame },
   { key: 'tcpAckedAfterMs', get: (p, ctx) => tcpOf(p, ctx).tcpAckedAfterMs },
-] satisfies ReadonlyArray<DerivedKey<PingRecord, CheckContext>>);
+] satisfies ReadonlyArray<DerivedKey<PingRecord, CheckContext>>, PLACE);
 
 function unansweredText(f: Finding, p: PingRecord): string {
   const then = f.then as EndEvent;
