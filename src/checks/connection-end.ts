@@ -1,4 +1,5 @@
 import { logoutReasonName, logoutResponseName } from '../codec/index.ts';
+import { plural } from '../text/index.ts';
 import type { ConnectionModel } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList, lazyMessage, linuxError } from './format.ts';
@@ -55,7 +56,7 @@ function resetText(f: Finding, c: ConnectionModel): string {
 function waiting(c: ConnectionModel): string {
   const o = c.end.outstanding;
   const parts: string[] = [];
-  const n = (k: number, one: string): void => { if (k > 0) parts.push(`${k} ${one}${k === 1 ? '' : 's'}`); };
+  const n = (k: number, one: string): void => { if (k > 0) parts.push(plural(k, one)); };
   n(o.commands, 'command');
   n(o.tmfs, 'task management request');
   n(o.pings, 'NOP-Out ping');

@@ -412,6 +412,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.close();
   });
 
+  test('200,000 unanswered pings on one connection: ready, told as one run and one incident', async () => {
+    // The findings list once spread a run's findings into a call's arguments: past ~120,000 that
+    // throws. Built by src/synth/scale.ts: a ping a second, each ACKed, none answered, then a FIN.
+    const { scaleCapture } = await import('../../src/synth/index.ts');
+    const file = join(work, 'pings-200k.pcap');
+    writeFileSync(file, Buffer.concat([...scaleCapture('unanswered-pings', 200_000)]));
+    const page = await newPage();
+    expect(await open(page, file)).toBe('ready');
+    expect(await page.locator('.chip.error').textContent()).toContain('200,000');
+    expect(await page.getByText('200,000 NOP-Out pings unanswered').count()).toBeGreaterThan(0);
+    await page.close();
+  }, 120_000);
+
   test('a truncated capture shows what was read and the reason', async () => {
     const page = await newPage();
     const whole = readFileSync(join(CAPTURES, 'slow-target-abort.pcap'));

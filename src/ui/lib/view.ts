@@ -10,7 +10,7 @@ import {
 } from '../../iscsi/index.ts';
 import { rowsOf } from '../../sessions/index.ts';
 import type { ConnectionModel, Endpoint as ModelEndpoint, Relation as ModelRelation, TcpAck } from '../../sessions/index.ts';
-import { formatDuration } from '../../text/index.ts';
+import { fmtInt, formatDuration } from '../../text/index.ts';
 import type { PduDetailRequest, DigestState } from './loader.ts';
 import type { LadderView } from './scope.ts';
 
@@ -132,7 +132,7 @@ export function ladderRelations(a: Analysis, view: LadderView, findings: Readonl
         if (s) {
           s.also.push(from);
           if (fi >= 0) s.carries.push(fi);
-          s.label = `${s.also.length + 1} NOP-Out pings unanswered until ${endText(to, view, m)} — ${a.findings[s.finding]?.message ?? ''}`;
+          s.label = `${fmtInt(s.also.length + 1)} NOP-Out pings unanswered until ${endText(to, view, m)} — ${a.findings[s.finding]?.message ?? ''}`;
           continue;
         }
         rel.kind = 'silence';
