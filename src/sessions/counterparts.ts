@@ -1,7 +1,7 @@
 import * as codec from '../codec/index.ts';
 import * as iscsi from '../iscsi/index.ts';
 import type { PduColumns } from '../iscsi/index.ts';
-import { rowsOf } from './rows.ts';
+import { lowerBoundRow, rowsOf } from './rows.ts';
 import type { RelationKind, SessionModel } from './types.ts';
 
 // Bound once from the namespaces: these run per PDU, and under the dev and test module loaders an
@@ -63,7 +63,7 @@ export function counterparts(model: SessionModel, pdus: PduColumns, row: number)
   // The steps of a multi-PDU login pair by ITT; the relation joins only its first and last.
   if (op === OP_LOGIN_REQUEST || op === OP_LOGIN_RESPONSE) {
     const rows = rowsOf(model.rows, conn);
-    const p = indexOf(rows, row);
+    const p = lowerBoundRow(rows, row);
     const want = op === OP_LOGIN_REQUEST ? OP_LOGIN_RESPONSE : OP_LOGIN_REQUEST;
     const step = op === OP_LOGIN_REQUEST ? 1 : -1;
     for (let q = p + step; q >= 0 && q < rows.length; q += step) {
@@ -75,21 +75,9 @@ export function counterparts(model: SessionModel, pdus: PduColumns, row: number)
   return out;
 }
 
-/** Position of `row` in a connection's ascending row list. */
-function indexOf(rows: Uint32Array, row: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid] < row) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function firstDataRow(model: SessionModel, pdus: PduColumns, conn: number, row: number, task: number): number {
   const rows = rowsOf(model.rows, conn);
-  const p = indexOf(rows, row);
+  const p = lowerBoundRow(rows, row);
   for (let q = p + 1; q < rows.length && q <= p + SCAN; q++) {
     const r = rows[q];
     if (model.rowTask[r] !== task) continue;
@@ -102,7 +90,7 @@ function firstDataRow(model: SessionModel, pdus: PduColumns, conn: number, row: 
 /** The R2T (of the same task, with the same TTT) a Data-Out answers. */
 function r2tOf(model: SessionModel, pdus: PduColumns, conn: number, row: number, task: number): number {
   const rows = rowsOf(model.rows, conn);
-  const p = indexOf(rows, row);
+  const p = lowerBoundRow(rows, row);
   const want = ttt(pdus, row);
   for (let q = p - 1; q >= 0 && q >= p - SCAN; q--) {
     const r = rows[q];

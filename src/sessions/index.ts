@@ -3,7 +3,7 @@
 // between PDUs as row references. Plain data: it crosses the worker boundary by structured clone.
 export { buildModel, captureEndOf, deadline, deadlineEndpoint } from './model.ts';
 export type { Deadline } from './model.ts';
-export { connRows, lowerBoundFrame, mergeRows, rowsInFrames, rowsOf } from './rows.ts';
+export { connRows, lowerBoundFrame, lowerBoundRow, mergeRows, rowsInFrames, rowsOf } from './rows.ts';
 export { groupSessions } from './sessions.ts';
 export { latencyStats, round3 } from './stats.ts';
 export { TaskFlag } from './tasks.ts';

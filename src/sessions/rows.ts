@@ -33,6 +33,18 @@ export function mergeRows(lists: readonly Uint32Array[]): Uint32Array {
   return out.sort();
 }
 
+/** First position p in `rows` (ascending) with rows[p] >= row. */
+export function lowerBoundRow(rows: Uint32Array, row: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid] < row) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** First position p in `rows` with frame[rows[p]] >= frame (rows are in frame order). */
 export function lowerBoundFrame(pdus: PduColumns, rows: Uint32Array, frame: number): number {
   let lo = 0;

@@ -8,7 +8,7 @@ import type { Analysis, Finding, Severity } from '../../engine/index.ts';
 import {
   NO_LUN, dataDigestCheck, fromTarget, headerDigestCheck, headerFromColumns, isTruncated, rowHeaderLength,
 } from '../../iscsi/index.ts';
-import { rowsOf } from '../../sessions/index.ts';
+import { lowerBoundRow, rowsOf } from '../../sessions/index.ts';
 import type { ConnectionModel, Endpoint as ModelEndpoint, Relation as ModelRelation, TcpAck } from '../../sessions/index.ts';
 import { fmtInt, formatDuration } from '../../text/index.ts';
 import type { PduDetailRequest, DigestState } from './loader.ts';
@@ -21,14 +21,8 @@ export function connRows(a: Analysis, conn: number): Uint32Array {
 
 /** Position of a PDU row in its connection's rows (rows ascend), or -1. */
 export function positionOf(rows: Uint32Array, row: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid] < row) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < rows.length && rows[lo] === row ? lo : -1;
+  const p = lowerBoundRow(rows, row);
+  return p < rows.length && rows[p] === row ? p : -1;
 }
 
 /** Positions (in `rows`) of the PDUs completed in the given frames. */
