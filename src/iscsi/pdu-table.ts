@@ -184,21 +184,8 @@ export class PduTableBuilder {
     const src = this.cols as unknown as Record<string, Column>;
     const order = frameOrder(this.cols.frame, count);
     const out = { count } as PduColumns;
-    for (const [name] of COLUMNS) {
-      const col = src[name];
-      let exact: Column;
-      if (order) {
-        exact = new (col.constructor as new (n: number) => Column)(count);
-        for (let j = 0; j < count; j++) exact[j] = col[order[j]];
-      } else {
-        exact = col.slice(0, count);
-      }
-      (out as unknown as Record<string, unknown>)[name] = exact;
-    }
-    if (renumber) {
-      const conn = out.conn;
-      for (let i = 0; i < count; i++) conn[i] = renumber[conn[i]];
-    }
+    for (const [name] of COLUMNS) (out as unknown as Record<string, unknown>)[name] = exactCopy(src[name], count, order);
+    if (renumber) renumberConns(out.conn, count, renumber);
     return { columns: out, order };
   }
 
@@ -213,14 +200,7 @@ export class PduTableBuilder {
     const out = { count } as PduColumns;
     let held = this.capacity * BYTES_PER_ROW;
     for (const [name, T] of COLUMNS) {
-      const col = src[name];
-      let exact: Column;
-      if (order) {
-        exact = new (col.constructor as new (n: number) => Column)(count);
-        for (let j = 0; j < count; j++) exact[j] = col[order[j]];
-      } else {
-        exact = col.slice(0, count);
-      }
+      const exact = exactCopy(src[name], count, order);
       this.peakBytes = Math.max(this.peakBytes, held + count * T.BYTES_PER_ELEMENT);
       held -= (this.capacity - count) * T.BYTES_PER_ELEMENT;
       (out as unknown as Record<string, unknown>)[name] = exact;
@@ -228,12 +208,22 @@ export class PduTableBuilder {
       (src as Record<string, unknown>)[name] = exact;
     }
     this.capacity = count;
-    if (renumber) {
-      const conn = out.conn;
-      for (let i = 0; i < count; i++) conn[i] = renumber[conn[i]];
-    }
+    if (renumber) renumberConns(out.conn, count, renumber);
     return { columns: out, order };
   }
+}
+
+/** The first `count` values of a column, exactly sized, in `order` where given. */
+function exactCopy(col: Column, count: number, order: Uint32Array | undefined): Column {
+  if (!order) return col.slice(0, count);
+  const exact = new (col.constructor as new (n: number) => Column)(count);
+  for (let j = 0; j < count; j++) exact[j] = col[order[j]];
+  return exact;
+}
+
+/** Connection numbers old → new (`renumber[old]`), in place. */
+function renumberConns(conn: PduColumns['conn'], count: number, renumber: ArrayLike<number>): void {
+  for (let i = 0; i < count; i++) conn[i] = renumber[conn[i]];
 }
 
 /** The permutation that puts rows in (frame, emission) order, or undefined when they are in it. */
