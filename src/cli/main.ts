@@ -230,15 +230,7 @@ async function watch(args: CliArgs, out: Output, stderr: (line: string) => void)
     clearInterval(ticker);
     watcher.tell(analysis, true);
     await out.flush();
-    if (guard.tripped) {
-      stderr(`iscsi-inspect: ${guard.tripped.message}`);
-      return EXIT.outOfMemory;
-    }
-    if (analysis.error) {
-      stderr(`iscsi-inspect: ${analysis.error.message}`);
-      return 1;
-    }
-    return 0;
+    return analysedStatus(analysis, guard, stderr);
   } finally {
     clearInterval(ticker);
     clearInterval(status);
@@ -283,6 +275,11 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
   }
   await out.flush();
   await table?.close();
+  return analysedStatus(analysis, guard, stderr);
+}
+
+/** How a read capture ends: out of memory (3), unreadable past some point (1), or analysed (0). */
+function analysedStatus(analysis: Analysis, guard: MemoryGuard, stderr: (line: string) => void): number {
   if (guard.tripped) {
     stderr(`iscsi-inspect: ${guard.tripped.message}`);
     return EXIT.outOfMemory;
