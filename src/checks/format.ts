@@ -1,7 +1,8 @@
 import { explainErrorCode, scsiCommandName } from '../codec/index.ts';
 import { formatMs } from '../text/index.ts';
-import { round3 } from '../sessions/index.ts';
-import type { EndEvent, TcpAck } from '../sessions/index.ts';
+import { deadline, round3 } from '../sessions/index.ts';
+import type { Deadline, EndEvent, PduMoment, TcpAck } from '../sessions/index.ts';
+import type { CheckContext } from './context.ts';
 import type { Finding, Severity } from './types.ts';
 
 /** Milliseconds between two capture times (seconds), to the microsecond; never negative. */
@@ -222,4 +223,34 @@ export function derivedFinding<S, C>(keys: ReadonlyArray<DerivedKey<S, C>>, plac
     }
     return f;
   };
+}
+
+/** A model record of a request that waits for an answer: its connection, the PDU that opened it, its relation. */
+export interface RequestRecord {
+  conn: number;
+  request: PduMoment;
+  relation: number;
+}
+
+/** The request is the PDU at fault; its relation is what the finding reports. */
+export const REQUEST_PLACE: DerivedPlace<RequestRecord> = { row: (r) => r.request.row, relation: (r) => r.relation };
+
+/** Where a request's wait ended: the connection's give-up (FIN/RST), or the capture's end. */
+export function requestDeadline(r: RequestRecord, ctx: CheckContext): Deadline {
+  return deadline(ctx.model.connections[r.conn].end, r.request.frame, ctx.captureEnd);
+}
+
+/**
+ * The keys finding() puts first, for a derived finding about a request: kind, severity, conn,
+ * time, frames and the frame at fault (the request's; the first of the frames where it has none).
+ */
+export function requestKeys<S extends RequestRecord>(kind: string, severity: Severity, frames: (r: S, ctx: CheckContext) => number[]): Array<DerivedKey<S, CheckContext>> {
+  return [
+    { key: 'kind', get: () => kind },
+    { key: 'severity', get: () => severity },
+    { key: 'conn', get: (r) => r.conn },
+    { key: 'time', get: (r) => r.request.time },
+    { key: 'frames', get: frames },
+    { key: 'frame', get: (r, ctx) => (r.request.frame > 0 ? r.request.frame : frames(r, ctx)[0]) },
+  ];
 }

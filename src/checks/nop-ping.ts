@@ -1,9 +1,8 @@
 import { formatMs, hexTag } from '../text/index.ts';
-import { deadline } from '../sessions/index.ts';
-import type { Deadline, EndEvent, PingRecord } from '../sessions/index.ts';
+import type { EndEvent, PingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { derivedFinding, endWords, frameList, linuxError, msBetween, tcpAckDetails, tcpAckText } from './format.ts';
-import type { DerivedKey, TcpAckDetails } from './format.ts';
+import { REQUEST_PLACE, derivedFinding, endWords, frameList, linuxError, msBetween, requestDeadline, requestKeys, tcpAckDetails, tcpAckText } from './format.ts';
+import type { TcpAckDetails } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -25,25 +24,12 @@ export function checkNopPings(ctx: CheckContext): Finding[] {
   return out;
 }
 
-/** The NOP-Out is the PDU at fault; the ping's relation is what the finding reports. */
-const PLACE = { row: (p: PingRecord) => p.request.row, relation: (p: PingRecord) => p.relation };
-
-/** The frame at fault: the NOP-Out's (finding() takes the first of the frames where it has none). */
-function faultFrame(p: PingRecord, frames: readonly number[]): number | undefined {
-  return p.request.frame > 0 ? p.request.frame : frames[0];
-}
-
 const answered = derivedFinding<PingRecord, CheckContext>([
-  { key: 'kind', get: () => 'nop-ping' },
-  { key: 'severity', get: () => 'info' },
-  { key: 'conn', get: (p) => p.conn },
-  { key: 'time', get: (p) => p.request.time },
-  { key: 'frames', get: answeredFrames },
-  { key: 'frame', get: (p) => faultFrame(p, answeredFrames(p)) },
+  ...requestKeys<PingRecord>('nop-ping', 'info', answeredFrames),
   { key: 'message', get: (_p, _c, f) => answeredText(f), always: true },
   { key: 'itt', get: (p) => p.itt },
   { key: 'rttMs', get: (p) => msBetween(p.request.time, (p.answer as { time: number }).time) },
-], PLACE);
+], REQUEST_PLACE);
 
 function answeredFrames(p: PingRecord): number[] {
   return frameList([p.request.frame, p.answer?.frame]);
@@ -53,36 +39,26 @@ function answeredText(f: Finding): string {
   return `NOP-Out ping ITT ${hexTag(f.itt as number)} answered by the target's NOP-In in ${formatMs(f.rttMs as number)}`;
 }
 
-/** Where the ping's wait ended: the connection's give-up, or the capture's end. */
-function waitEnd(p: PingRecord, ctx: CheckContext): Deadline {
-  return deadline(ctx.model.connections[p.conn].end, p.request.frame, ctx.captureEnd);
-}
-
 function tcpOf(p: PingRecord, ctx: CheckContext): TcpAckDetails {
-  return tcpAckDetails(p.tcpAck, p.request.time, waitEnd(p, ctx).time);
+  return tcpAckDetails(p.tcpAck, p.request.time, requestDeadline(p, ctx).time);
 }
 
 function unansweredFrames(p: PingRecord, ctx: CheckContext): number[] {
-  const d = waitEnd(p, ctx);
+  const d = requestDeadline(p, ctx);
   return frameList([p.request.frame, d.event === 'capture-end' ? undefined : d.frame, p.answer?.frame, tcpOf(p, ctx).tcpAckFrame]);
 }
 
 const unanswered = derivedFinding<PingRecord, CheckContext>([
-  { key: 'kind', get: () => 'nop-ping-unanswered' },
-  { key: 'severity', get: () => 'error' },
-  { key: 'conn', get: (p) => p.conn },
-  { key: 'time', get: (p) => p.request.time },
-  { key: 'frames', get: unansweredFrames },
-  { key: 'frame', get: (p, ctx) => faultFrame(p, unansweredFrames(p, ctx)) },
+  ...requestKeys<PingRecord>('nop-ping-unanswered', 'error', unansweredFrames),
   { key: 'message', get: (p, _c, f) => unansweredText(f, p), always: true },
   { key: 'itt', get: (p) => p.itt },
-  { key: 'waitedMs', get: (p, ctx) => msBetween(p.request.time, waitEnd(p, ctx).time) },
-  { key: 'then', get: (p, ctx) => waitEnd(p, ctx).event },
+  { key: 'waitedMs', get: (p, ctx) => msBetween(p.request.time, requestDeadline(p, ctx).time) },
+  { key: 'then', get: (p, ctx) => requestDeadline(p, ctx).event },
   { key: 'answeredLateMs', get: (p) => (p.answer !== undefined ? msBetween(p.request.time, p.answer.time) : undefined) },
   { key: 'tcpAcked', get: (p, ctx) => tcpOf(p, ctx).tcpAcked },
   { key: 'tcpAckFrame', get: (p, ctx) => tcpOf(p, ctx).tcpAckFrame },
   { key: 'tcpAckedAfterMs', get: (p, ctx) => tcpOf(p, ctx).tcpAckedAfterMs },
-] satisfies ReadonlyArray<DerivedKey<PingRecord, CheckContext>>, PLACE);
+], REQUEST_PLACE);
 
 function unansweredText(f: Finding, p: PingRecord): string {
   const then = f.then as EndEvent;

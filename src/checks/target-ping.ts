@@ -1,10 +1,9 @@
 import { formatMs, hexTag } from '../text/index.ts';
 import { RESERVED_TAG } from '../codec/index.ts';
 import { lunValue } from '../iscsi/index.ts';
-import { deadline } from '../sessions/index.ts';
-import type { Deadline, EndEvent, StrayEcho, TargetPingRecord } from '../sessions/index.ts';
+import type { EndEvent, StrayEcho, TargetPingRecord } from '../sessions/index.ts';
 import type { CheckContext } from './context.ts';
-import { derivedFinding, endWords, finding, frameList, linuxError, msBetween } from './format.ts';
+import { REQUEST_PLACE, derivedFinding, endWords, finding, frameList, linuxError, msBetween, requestDeadline, requestKeys } from './format.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -27,20 +26,13 @@ export function checkTargetPings(ctx: CheckContext): Finding[] {
 // A target pings every few seconds for as long as a session is idle: these findings are derived
 // from the ping record when read, as the initiator's pings' are (format.ts derivedFinding).
 
-/** The ping's NOP-In is the PDU at fault; its relation is what the finding reports. */
-const PLACE = { row: (p: TargetPingRecord) => p.request.row, relation: (p: TargetPingRecord) => p.relation };
-
-function waitEnd(p: TargetPingRecord, ctx: CheckContext): Deadline {
-  return deadline(ctx.model.connections[p.conn].end, p.request.frame, ctx.captureEnd);
-}
-
 /** The target pinged again before any echo (or before the echo came). */
 function superseded(p: TargetPingRecord): boolean {
   return p.supersededBy !== undefined && (p.echo === undefined || p.echo.frame > p.supersededBy.frame);
 }
 
 function echoed(p: TargetPingRecord, ctx: CheckContext): boolean {
-  return p.echo !== undefined && !superseded(p) && p.echo.frame <= waitEnd(p, ctx).frame;
+  return p.echo !== undefined && !superseded(p) && p.echo.frame <= requestDeadline(p, ctx).frame;
 }
 
 /** Where the wait ended: the target's next ping, or the connection's or the capture's end. */
@@ -49,12 +41,8 @@ function until(p: TargetPingRecord, ctx: CheckContext): { frame: number; time: n
     const next = p.supersededBy as { frame: number; time: number };
     return { frame: next.frame, time: next.time, then: 'next-ping' };
   }
-  const d = waitEnd(p, ctx);
+  const d = requestDeadline(p, ctx);
   return { frame: d.frame, time: d.time, then: d.event };
-}
-
-function faultFrame(p: TargetPingRecord, frames: readonly number[]): number | undefined {
-  return p.request.frame > 0 ? p.request.frame : frames[0];
 }
 
 function echoedFrames(p: TargetPingRecord): number[] {
@@ -62,16 +50,11 @@ function echoedFrames(p: TargetPingRecord): number[] {
 }
 
 const echoedFinding = derivedFinding<TargetPingRecord, CheckContext>([
-  { key: 'kind', get: () => 'target-ping' },
-  { key: 'severity', get: () => 'info' },
-  { key: 'conn', get: (p) => p.conn },
-  { key: 'time', get: (p) => p.request.time },
-  { key: 'frames', get: echoedFrames },
-  { key: 'frame', get: (p) => faultFrame(p, echoedFrames(p)) },
+  ...requestKeys<TargetPingRecord>('target-ping', 'info', echoedFrames),
   { key: 'message', get: (_p, _c, f) => echoedText(f), always: true },
   { key: 'ttt', get: (p) => p.ttt },
   { key: 'rttMs', get: (p) => msBetween(p.request.time, (p.echo as { time: number }).time) },
-], PLACE);
+], REQUEST_PLACE);
 
 function unansweredFrames(p: TargetPingRecord, ctx: CheckContext): number[] {
   const u = until(p, ctx);
@@ -79,18 +62,13 @@ function unansweredFrames(p: TargetPingRecord, ctx: CheckContext): number[] {
 }
 
 const unansweredFinding = derivedFinding<TargetPingRecord, CheckContext>([
-  { key: 'kind', get: () => 'target-ping-unanswered' },
-  { key: 'severity', get: () => 'error' },
-  { key: 'conn', get: (p) => p.conn },
-  { key: 'time', get: (p) => p.request.time },
-  { key: 'frames', get: unansweredFrames },
-  { key: 'frame', get: (p, ctx) => faultFrame(p, unansweredFrames(p, ctx)) },
+  ...requestKeys<TargetPingRecord>('target-ping-unanswered', 'error', unansweredFrames),
   { key: 'message', get: (p, _c, f) => unansweredText(f, p), always: true },
   { key: 'ttt', get: (p) => p.ttt },
   { key: 'waitedMs', get: (p, ctx) => msBetween(p.request.time, until(p, ctx).time) },
   { key: 'then', get: (p, ctx) => until(p, ctx).then },
   { key: 'answeredLateMs', get: (p) => (p.echo !== undefined ? msBetween(p.request.time, p.echo.time) : undefined) },
-], PLACE);
+], REQUEST_PLACE);
 
 function echoedText(f: Finding): string {
   return `Target NOP-In ping TTT ${hexTag(f.ttt as number)} echoed by the initiator's NOP-Out in ${formatMs(f.rttMs as number)}`;
