@@ -26,16 +26,20 @@ export function loginLoops(ctx: IncidentContext): Incident[] {
   return out;
 }
 
+/** The open findings of `kind`, grouped by initiator and target (names, else addresses). */
+function byPair(ctx: IncidentContext, kind: string): Iterable<number[]> {
+  const groups = new Map<string, number[]>();
+  for (const i of ctx.open(kind)) {
+    const c = ctx.model.connections[ctx.findings[i].conn as number];
+    append(groups, `${c.initiatorName ?? c.initiatorAddress}\u0000${c.targetName ?? c.portal}`, i);
+  }
+  return groups.values();
+}
+
 /** Logins the target refused, per initiator and target. */
 export function loginFailures(ctx: IncidentContext): Incident[] {
-  const groups = new Map<string, number[]>();
-  for (const i of ctx.open('login-failure')) {
-    const c = ctx.model.connections[ctx.findings[i].conn as number];
-    const key = `${c.initiatorName ?? c.initiatorAddress}\u0000${c.targetName ?? c.portal}`;
-    append(groups, key, i);
-  }
   const out: Incident[] = [];
-  for (const list of groups.values()) {
+  for (const list of byPair(ctx, 'login-failure')) {
     const f = ctx.findings[list[0]];
     const c = ctx.model.connections[f.conn as number];
     const chain = list.map((i) => ({ time: ctx.findings[i].time, frame: ctx.findings[i].frame as number, conn: ctx.findings[i].conn as number, what: `login refused: "${String(ctx.findings[i].statusText)}"` }));
@@ -50,13 +54,8 @@ export function loginFailures(ctx: IncidentContext): Incident[] {
  * took them (the host was up, its iSCSI layer silent) or not even that.
  */
 export function loginsUnanswered(ctx: IncidentContext): Incident[] {
-  const groups = new Map<string, number[]>();
-  for (const i of ctx.open('login-unanswered')) {
-    const c = ctx.model.connections[ctx.findings[i].conn as number];
-    append(groups, `${c.initiatorName ?? c.initiatorAddress}\u0000${c.targetName ?? c.portal}`, i);
-  }
   const out: Incident[] = [];
-  for (const list of groups.values()) {
+  for (const list of byPair(ctx, 'login-unanswered')) {
     const f = ctx.findings[list[0]];
     const c = ctx.model.connections[f.conn as number];
     const acked = list.filter((i) => ctx.findings[i].tcpAcked === true).length;
