@@ -1,5 +1,6 @@
 import type { ConnectionSummary, StreamDir } from '../iscsi/index.ts';
-import type { AttemptRecord } from '../sessions/index.ts';
+import { failedAttempts } from '../sessions/index.ts';
+import type { AttemptRecord, Moment } from '../sessions/index.ts';
 import { fmtBytes, fmtInt, formatMs, plural } from '../text/index.ts';
 import type { CheckContext } from './context.ts';
 import { finding, frameList, msBetween } from './format.ts';
@@ -64,88 +65,174 @@ function connectionFindings(s: ConnectionSummary, out: Finding[]): void {
   }
 }
 
+/** Connect findings one initiator host and portal get, and all together; past either, failed
+ *  attempts are counted in one finding per kind (a port scan, a reconnect storm of days). */
+const MAX_RUN_FINDINGS_PER_PAIR = 64;
+const MAX_RUN_FINDINGS = 512;
+
+/** Consecutive failed attempts of one initiator host to one portal, between the same connections. */
+interface AttemptRun {
+  first: AttemptRecord;
+  last: AttemptRecord;
+  /** The attempt before `last` (undefined for a run of one). */
+  beforeLast: AttemptRecord | undefined;
+  attempts: number;
+  syns: number;
+  /** Frames as the finding lists them: refused runs each attempt's SYNs and RST, the others
+   *  each attempt's first, second-last and last SYN (and the SYN-ACK that came at last). */
+  frames: number[];
+  /** The first SYN of the next failed attempt from the host to the portal, once there is one. */
+  next: number | undefined;
+}
+
+/** Failed attempts past the finding bounds, of one kind. */
+interface AttemptOverflow {
+  attempts: number;
+  first: Moment;
+  lastTime: number;
+  portals: Set<string>;
+  hosts: Set<string>;
+}
+
 /**
- * The model's failed attempts in runs, per initiator host and portal and between the same two iSCSI
- * connections: consecutive refused attempts (SYN → RST) are one connect-refused; consecutive
- * unanswered SYNs (retransmissions, new attempts), up to the SYN-ACK that answered at last if one
- * did, are one connect-unanswered when the wait passed 3 s.
+ * Every failed attempt the TCP layer recorded (not only those the model lists), in runs per
+ * initiator host and portal and between the same two iSCSI connections: consecutive refused
+ * attempts (SYN → RST) are one connect-refused; consecutive unanswered SYNs (retransmissions, new
+ * attempts), up to the SYN-ACK that answered at last if one did, are one connect-unanswered when
+ * the wait passed 3 s.
  */
 function attemptFindings(ctx: CheckContext, out: Finding[]): void {
-  const list = ctx.model.tcp.attempts;
-  const nextTime = nextAttemptTimes(list);
-  const runs = new Map<string, AttemptRecord[]>();
+  const a = ctx.framed.tcp.attempts;
+  const runs = new Map<string, AttemptRun>();
+  /** Per host and portal: runs whose last attempt waits for the next failed one's time. */
+  const awaiting = new Map<string, AttemptRun[]>();
+  const perPair = new Map<string, number>();
+  const overflow: Partial<Record<'connect-refused' | 'connect-unanswered', AttemptOverflow>> = {};
+  let listed = 0;
+  const emit = (pair: string, f: Finding): void => {
+    const n = perPair.get(pair) ?? 0;
+    if (n < MAX_RUN_FINDINGS_PER_PAIR && listed < MAX_RUN_FINDINGS) {
+      perPair.set(pair, n + 1);
+      listed++;
+      out.push(f);
+      return;
+    }
+    const kind = f.kind as 'connect-refused' | 'connect-unanswered';
+    const o = overflow[kind] ??= { attempts: 0, first: { frame: f.frame ?? 0, time: f.time }, lastTime: f.time, portals: new Set(), hosts: new Set() };
+    o.attempts += Number(f.attempts);
+    o.lastTime = Math.max(o.lastTime, f.time + Number(f.spanMs) / 1000);
+    o.portals.add(String(f.portal));
+    o.hosts.add(pair.slice(0, pair.indexOf('\u0000')));
+  };
   const flush = (key: string): void => {
     const run = runs.get(key);
     if (!run) return;
     runs.delete(key);
-    if (run[0].outcome === 'refused') out.push(refused(run));
+    const pair = key.slice(0, key.lastIndexOf('\u0000'));
+    if (run.first.outcome === 'refused') emit(pair, refused(run));
     else {
-      const f = unanswered(ctx, run, nextTime);
-      if (f) out.push(f);
+      const f = unanswered(ctx, run);
+      if (f) emit(pair, f);
     }
   };
-  for (const r of list) {
+  for (const r of failedAttempts(ctx.framed)) {
     const host = r.initiator.replace(/:\d+$/, '');
-    const key = `${host}\u0000${r.portal}\u0000${r.previousConn}`;
-    const run = runs.get(key);
+    const pair = `${host}\u0000${r.portal}`;
+    // This attempt is the next failed one for every run of the pair that waited for it.
+    const waiting = awaiting.get(pair);
+    if (waiting) {
+      for (const run of waiting) if (run.next === undefined && runs.get(runKey(pair, run.first)) === run) run.next = r.first.time;
+      waiting.length = 0;
+    }
+    const key = runKey(pair, r);
     const refusal = r.outcome === 'refused';
-    if (run && (run[0].outcome === 'refused') !== refusal) flush(key);
-    const current = runs.get(key);
-    if (current) current.push(r);
-    else runs.set(key, [r]);
+    const open = runs.get(key);
+    if (open && (open.first.outcome === 'refused') !== refusal) flush(key);
+    let run = runs.get(key);
+    if (!run) {
+      run = { first: r, last: r, beforeLast: undefined, attempts: 0, syns: 0, frames: [], next: undefined };
+      runs.set(key, run);
+    } else {
+      run.beforeLast = run.last;
+      run.last = r;
+      run.next = undefined;
+    }
+    run.attempts++;
+    run.syns += r.syns;
+    if (refusal) {
+      if (run.attempts <= MAX_FRAMES / 2) run.frames.push(r.first.frame, r.last.frame, r.answer?.frame ?? 0);
+    } else if (run.frames.length < MAX_FRAMES) {
+      run.frames.push(r.first.frame, a.prevSynFrame[r.attempt], r.last.frame);
+      if (r.answer) run.frames.push(r.answer.frame);
+    }
+    if (waiting) waiting.push(run);
+    else awaiting.set(pair, [run]);
     // A SYN-ACK at last ends a run of unanswered SYNs.
     if (r.outcome === 'answered-late') flush(key);
   }
   for (const key of [...runs.keys()]) flush(key);
+  for (const kind of ['connect-refused', 'connect-unanswered'] as const) {
+    const o = overflow[kind];
+    if (o) out.push(overflowFinding(kind, o, listed));
+  }
+  const notRecorded = notRecordedFinding(ctx);
+  if (notRecorded) out.push(notRecorded);
 }
 
-function synFrames(run: AttemptRecord[], ctx: CheckContext, withAnswers: boolean): number[] {
+/**
+ * Attempts past the TCP layer's attempts table (a SYN flood) are counted by how they were answered,
+ * not examined one by one: one finding says how many failed.
+ */
+function notRecordedFinding(ctx: CheckContext): Finding | undefined {
   const a = ctx.framed.tcp.attempts;
-  const frames: number[] = [];
-  for (const r of run) {
-    if (frames.length >= MAX_FRAMES) break;
-    frames.push(r.first.frame, a.prevSynFrame[r.attempt], r.last.frame);
-    if (withAnswers && r.answer) frames.push(r.answer.frame);
-  }
-  return frameList(frames);
+  const unansweredCount = a.dropped - a.droppedRefused - a.droppedConnected - a.droppedAnsweredLate;
+  if (a.droppedRefused + unansweredCount + a.droppedAnsweredLate === 0) return undefined;
+  const t = ctx.model.tcp.attemptTotals;
+  const kind = a.droppedRefused > 0 ? 'connect-refused' : 'connect-unanswered';
+  const message = `${fmtInt(a.dropped)} more connection attempts came from frame ${a.droppedFirstFrame} on, past the ${fmtInt(a.count)} examined one by one, and were only counted: `
+    + `${fmtInt(a.droppedRefused)} refused (RST), ${fmtInt(unansweredCount)} unanswered, ${fmtInt(a.droppedAnsweredLate)} answered only after SYN retransmissions, ${fmtInt(a.droppedConnected)} connected; `
+    + `of all ${fmtInt(t.attempts)} attempts in the capture ${fmtInt(t.refused)} were refused and ${fmtInt(t.unanswered)} unanswered — a port scan or a reconnect storm`;
+  return finding(kind, 'error', { frame: a.droppedFirstFrame }, a.droppedFirstTime, [a.droppedFirstFrame], message,
+    { attempts: kind === 'connect-refused' ? a.droppedRefused : unansweredCount, spanMs: msBetween(a.droppedFirstTime, a.droppedLastTime), portal: undefined, notRecorded: a.dropped });
+}
+
+function runKey(pair: string, r: AttemptRecord): string {
+  return `${pair}\u0000${r.previousConn}`;
 }
 
 const connsOf = (r: AttemptRecord): number[] => [r.previousConn, r.nextConn].filter((c) => c >= 0);
 
-function refused(run: AttemptRecord[]): Finding {
-  const first = run[0], last = run[run.length - 1];
+function refused(run: AttemptRun): Finding {
+  const { first, last } = run;
   const spanMs = msBetween(first.first.time, last.last.time);
   const portal = first.portal;
-  let message = run.length === 1
+  let message = run.attempts === 1
     ? `A connection attempt to ${portal} was refused (RST, frame ${first.answer?.frame})`
-    : `${run.length} connection attempts to ${portal} within ${formatMs(spanMs)} were all refused (RST)`;
+    : `${run.attempts} connection attempts to ${portal} within ${formatMs(spanMs)} were all refused (RST)`;
   message += ': nothing listened on the portal — the target service was down or restarting';
   if (first.previousConn >= 0) message += `; connection ${first.previousConn} to it had come before`;
   message += last.nextConn >= 0 ? `; connection ${last.nextConn} to it came next` : '; no later connection to it in the capture';
-  const frames = frameList(run.slice(0, MAX_FRAMES / 2).flatMap((r) => [r.first.frame, r.last.frame, r.answer?.frame]));
   const conns = [...new Set([...connsOf(first), ...connsOf(last)])];
-  return finding('connect-refused', 'error', { conns, frame: first.first.frame }, first.first.time, frames, message,
-    { attempts: run.length, spanMs, portal, previousConn: first.previousConn >= 0 ? first.previousConn : undefined, nextConn: last.nextConn >= 0 ? last.nextConn : undefined });
+  return finding('connect-refused', 'error', { conns, frame: first.first.frame }, first.first.time, frameList(run.frames), message,
+    { attempts: run.attempts, spanMs, portal, previousConn: first.previousConn >= 0 ? first.previousConn : undefined, nextConn: last.nextConn >= 0 ? last.nextConn : undefined });
 }
 
-function unanswered(ctx: CheckContext, run: AttemptRecord[], nextTime: Map<AttemptRecord, number>): Finding | undefined {
+function unanswered(ctx: CheckContext, run: AttemptRun): Finding | undefined {
   const a = ctx.framed.tcp.attempts;
-  const first = run[0], last = run[run.length - 1];
+  const { first, last } = run;
   const from = first.first.time;
   const answered = last.outcome === 'answered-late';
   // SYNs that went unanswered: every SYN of the run but the one a SYN-ACK answered at last.
-  let syns = 0;
-  for (const r of run) syns += r.syns;
-  if (answered) syns--;
+  const syns = answered ? run.syns - 1 : run.syns;
   // The last SYN nobody answered: the one before the SYN-ACK'd one (in this attempt or the one before).
-  const lastUnanswered = !answered ? last.last.time : last.syns > 1 ? a.prevSynTime[last.attempt] : run[run.length - 2].last.time;
-  const next = nextTime.get(last);
+  const lastUnanswered = !answered ? last.last.time : last.syns > 1 ? a.prevSynTime[last.attempt] : (run.beforeLast as AttemptRecord).last.time;
+  const next = run.next;
   const waitEnd = answered ? (last.answer as { time: number }).time : next ?? ctx.captureEnd.time;
   if (syns <= 0 || waitEnd - from <= UNANSWERED_SYN_S) return undefined;
   const spanMs = msBetween(from, lastUnanswered);
   const answeredAfterMs = answered ? msBetween(from, waitEnd) : undefined;
   const portal = first.portal;
-  const attempts = run.length > 1 ? ` (${run.length} connection attempts)` : '';
+  const attempts = run.attempts > 1 ? ` (${run.attempts} connection attempts)` : '';
   let message = answered
     ? `${plural(syns, 'SYN')} to ${portal}${attempts} went unanswered until a SYN-ACK came ${formatMs(answeredAfterMs ?? 0)} after the first (frame ${last.answer?.frame})`
     : `${plural(syns, 'SYN')} to ${portal}${attempts} got no answer in ${formatMs(msBetween(from, waitEnd))}`;
@@ -154,20 +241,19 @@ function unanswered(ctx: CheckContext, run: AttemptRecord[], nextTime: Map<Attem
   if (first.previousConn >= 0) message += `; connection ${first.previousConn} to it had come before`;
   if (answered && last.conn >= 0) message += `; the answered attempt is connection ${last.conn}`;
   const conns = [...new Set([...connsOf(first), ...connsOf(last)])];
-  return finding('connect-unanswered', 'error', { conns, frame: first.first.frame }, from, synFrames(run, ctx, answered), message,
+  return finding('connect-unanswered', 'error', { conns, frame: first.first.frame }, from, frameList(run.frames), message,
     { attempts: syns, spanMs, portal, answeredAfterMs, previousConn: first.previousConn >= 0 ? first.previousConn : undefined, nextConn: last.nextConn >= 0 ? last.nextConn : undefined });
 }
 
-/** For each attempt, the first SYN of the next failed attempt from the same host to the same portal. */
-function nextAttemptTimes(list: readonly AttemptRecord[]): Map<AttemptRecord, number> {
-  const out = new Map<AttemptRecord, number>();
-  const later = new Map<string, number>();
-  for (let k = list.length - 1; k >= 0; k--) {
-    const r = list[k];
-    const key = `${r.initiator.replace(/:\d+$/, '')}\u0000${r.portal}`;
-    const t = later.get(key);
-    if (t !== undefined) out.set(r, t);
-    later.set(key, r.first.time);
-  }
-  return out;
+/** The failed attempts past the finding bounds, counted in one finding of their kind. */
+function overflowFinding(kind: 'connect-refused' | 'connect-unanswered', o: AttemptOverflow, listed: number): Finding {
+  const spanMs = msBetween(o.first.time, o.lastTime);
+  const portals = o.portals.size === 1 ? [...o.portals][0] : `${fmtInt(o.portals.size)} portals`;
+  const hosts = o.hosts.size === 1 ? [...o.hosts][0] : `${fmtInt(o.hosts.size)} initiator hosts`;
+  const what = kind === 'connect-refused'
+    ? `connection attempts were refused (RST)`
+    : `SYNs got no answer for more than ${UNANSWERED_SYN_S} s`;
+  const message = `${fmtInt(o.attempts)} more ${what}, to ${portals} from ${hosts}, within ${formatMs(spanMs)}: past the ${fmtInt(listed)} connect findings listed one by one (at most ${MAX_RUN_FINDINGS_PER_PAIR} for one host and portal) — a port scan or a reconnect storm`;
+  return finding(kind, 'error', { frame: o.first.frame }, o.first.time, frameList([o.first.frame]), message,
+    { attempts: o.attempts, spanMs, portal: o.portals.size === 1 ? [...o.portals][0] : undefined, portals: o.portals.size, hosts: o.hosts.size });
 }

@@ -5,7 +5,8 @@
  */
 import { constrainedMemory } from 'node:process';
 import { totalmem } from 'node:os';
-import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { CaptureError, fmtInt } from '../capture/index.ts';
 import { EXIT } from './args.ts';
 
@@ -87,13 +88,31 @@ export function memoryStats(): MemoryStats {
 /** Of V8's limit, what reading and the estimated finish may take together. */
 const FINISH_FRACTION = 0.85;
 
+/**
+ * A full garbage collection, where V8 lets us ask for one: the heap's "used" counts garbage not yet
+ * collected, and V8 collects lazily while the limit is far, so a capture whose live data fits
+ * could otherwise be stopped as out of memory.
+ */
+export function fullCollection(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class MemoryGuard {
   tripped: OutOfMemoryError | undefined;
+  /** The heap in use after the last collection this guard asked for (-1: none yet). */
+  private collectedAt = -1;
 
   constructor(
     private readonly stats: () => MemoryStats = memoryStats,
     private readonly heapFraction = 0.5,
     private readonly rssFraction = 0.85,
+    private readonly collect: (() => void) | undefined = stats === memoryStats ? fullCollection() : undefined,
   ) {}
 
   /**
@@ -103,19 +122,34 @@ export class MemoryGuard {
    */
   check(packets: number, finishBytes = 0): void {
     if (this.tripped) return;
-    const s = this.stats();
-    const mb = (n: number): string => `${fmtInt(Math.round(n / 2 ** 20))} MB`;
-    const finishing = finishBytes > 0 ? `, and finishing what was read needs about ${mb(finishBytes)} more` : '';
-    let why: string | undefined;
-    if (s.heapUsed > s.heapLimit * this.heapFraction || s.heapUsed + finishBytes > s.heapLimit * FINISH_FRACTION) {
-      why = `the JavaScript heap holds ${mb(s.heapUsed)} of its ${mb(s.heapLimit)} limit${finishing} (node --max-old-space-size=… raises it)`;
-    } else if (s.rss > s.memoryLimit * this.rssFraction || s.rss + finishBytes > s.memoryLimit * this.rssFraction) {
-      why = `the process uses ${mb(s.rss)} of the ${mb(s.memoryLimit)} it may have${finishing}`;
+    let s = this.stats();
+    let why = shortOfMemory(s, finishBytes, this.heapFraction, this.rssFraction);
+    if (why && this.collect && (this.collectedAt < 0 || s.heapUsed - this.collectedAt > s.heapLimit * 0.1)) {
+      // Only garbage may be over the line: collect, then judge what is live. Not again until the
+      // heap has grown by a tenth of its limit since, so a heap near the line is not collected at
+      // every look.
+      this.collect();
+      s = this.stats();
+      this.collectedAt = s.heapUsed;
+      why = shortOfMemory(s, finishBytes, this.heapFraction, this.rssFraction);
     }
     if (!why) return;
     this.tripped = new OutOfMemoryError(`Out of memory after ${fmtInt(packets)} packets: ${why}; the analysis stopped there, and what was read is reported`, packets);
     throw this.tripped;
   }
+}
+
+/** Why memory is short (undefined: it is not). */
+function shortOfMemory(s: MemoryStats, finishBytes: number, heapFraction: number, rssFraction: number): string | undefined {
+  const mb = (n: number): string => `${fmtInt(Math.round(n / 2 ** 20))} MB`;
+  const finishing = finishBytes > 0 ? `, and finishing what was read needs about ${mb(finishBytes)} more` : '';
+  if (s.heapUsed > s.heapLimit * heapFraction || s.heapUsed + finishBytes > s.heapLimit * FINISH_FRACTION) {
+    return `the JavaScript heap holds ${mb(s.heapUsed)} of its ${mb(s.heapLimit)} limit${finishing} (node --max-old-space-size=… raises it)`;
+  }
+  if (s.rss > s.memoryLimit * rssFraction || s.rss + finishBytes > s.memoryLimit * rssFraction) {
+    return `the process uses ${mb(s.rss)} of the ${mb(s.memoryLimit)} it may have${finishing}`;
+  }
+  return undefined;
 }
 
 /** A RangeError V8 raises when an allocation cannot be had (not a programming error to trace). */

@@ -410,10 +410,8 @@ function tcpSummary(a: Analysis): { events: number; retransmittedSegments: numbe
     retransmittedSegments += c.tcp.retransmittedSegments['I>T'] + c.tcp.retransmittedSegments['T>I'];
     zeroWindowEpisodes += c.tcp.zeroWindows.length;
   }
-  const refused = a.model.tcp.attempts.filter((x) => x.outcome === 'refused').length;
-  const unanswered = a.model.tcp.attempts.filter((x) => x.outcome === 'unanswered').length;
-  const answeredLate = a.model.tcp.attempts.filter((x) => x.outcome === 'answered-late').length;
-  return { events: a.tcp.events.count, retransmittedSegments, zeroWindowEpisodes, attempts: a.tcp.attempts.count, refused, unanswered, answeredLate };
+  const t = a.model.tcp.attemptTotals;
+  return { events: a.tcp.events.count, retransmittedSegments, zeroWindowEpisodes, attempts: t.attempts, refused: t.refused, unanswered: t.unanswered, answeredLate: t.answeredLate };
 }
 
 /** One connection as `connections --json` reports it: addresses and names, its session, login,

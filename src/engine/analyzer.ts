@@ -8,7 +8,7 @@ import {
 import {
   decodeTcp, formatAddress, isSupportedLinkType, newTcpSegment, parseAddress, SkipReason, TCP_FIN, TCP_RST, TCP_SYN,
 } from '../net/index.ts';
-import { connectionFigures, TcpReassembler } from '../tcp/index.ts';
+import { connectionFigures, NO_TCP_CONN, TcpReassembler } from '../tcp/index.ts';
 import type { Dir, HeldLimit, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
 import { ConnectionFraming, DirectionFramer, NO_LUN, PduState, PduTableBuilder } from '../iscsi/index.ts';
 import type {
@@ -599,7 +599,10 @@ export class Analyzer implements PacketSink, StreamSink {
       fromTarget[j] = ev.dir[j] === initiatorSide[i] ? 0 : 1;
     }
     const attempts = this.reassembler.attempts();
-    for (let j = 0; j < attempts.count; j++) attempts.tcpConn[j] = Math.max(0, indexOfId(kept.id, attempts.tcpConn[j]));
+    for (let j = 0; j < attempts.count; j++) {
+      // An attempt whose connection is not listed keeps NO_TCP_CONN (past any row).
+      if (attempts.tcpConn[j] !== NO_TCP_CONN) attempts.tcpConn[j] = Math.max(0, indexOfId(kept.id, attempts.tcpConn[j]));
+    }
     return {
       connections: { count: n, conn, initiatorSide, firstFrame: kept.firstFrame, firstTime: kept.firstTime },
       events: { ...ev, conn: evConn, fromTarget },

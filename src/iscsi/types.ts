@@ -40,7 +40,9 @@ export interface CaptureSummary {
     extensionHeaderLimit: number;
   };
   tcpConnections: number;
-  /** TCP connections that never carried iSCSI and were forgotten once idle or ended. */
+  /** TCP connections not in FramedCapture.tcp.connections: those that never carried iSCSI and were
+   *  forgotten once idle or ended, and those to an iSCSI port that carried no byte at all past the
+   *  listing bound (a port scan: their attempts are still counted). */
   forgottenTcpConnections: number;
 }
 

@@ -10,5 +10,6 @@ export { TaskFlag } from './tasks.ts';
 export { TaskFate } from './types.ts';
 export type * from './types.ts';
 export { modelBuffers } from './transfer.ts';
+export { failedAttempts } from './tcp.ts';
 export { counterparts } from './counterparts.ts';
 export type { Counterpart } from './counterparts.ts';

@@ -35,11 +35,44 @@ function endpoint(version: number, words: Uint32Array, k: number, port: number):
   return { address, text: version === 6 ? `[${address}]:${port}` : `${address}:${port}` };
 }
 
-function attemptRecords(framed: FramedCapture): Pick<TcpModel, 'attempts' | 'attemptsNotListed'> {
+function attemptRecords(framed: FramedCapture): Pick<TcpModel, 'attempts' | 'attemptsNotListed' | 'attemptTotals'> {
   const a = framed.tcp.attempts;
-  const carried = framed.tcp.connections.conn;
   const attempts: AttemptRecord[] = [];
   let notListed = a.dropped;
+  const totals = {
+    attempts: a.count + a.dropped,
+    connected: a.droppedConnected,
+    refused: a.droppedRefused,
+    unanswered: a.dropped - a.droppedRefused - a.droppedConnected - a.droppedAnsweredLate,
+    answeredLate: a.droppedAnsweredLate,
+  };
+  for (let k = 0; k < a.count; k++) {
+    const outcome = attemptOutcome(a, k);
+    if (outcome === undefined) totals.connected++;
+    else totals[outcome === 'answered-late' ? 'answeredLate' : outcome]++;
+  }
+  for (const r of failedAttempts(framed)) {
+    if (attempts.length >= MAX_ATTEMPTS_LISTED) notListed++;
+    else attempts.push(r);
+  }
+  return { attempts, attemptsNotListed: notListed, attemptTotals: totals };
+}
+
+function attemptOutcome(a: FramedCapture['tcp']['attempts'], k: number): AttemptRecord['outcome'] | undefined {
+  const answer = a.answer[k];
+  if (answer === ANSWER_RST) return 'refused';
+  if (answer === ANSWER_SYN_ACK) return a.syns[k] > 1 ? 'answered-late' : undefined;
+  return 'unanswered';
+}
+
+/**
+ * Every recorded attempt that did not simply connect, in order of first SYN, made as it is read:
+ * the model lists the first MAX_ATTEMPTS_LISTED, and the checks read them all (a reconnect storm's
+ * count must be its whole count).
+ */
+export function* failedAttempts(framed: FramedCapture): Generator<AttemptRecord> {
+  const a = framed.tcp.attempts;
+  const carried = framed.tcp.connections.conn;
   // The iSCSI connections by initiator address and portal, in time order: where an attempt sits between them.
   const byPair = new Map<string, ConnectionSummary[]>();
   for (const c of framed.connections) {
@@ -48,32 +81,35 @@ function attemptRecords(framed: FramedCapture): Pick<TcpModel, 'attempts' | 'att
     if (list) list.push(c);
     else byPair.set(key, [c]);
   }
+  for (const list of byPair.values()) list.sort((x, y) => x.firstTime - y.firstTime || x.conn - y.conn);
   for (let k = 0; k < a.count; k++) {
-    const conn = carried[a.tcpConn[k]];
-    const answer = a.answer[k];
-    const outcome = answer === ANSWER_RST ? 'refused' : answer === ANSWER_SYN_ACK ? (a.syns[k] > 1 ? 'answered-late' : undefined) : 'unanswered';
+    const outcome = attemptOutcome(a, k);
     if (outcome === undefined) continue;
-    if (attempts.length >= MAX_ATTEMPTS_LISTED) {
-      notListed++;
-      continue;
-    }
+    // tcpConn is past the table for an attempt whose connection carried nothing and is not listed.
+    const conn = a.tcpConn[k] < carried.length ? carried[a.tcpConn[k]] : -1;
+    const answer = a.answer[k];
     const v = a.ipVersion[k];
     const client = endpoint(v, a.clientAddr, k, a.clientPort[k]);
     const server = endpoint(v, a.serverAddr, k, a.serverPort[k]);
-    const pair = byPair.get(`${client.address}\u0000${server.address}:${a.serverPort[k]}`) ?? [];
+    const pair = byPair.get(`${client.address}\u0000${server.address}:${a.serverPort[k]}`);
     const time = a.firstSynTime[k];
     let previousConn = -1, nextConn = conn >= 0 ? conn : -1;
-    for (const c of pair) {
-      if (c.conn === conn) continue;
-      if (c.firstTime < time) previousConn = c.conn;
-      else if (nextConn < 0) nextConn = c.conn;
+    if (pair !== undefined) {
+      // The last connection of the pair that began before the attempt, and the first at or after it.
+      let lo = 0, hi = pair.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (pair[mid].firstTime < time) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let j = lo - 1; j >= 0; j--) if (pair[j].conn !== conn) { previousConn = pair[j].conn; break; }
+      if (nextConn < 0) for (let j = lo; j < pair.length; j++) if (pair[j].conn !== conn) { nextConn = pair[j].conn; break; }
     }
-    attempts.push({
+    yield {
       attempt: k, tcpConn: a.tcpConn[k], initiator: client.text, portal: server.text, outcome, syns: a.syns[k],
       first: { frame: a.firstSynFrame[k], time }, last: { frame: a.lastSynFrame[k], time: a.lastSynTime[k] },
       answer: answer !== 0 ? { frame: a.answerFrame[k], time: a.answerTime[k] } : undefined,
       conn, previousConn, nextConn,
-    });
+    };
   }
-  return { attempts, attemptsNotListed: notListed };
 }

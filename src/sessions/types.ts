@@ -308,6 +308,8 @@ export interface ConnRows {
 export interface AttemptRecord {
   /** Row in FramedCapture.tcp.attempts. */
   attempt: number;
+  /** Row in FramedCapture.tcp.connections; past its end when that connection carried no payload
+   *  and is not listed (a port scan beyond the listing bound). */
   tcpConn: number;
   /** "address:port" of the side that sent the SYN, and of the portal it called ("[v6]:port"). */
   initiator: string;
@@ -334,6 +336,9 @@ export interface TcpModel {
   attempts: AttemptRecord[];
   /** Attempts of that kind not listed (a SYN flood). */
   attemptsNotListed: number;
+  /** Every attempt of the capture by how it was answered, listed or not (those past the attempts
+   *  table's bound too): connected is a SYN-ACK to the first SYN. */
+  attemptTotals: { attempts: number; connected: number; refused: number; unanswered: number; answeredLate: number };
 }
 
 export interface SessionModel {

@@ -156,14 +156,23 @@ export class TcpConnectionAnalysis {
   hasMruSyn = false;
   /** SYN to the first pure ACK, seconds (ts_first_rtt; 0 while unknown, as in Wireshark). */
   firstRtt = 0;
-  /** Row in the attempts table of the connection's current attempt, -1 when none. */
+  /** Row in the attempts table of the connection's current attempt, -1 when none, DROPPED_ATTEMPT
+   *  when the table was full (the attempt is counted, and its answer too). */
   attempt = -1;
-  /** The side that sent that attempt's SYN. */
+  /** The side that sent that attempt's SYN, its initial sequence number and SYNs so far. */
   attemptClient = 0;
+  attemptIsn = 0;
+  attemptSyns = 0;
+  /** A dropped attempt's answer was counted. */
+  attemptAnswered = false;
   /** ACK watches pending on both sides. */
   watching = 0;
-  /** Held events (9 numbers each) while Undecided. */
+  /** Held events (10 numbers each) while Undecided, or while a Kept connection has carried no
+   *  payload (`holdingEvents`). */
   pending: number[] | undefined = undefined;
+  /** Kept from its first SYN, but no payload yet: its events wait in `pending`, because a
+   *  connection that never carries a byte (one SYN of a port scan) is listed only while few are. */
+  holdingEvents = false;
   pendingDropped = 0;
 
   /**
@@ -174,6 +183,7 @@ export class TcpConnectionAnalysis {
 
   constructor(wanted: Wanted, epochOffset = 0) {
     this.wanted = wanted;
+    this.holdingEvents = wanted === Wanted.Kept;
     this.epochOffset = epochOffset;
   }
 

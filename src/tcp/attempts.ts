@@ -13,7 +13,8 @@ export const enum AttemptAnswer {
 /** The attempt columns; row i is one attempt, in order of its first SYN. */
 export interface TcpAttempts {
   count: number;
-  /** TcpConnection.id that carried the attempt. */
+  /** TcpConnection.id that carried the attempt; NO_TCP_CONN when that connection, which carried no
+   *  payload, is not listed (a port scan past the listing bound). */
   tcpConn: Uint32Array;
   ipVersion: Uint8Array;
   /** Client and server addresses, four 32-bit words each per row (IPv4 uses word 0). */
@@ -36,9 +37,23 @@ export interface TcpAttempts {
   answer: Uint8Array;
   answerFrame: Uint32Array;
   answerTime: Float64Array;
-  /** Attempts not recorded because the table was full (a SYN flood). */
+  /** Attempts not recorded because the table was full (a SYN flood), and how many of those were
+   *  answered: by RST, by a SYN-ACK to the first SYN, by a SYN-ACK only after SYN retransmissions. */
   dropped: number;
+  droppedRefused: number;
+  droppedConnected: number;
+  droppedAnsweredLate: number;
+  /** The first SYN of the first attempt not recorded, and the time of the last one (0 when none). */
+  droppedFirstFrame: number;
+  droppedFirstTime: number;
+  droppedLastTime: number;
 }
+
+/** TcpAttemptTableBuilder.add's answer when the table is full. */
+export const DROPPED_ATTEMPT = -2;
+
+/** TcpAttempts.tcpConn of an attempt whose connection is not listed. */
+export const NO_TCP_CONN = 0xffffffff;
 
 /** A SYN flood must not grow the table without bound; the count of the rest is kept. */
 export const MAX_ATTEMPTS = 1 << 18;
@@ -52,6 +67,12 @@ function grown<T extends Uint32Array | Uint16Array | Uint8Array | Float64Array>(
 export class TcpAttemptTableBuilder {
   count = 0;
   dropped = 0;
+  private droppedRefused = 0;
+  private droppedConnected = 0;
+  private droppedAnsweredLate = 0;
+  private droppedFirstFrame = 0;
+  private droppedFirstTime = 0;
+  private droppedLastTime = 0;
   private cap = 64;
   private tcpConn = new Uint32Array(this.cap);
   private ipVersion = new Uint8Array(this.cap);
@@ -71,11 +92,15 @@ export class TcpAttemptTableBuilder {
   private answerFrame = new Uint32Array(this.cap);
   private answerTime = new Float64Array(this.cap);
 
-  /** A new attempt; returns its row, or -1 when the table is full. */
+  /** A new attempt; returns its row, or DROPPED_ATTEMPT when the table is full. */
   add(tcpConn: number, ipVersion: number, client: ArrayLike<number>, server: ArrayLike<number>, clientPort: number, serverPort: number, isn: number, frame: number, time: number): number {
     if (this.count >= MAX_ATTEMPTS) {
-      this.dropped++;
-      return -1;
+      if (this.dropped++ === 0) {
+        this.droppedFirstFrame = frame;
+        this.droppedFirstTime = time;
+      }
+      this.droppedLastTime = time;
+      return DROPPED_ATTEMPT;
     }
     if (this.count === this.cap) this.resize(this.cap * 2);
     const i = this.count++;
@@ -99,8 +124,9 @@ export class TcpAttemptTableBuilder {
     return i;
   }
 
-  isnOf(row: number): number {
-    return this.isn[row];
+  /** The attempt's connection will not be listed. */
+  unlink(row: number): void {
+    if (row >= 0) this.tcpConn[row] = NO_TCP_CONN;
   }
 
   /** Another SYN of the same attempt (a retransmission). */
@@ -121,6 +147,13 @@ export class TcpAttemptTableBuilder {
     this.answer[row] = how;
     this.answerFrame[row] = frame;
     this.answerTime[row] = time;
+  }
+
+  /** The answer to an attempt the full table did not record, after `syns` SYNs. */
+  droppedAnswer(how: AttemptAnswer, syns: number): void {
+    if (how === AttemptAnswer.Rst) this.droppedRefused++;
+    else if (syns > 1) this.droppedAnsweredLate++;
+    else this.droppedConnected++;
   }
 
   private resize(n: number): void {
@@ -167,6 +200,12 @@ export class TcpAttemptTableBuilder {
       answerFrame: this.answerFrame.slice(0, n),
       answerTime: this.answerTime.slice(0, n),
       dropped: this.dropped,
+      droppedRefused: this.droppedRefused,
+      droppedConnected: this.droppedConnected,
+      droppedAnsweredLate: this.droppedAnsweredLate,
+      droppedFirstFrame: this.droppedFirstFrame,
+      droppedFirstTime: this.droppedFirstTime,
+      droppedLastTime: this.droppedLastTime,
     };
   }
 }

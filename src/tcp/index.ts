@@ -2,7 +2,7 @@ export { TcpReassembler, TcpConnection, TcpDirection } from './reassembly.ts';
 export type { StreamSink, PacketContext, Dir, HeldLimit, KeptConnections, TcpReassemblerOptions } from './reassembly.ts';
 export { TCP_EVENT_NAMES, TcpEventFlag, tcpEventNames } from './events.ts';
 export type { TcpEventName, TcpEvents } from './events.ts';
-export { AttemptAnswer, attemptsByPortal, MAX_ATTEMPTS } from './attempts.ts';
+export { AttemptAnswer, attemptsByPortal, MAX_ATTEMPTS, NO_TCP_CONN } from './attempts.ts';
 export type { PortalAttempts, TcpAttempts } from './attempts.ts';
 export { LONG_ZERO_WINDOW, RETRANSMISSION_BURST_GAP, MAX_PENDING_EVENTS } from './analysis.ts';
 export type { RetransmissionBurst, ZeroWindowEpisode } from './analysis.ts';

@@ -74,6 +74,10 @@ const HELD_SEGMENT_COST = 256;
  *  or, oldest first, while more than MAX_UNTAKEN are open. */
 const IDLE_TIMEOUT = 120;
 const MAX_UNTAKEN = 1 << 14;
+/** Connections to a wanted port that ended without a byte of payload (refused or unanswered SYNs,
+ *  a port scan) whose events and table row are kept; the rest are counted as forgotten. Their
+ *  attempts are recorded all the same (the attempts table has its own bound). */
+const MAX_EMPTY_LISTED = 1 << 14;
 /** Conflicting overlaps reported per direction (the rest are counted). */
 const MAX_CONFLICT_REPORTS = 256;
 
@@ -201,6 +205,8 @@ export class TcpReassembler {
   /** Tuple hashes of recently forgotten connections, oldest first. */
   private readonly forgotten = new Set<number>();
   private forgottenConnections = 0;
+  /** Connections kept from their first SYN that ended without payload and were listed. */
+  private emptyListed = 0;
   /** Connections with segments held out of order (usually none). */
   private readonly holding = new Set<TcpConnection>();
   private idleHead: TcpConnection | undefined;
@@ -422,7 +428,12 @@ export class TcpReassembler {
   private analyzed(conn: TcpConnection, a: TcpConnectionAnalysis, dir: Dir, ev: number, s: TcpSegment, ctx: PacketContext): void {
     if (ev !== 0) {
       if (a.wanted === Wanted.Kept) {
-        this.eventTable.add(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time, this.win.rto);
+        if (!a.holdingEvents) {
+          this.eventTable.add(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time, this.win.rto);
+        } else {
+          (a.pending ??= []).push(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time, this.win.rto);
+          if (a.pending.length >= MAX_PENDING_EVENTS * 10) this.listEvents(a);
+        }
         if (ev & (TcpEventFlag.Syn | TcpEventFlag.SynAck | TcpEventFlag.Rst)) this.noteAttempt(conn, a, dir, ev, s.seq, ctx.frame, ctx.time);
       } else if (a.pending === undefined || a.pending.length < MAX_PENDING_EVENTS * 10) {
         (a.pending ??= []).push(ctx.frame, conn.id, dir, ev, s.seq, s.ack, s.payloadWireLength, this.win.win, ctx.time, this.win.rto);
@@ -439,18 +450,38 @@ export class TcpReassembler {
     }
   }
 
+  /** A Kept connection's held events join the table, and the ones after them go there at once. */
+  private listEvents(a: TcpConnectionAnalysis): void {
+    a.holdingEvents = false;
+    const p = a.pending;
+    a.pending = undefined;
+    if (!p) return;
+    for (let i = 0; i < p.length; i += 10) {
+      this.eventTable.add(p[i], p[i + 1], p[i + 2], p[i + 3], p[i + 4], p[i + 5], p[i + 6], p[i + 7], p[i + 8], p[i + 9]);
+    }
+  }
+
   /** SYN, SYN-ACK or RST of a wanted connection: attempts and their answers. */
   private noteAttempt(conn: TcpConnection, a: TcpConnectionAnalysis, dir: Dir, ev: number, seq: number, frame: number, time: number): void {
     const t = this.attemptTable;
     if (ev & TcpEventFlag.Syn) {
-      if (a.attempt >= 0 && a.attemptClient === dir && t.isnOf(a.attempt) === seq) {
-        t.resent(a.attempt, frame, time);
+      if (a.attempt !== -1 && a.attemptClient === dir && a.attemptIsn === seq) {
+        if (a.attempt >= 0) t.resent(a.attempt, frame, time);
+        a.attemptSyns++;
       } else {
         a.attempt = t.add(conn.id, conn.ipVersion, conn.addr[dir], conn.addr[dir ^ 1], conn.port[dir], conn.port[dir ^ 1], seq, frame, time);
         a.attemptClient = dir;
+        a.attemptIsn = seq;
+        a.attemptSyns = 1;
+        a.attemptAnswered = false;
       }
-    } else if (a.attempt >= 0 && dir !== a.attemptClient) {
-      t.setAnswer(a.attempt, ev & TcpEventFlag.SynAck ? AttemptAnswer.SynAck : AttemptAnswer.Rst, frame, time);
+    } else if (a.attempt !== -1 && dir !== a.attemptClient) {
+      const how = ev & TcpEventFlag.SynAck ? AttemptAnswer.SynAck : AttemptAnswer.Rst;
+      if (a.attempt >= 0) t.setAnswer(a.attempt, how, frame, time);
+      else if (!a.attemptAnswered) {
+        a.attemptAnswered = true;
+        t.droppedAnswer(how, a.attemptSyns);
+      }
     }
   }
 
@@ -467,6 +498,7 @@ export class TcpReassembler {
   // ------------------------------------------------------------------ reassembly
 
   private payload(conn: TcpConnection, dir: Dir, d: TcpDirection, s: TcpSegment, b: Uint8Array, ctx: PacketContext): void {
+    if (conn.analysis?.holdingEvents) this.listEvents(conn.analysis);
     // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
     let seq = s.flags & TCP_SYN ? (s.seq + 1) >>> 0 : s.seq;
     if (!d.started) {
@@ -711,14 +743,16 @@ export class TcpReassembler {
 
   private forget(conn: TcpConnection): void {
     const h = this.hashOf(conn);
-    this.close(conn);
-    this.forgottenConnections++;
+    // Not when close() listed it among the kept connections, or counted it itself.
+    if (!this.close(conn)) this.forgottenConnections++;
     this.forgotten.add(h);
     if (this.forgotten.size > FORGOTTEN_KEPT) this.forgotten.delete(this.forgotten.values().next().value as number);
   }
 
-  private close(conn: TcpConnection): void {
-    if (conn.closed) return;
+  /** Close `conn`; true when it is accounted for: listed among the kept connections, or counted
+   *  as forgotten here (one kept from its first SYN that carried nothing, past the listing bound). */
+  private close(conn: TcpConnection): boolean {
+    if (conn.closed) return true;
     conn.closed = true;
     this.unlink(conn);
     this.unlistIdle(conn);
@@ -736,7 +770,20 @@ export class TcpReassembler {
       this.holding.delete(conn);
     }
     const a = conn.analysis;
-    if (a?.wanted === Wanted.Kept) this.keptTable.add(conn);
+    let accounted = false;
+    if (a?.wanted === Wanted.Kept) {
+      accounted = true;
+      if (!a.holdingEvents) this.keptTable.add(conn);
+      else if (this.emptyListed < MAX_EMPTY_LISTED) {
+        this.emptyListed++;
+        this.listEvents(a);
+        this.keptTable.add(conn);
+      } else {
+        // Its attempt stays in the attempts table, which keeps no reference to the connection.
+        this.forgottenConnections++;
+        this.attemptTable.unlink(a.attempt);
+      }
+    }
     if (a) {
       endZeroWindows(a, conn.lastTime - a.epochOffset);
       a.pending = undefined;
@@ -749,6 +796,7 @@ export class TcpReassembler {
       }
     }
     this.sink.closed(conn);
+    return accounted;
   }
 
   private hash(s: TcpSegment): number {

@@ -20,6 +20,11 @@ export function leSeq(a: number, b: number): boolean {
 
 const MIN_CAP = 16;
 
+// Every ring starts on these (never written: a ring grows before its first entry), so an idle
+// connection's four rings cost no buffers of their own — a scan opens thousands of connections.
+const NO_SEQS = new Int32Array(0);
+const NO_TIMES = new Float64Array(0);
+
 /**
  * Wireshark's list of segments not yet acknowledged (tcp_unacked_t), as next sequence number and
  * time sent, oldest first. It tells when the list is full (TCP_MAX_UNACKED_SEGMENTS, after which a
@@ -30,8 +35,8 @@ const MIN_CAP = 16;
  * longer, which changes nothing until the list holds 10,000 segments.
  */
 export class UnackedRing {
-  private next = new Int32Array(0);
-  private time = new Float64Array(0);
+  private next = NO_SEQS;
+  private time = NO_TIMES;
   private head = 0;
   /** next.length - 1 (the length is a power of two). */
   private mask = -1;
@@ -108,8 +113,8 @@ export class UnackedRing {
 /** ACK watches of one direction: (sequence number the peer's ACK must reach, token), in stream
  *  order. */
 export class WatchRing {
-  private ackSeq = new Int32Array(0);
-  private token = new Float64Array(0);
+  private ackSeq = NO_SEQS;
+  private token = NO_TIMES;
   private head = 0;
   size = 0;
 

@@ -87,15 +87,21 @@ describe('bounds', () => {
     expect(r.events.count).toBe(0); // not wanted: no events kept
   });
 
-  test('an idle connection that carried nothing is forgotten after two minutes', () => {
+  test('an idle connection that carried nothing is let go after two minutes, and stays listed', () => {
     const s = new Script();
     s.seg('initiator', 40120, { seq: 1, flags: SYN }, 3260);
     s.seg('initiator', 40121, { seq: 1, flags: SYN, dt: 121 }, 3260);
-    const r = runTcp(s.bytes(), { ports: [3260] });
-    expect(r.reassembler.forgottenCount).toBe(1);
-    // Its attempt and events stay.
-    expect(r.attempts.count).toBe(2);
-    expect(r.events.count).toBe(2);
+    s.seg('initiator', 40122, { seq: 1, flags: SYN }, 3260);
+    let openAtFrame3 = 0;
+    const r = runTcp(s.bytes(), { ports: [3260], beforeSegment: (re, frame) => { if (frame === 3) openAtFrame3 = re.undecidedFrame(); } });
+    // By frame 3 the first connection (frame 1) is no longer open: the oldest still open began at frame 2.
+    expect(openAtFrame3).toBe(2);
+    // Kept from its first SYN (port 3260), it is listed with its attempt and events, so not counted
+    // as forgotten (that is for connections past the listing bound: test/engine/port-scan.test.ts).
+    expect(r.reassembler.forgottenCount).toBe(0);
+    expect(r.reassembler.keptConnections().count).toBe(3);
+    expect(r.attempts.count).toBe(3);
+    expect(r.events.count).toBe(3);
   });
 });
 
