@@ -82,6 +82,45 @@ describe('memory guard', () => {
   });
 });
 
+describe('memory guard and garbage', () => {
+  const GB = 2 ** 30;
+  const guard = (used: { v: number }, after: () => number, counter: { n: number }): MemoryGuard =>
+    new MemoryGuard(() => ({ heapUsed: used.v, heapLimit: 4 * GB, rss: 1 * GB, memoryLimit: 24 * GB }), 0.5, 0.85, () => {
+      counter.n++;
+      used.v = after();
+    });
+
+  test('collects before it calls memory short, and judges what is live after', () => {
+    // 2.1 GB "used" of 4 GB is over the line (half); after the collection 1.5 GB is live: no stop.
+    const used = { v: 2.1 * GB }, c = { n: 0 };
+    const g = guard(used, () => 1.5 * GB, c);
+    expect(() => g.check(10)).not.toThrow();
+    expect(c.n).toBe(1);
+    // Over the line again once the heap grew by more than a tenth of its limit (0.4 GB): again.
+    used.v = 2.1 * GB;
+    expect(() => g.check(20)).not.toThrow();
+    expect(c.n).toBe(2);
+  });
+
+  test('does not collect at every look while the heap stays near the line', () => {
+    // Live at 1.95 GB after the collection, then 2.2 GB: grown 0.25 GB, less than a tenth of the
+    // limit, so no second collection — the guard stops the analysis instead.
+    const used = { v: 2.1 * GB }, c = { n: 0 };
+    const g = guard(used, () => 1.95 * GB, c);
+    expect(() => g.check(10)).not.toThrow();
+    used.v = 2.2 * GB;
+    expect(() => g.check(20)).toThrow(OutOfMemoryError);
+    expect(c.n).toBe(1);
+  });
+
+  test('live data over the line still stops the analysis', () => {
+    let collections = 0;
+    const g = new MemoryGuard(() => ({ heapUsed: 2.1 * GB, heapLimit: 4 * GB, rss: 1 * GB, memoryLimit: 24 * GB }), 0.5, 0.85, () => { collections++; });
+    expect(() => g.check(10)).toThrow(OutOfMemoryError);
+    expect(collections).toBe(1);
+  });
+});
+
 describe('running out of memory for real', () => {
   test('a heap too small for the capture: exit 3, one line, the summary of what was read', async () => {
     const { SynthCapture } = await import('../../src/synth/index.ts');
