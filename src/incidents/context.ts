@@ -10,6 +10,8 @@ export class IncidentContext {
   /** Finding indices by kind, and by kind and connection (per-connection lookups stay linear overall). */
   private readonly byKind = new Map<string, number[]>();
   private readonly byKindConn = new Map<string, number[]>();
+  /** By kind, then "conn@frame" (made when first asked for: openAt). */
+  private readonly byKindFrame = new Map<string, Map<string, number[]>>();
 
   constructor(
     readonly framed: FramedCapture,
@@ -33,6 +35,26 @@ export class IncidentContext {
   /** Unclaimed findings of these kinds on a connection. */
   openOn(conn: number, ...kinds: string[]): number[] {
     return this.pick(kinds.map((k) => `${k}/${conn}`));
+  }
+
+  /** Unclaimed findings of these kinds on a connection at a frame (the command a TMF names). */
+  openAt(conn: number, frame: number, ...kinds: string[]): number[] {
+    const out: number[] = [];
+    for (const k of kinds) {
+      let index = this.byKindFrame.get(k);
+      if (index === undefined) {
+        // Made for a kind the first time it is asked for: one lookup per TMF, not a scan of the
+        // connection's findings (a crafted capture holds tens of thousands of both).
+        index = new Map();
+        for (const i of this.byKind.get(k) ?? []) {
+          const f = this.findings[i];
+          if (f.conn !== undefined && f.frame !== undefined) append(index, `${f.conn}@${f.frame}`, i);
+        }
+        this.byKindFrame.set(k, index);
+      }
+      for (const i of index.get(`${conn}@${frame}`) ?? []) if (!this.claimed.has(i)) out.push(i);
+    }
+    return out.sort((a, b) => a - b);
   }
 
   /** Unclaimed findings of these kinds whose previousConn is `conn` (the re-login after it). */

@@ -4,6 +4,17 @@ import type { IncidentContext } from './context.ts';
 import { append, connName, ms, pushAll } from './context.ts';
 import { followUp } from './follow-up.ts';
 import type { Incident, IncidentStep } from './types.ts';
+import type { PingRecord } from '../sessions/index.ts';
+
+/** The model's pings by "conn@request frame" (made once, when a late answer is to be told). */
+function pingsByRequest(ctx: IncidentContext): Map<string, PingRecord> {
+  const out = new Map<string, PingRecord>();
+  for (const p of ctx.model.pings) {
+    const key = `${p.conn}@${p.request.frame}`;
+    if (!out.has(key)) out.set(key, p);
+  }
+  return out;
+}
 
 /**
  * An initiator's NOP-Out pings went unanswered and it dropped the connection (Linux 1022): the pings,
@@ -13,6 +24,7 @@ import type { Incident, IncidentStep } from './types.ts';
 export function pingTimeouts(ctx: IncidentContext): Incident[] {
   const out: Incident[] = [];
   const byConn = new Map<number, number[]>();
+  let pingAt: Map<string, PingRecord> | undefined;
   for (const i of ctx.open('nop-ping-unanswered')) {
     const conn = ctx.findings[i].conn as number;
     append(byConn, conn, i);
@@ -44,7 +56,7 @@ export function pingTimeouts(ctx: IncidentContext): Incident[] {
       chain.push({ time: m.end.time, frame: m.end.frame, conn, what: `the target ${then === 'target-fin' ? 'closed' : 'reset'} the connection with the pings unanswered` });
       headline = `NOP-Out pings on ${connName(conn)} went unanswered from ${ctx.at(first.time)}${tcp} until the target ${then === 'target-fin' ? 'closed' : 'reset'} the connection`;
     }
-    const answer = late !== undefined ? ctx.model.pings.find((p) => p.conn === conn && p.request.frame === late.frame)?.answer : undefined;
+    const answer = late !== undefined ? (pingAt ??= pingsByRequest(ctx)).get(`${conn}@${String(late.frame)}`)?.answer : undefined;
     if (late !== undefined && answer !== undefined) {
       chain.push({ time: answer.time, frame: answer.frame, conn, what: `the NOP-In for ping ITT ${hexTag(late.itt as number)} came only ${ms(late.answeredLateMs)} after it, after the initiator had given up: the target was back` });
     }

@@ -38,7 +38,7 @@ export function taskAborts(ctx: IncidentContext): Incident[] {
     if (task >= 0) {
       what = `${scsiCommandName(Uint8Array.of(t.scsiOpcode[task], t.cdb1[task]))} ITT ${hexTag(t.itt[task])}`;
       chain.push({ time: t.time[task], frame: t.frame[task], conn, what: `${what} sent` });
-      pushAll(findings, ctx.openOn(conn, 'slow-command', 'command-unanswered').filter((i) => ctx.findings[i].frame === t.frame[task]));
+      pushAll(findings, ctx.openAt(conn, t.frame[task], 'slow-command', 'command-unanswered'));
     }
     const parts: string[] = [];
     let sessionDropped = false;

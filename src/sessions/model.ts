@@ -213,14 +213,19 @@ function nonEmpty(v: string | undefined): string | undefined {
 interface Walk {
   /** ITT → latest task index with that ITT. */
   ittTask: Map<number, number>;
-  /** Commands waiting for status, in send order. */
+  /** Commands waiting for status, in send order; and the same by LUN index, for the TMFs that
+   *  name a LUN (a crafted capture can hold many thousands waiting, and as many TMFs). */
   outstanding: Set<number>;
+  outstandingByLun: Map<number, Set<number>>;
   /** ITT → index in out.pings of a ping waiting for its NOP-In. */
   pings: Map<number, number>;
   /** TTT → index in out.targetPings of a target ping waiting for its echo. */
   targetPings: Map<number, number>;
   /** ITT → index in out.tmfs of a TMF waiting for its response. */
   tmfs: Map<number, number>;
+  /** Of those, the ones sent since the last TMF (whose `next` is still to be set): each TMF is
+   *  here once, so a million unanswered ones cost no scan of all that wait at every new one. */
+  tmfsWithoutNext: number[];
   /** ITT → index in out.relations of a Text Request waiting for its response. */
   texts: Map<number, number>;
   /** The newest target ping (index in out.targetPings), -1 none. */
@@ -249,7 +254,7 @@ function walkConnection(
 ): ConnectionModel {
   const end = endInfo(s, captureEnd);
   const w: Walk = {
-    ittTask: new Map(), outstanding: new Set(), pings: new Map(), targetPings: new Map(), tmfs: new Map(), texts: new Map(), lastTargetPing: -1,
+    ittTask: new Map(), outstanding: new Set(), outstandingByLun: new Map(), pings: new Map(), targetPings: new Map(), tmfs: new Map(), tmfsWithoutNext: [], texts: new Map(), lastTargetPing: -1,
   };
   const conn = s.conn;
   const firstTask = tasks.t.count;
@@ -296,14 +301,14 @@ function walkConnection(
         const prev = w.ittTask.get(itt);
         if (prev !== undefined && w.outstanding.has(prev)) {
           t.fate[prev] = REPLACED;
-          w.outstanding.delete(prev);
+          stopWaiting(t, w, prev);
         }
         const flags = (isRead(c, i) ? Read : 0) | (isWrite(c, i) ? Write : 0) | (isImmediate(c, i) ? Immediate : 0);
         const task = tasks.add(conn, itt, i, frameCol[i], timeCol[i], lunIndexOf(c, i), scsiOpcode(c, i), cdbByte1(c, i),
           cmdSN(c, i), expectedDataTransferLength(c, i), flags);
         rowTask[i] = task;
         w.ittTask.set(itt, task);
-        w.outstanding.add(task);
+        startWaiting(t, w, task);
         break;
       }
       case OP_DATA_OUT: {
@@ -337,8 +342,8 @@ function walkConnection(
         const ref = referencedTaskTag(c, i);
         const scope = tmfScope(fn);
         const task = scope === 'task' ? w.ittTask.get(ref) ?? -1
-          : scope === 'lun' ? oldestWaiting(t, w, lun)
-          : scope === 'target' ? oldestWaiting(t, w, -1) : -1;
+          : scope === 'lun' ? oldestWaiting(w, lun)
+          : scope === 'target' ? oldestWaiting(w, -1) : -1;
         let taskRelation = -1;
         if (task >= 0) {
           taskRelation = addRelation(out, 'tmf-task', conn, t.row[task]);
@@ -353,9 +358,11 @@ function walkConnection(
           relation: addRelation(out, 'tmf', conn, i), taskRelation, tcpAck: undefined,
         };
         const index = out.tmfs.length;
-        for (const waiting of w.tmfs.values()) if (out.tmfs[waiting].next < 0) out.tmfs[waiting].next = index;
+        for (const waiting of w.tmfsWithoutNext) if (w.tmfs.get(out.tmfs[waiting].itt) === waiting) out.tmfs[waiting].next = index;
+        w.tmfsWithoutNext.length = 0;
         out.tmfs.push(rec);
         w.tmfs.set(rec.itt, index);
+        w.tmfsWithoutNext.push(index);
         break;
       }
       case OP_TASK_MGMT_RESPONSE: {
@@ -603,10 +610,12 @@ function forgetWaiting(w: Walk, tasks: TaskTableBuilder, out: Building, what: 'a
   }
   for (const task of w.outstanding) tasks.t.fate[task] = TaskFate.Unknown;
   w.outstanding.clear();
+  w.outstandingByLun.clear();
   for (const index of w.pings.values()) out.pings[index].fate = 'unknown';
   w.pings.clear();
   for (const index of w.tmfs.values()) out.tmfs[index].fate = 'unknown';
   w.tmfs.clear();
+  w.tmfsWithoutNext.length = 0;
 }
 
 function status(
@@ -614,7 +623,7 @@ function status(
   end: ConnectionEndInfo, captureEnd: Moment,
 ): void {
   if (t.statusRow[task] >= 0) return;
-  w.outstanding.delete(task);
+  stopWaiting(t, w, task);
   t.statusRow[task] = row;
   t.statusFrame[task] = frame;
   t.statusTime[task] = time;
@@ -625,9 +634,26 @@ function status(
   t.fate[task] = answeredInTime(t.frame[task], frame, end, captureEnd) ? TaskFate.Completed : TaskFate.AnsweredLate;
 }
 
+function startWaiting(t: SessionModel['tasks'], w: Walk, task: number): void {
+  w.outstanding.add(task);
+  const lun = t.lun[task];
+  let set = w.outstandingByLun.get(lun);
+  if (set === undefined) w.outstandingByLun.set(lun, set = new Set());
+  set.add(task);
+}
+
+function stopWaiting(t: SessionModel['tasks'], w: Walk, task: number): void {
+  w.outstanding.delete(task);
+  const set = w.outstandingByLun.get(t.lun[task]);
+  if (set === undefined) return;
+  set.delete(task);
+  if (set.size === 0) w.outstandingByLun.delete(t.lun[task]);
+}
+
 /** The command waiting longest on a LUN (lun = -1: on the connection). */
-function oldestWaiting(t: SessionModel['tasks'], w: Walk, lun: number): number {
-  for (const task of w.outstanding) if (lun < 0 || t.lun[task] === lun) return task;
+function oldestWaiting(w: Walk, lun: number): number {
+  const waiting = lun < 0 ? w.outstanding : w.outstandingByLun.get(lun);
+  if (waiting !== undefined) for (const task of waiting) return task;
   return -1;
 }
 
@@ -646,11 +672,13 @@ function abortCovered(t: SessionModel['tasks'], w: Walk, rec: TmfRecord): void {
     const task = w.ittTask.get(rec.referencedTaskTag);
     if (task !== undefined && w.outstanding.has(task) && covers(task)) done.push(task);
   } else {
-    for (const task of w.outstanding) if (covers(task)) done.push(task);
+    const waiting = scope === 'lun' ? w.outstandingByLun.get(rec.lun) : w.outstanding;
+    // In send order: past the first one sent after the request, none is covered.
+    if (waiting !== undefined) for (const task of waiting) { if (t.frame[task] > rec.request.frame) break; if (covers(task)) done.push(task); }
   }
   for (const task of done) {
     t.fate[task] = TaskFate.Aborted;
-    w.outstanding.delete(task);
+    stopWaiting(t, w, task);
   }
 }
 
