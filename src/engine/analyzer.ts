@@ -43,6 +43,34 @@ const KEEP_HEADER = new Uint8Array(64);
 for (const op of [OP_TASK_MGMT_REQUEST, OP_LOGIN_REQUEST, OP_TEXT_REQUEST, OP_LOGOUT_REQUEST, OP_SNACK_REQUEST, OP_TASK_MGMT_RESPONSE,
   OP_LOGIN_RESPONSE, OP_TEXT_RESPONSE, OP_LOGOUT_RESPONSE, OP_ASYNC_MESSAGE, OP_REJECT]) KEEP_HEADER[op] = 1;
 
+/**
+ * Small byte strings kept for the detail view (headers, login and text data) are copied into shared
+ * slabs: a buffer of its own costs each one ~200 bytes besides its bytes, and a capture can hold
+ * hundreds of thousands (every TMF and login keeps its header). Larger ones get their own buffer,
+ * so a slab held by one survivor (a live reader lets connections go) stays small.
+ */
+class ByteSlab {
+  private slab = new Uint8Array(0);
+  private used = 0;
+
+  copy(bytes: Uint8Array, length: number): Uint8Array {
+    if (length <= 0) return NO_BYTES;
+    if (length > SLAB_PIECE_MAX) return bytes.slice(0, length);
+    if (this.used + length > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.used = 0;
+    }
+    const out = this.slab.subarray(this.used, this.used + length);
+    out.set(bytes.subarray(0, length));
+    this.used += length;
+    return out;
+  }
+}
+
+const SLAB_BYTES = 16 << 10;
+const SLAB_PIECE_MAX = 2 << 10;
+const NO_BYTES = new Uint8Array(0);
+
 /** Per iSCSI connection state while reading. */
 class IscsiConnection implements FramerSink {
   readonly framing = new ConnectionFraming();
@@ -117,6 +145,7 @@ export class Analyzer implements PacketSink, StreamSink {
   /** Connections whose TCP entry is still open. */
   private readonly active = new Set<IscsiConnection>();
   private readonly details = new Map<number, PduDetail>();
+  private readonly detailBytes = new ByteSlab();
   private readonly headerFrames = new Map<number, { frame: number; header: Uint8Array }>();
   private readonly lunIndex = new Map<string, number>();
   private readonly luns: string[] = [];
@@ -554,8 +583,8 @@ export class Analyzer implements PacketSink, StreamSink {
   }
 
   private keepDetail(i: number, p: FramedPdu, opcode: number): void {
-    const data = p.data.slice(0, p.dataLength);
-    const header = KEEP_HEADER[opcode] === 1 ? p.header.slice(0, p.headerLength) : undefined;
+    const data = this.detailBytes.copy(p.data, p.dataLength);
+    const header = KEEP_HEADER[opcode] === 1 ? this.detailBytes.copy(p.header, p.headerLength) : undefined;
     this.details.set(i, { data, dataComplete: p.dataComplete, opcode, header });
   }
 

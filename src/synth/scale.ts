@@ -13,7 +13,7 @@ import type { SynthConnection } from './capture.ts';
  */
 export type ScaleShape =
   | 'midstream' | 'syn-scan' | 'silent-logins' | 'relogin-loop' | 'unanswered-pings'
-  | 'login-dsl-claim' | 'long-text-keys' | 'pcapng-interfaces';
+  | 'login-dsl-claim' | 'long-text-keys' | 'pcapng-interfaces' | 'tmf-storm';
 
 export interface ScaleShapeInfo {
   shape: ScaleShape;
@@ -32,6 +32,7 @@ export const SCALE_SHAPES: readonly ScaleShapeInfo[] = [
   { shape: 'unanswered-pings', unit: 'ping', reported: 1_000_000, what: 'one connection, logged in, sending NOP-Out pings the target ACKs but never answers, one a second, ended by the initiator\'s FIN' },
   { shape: 'login-dsl-claim', unit: 'connection', reported: 100_000, what: 'connections whose Login Request BHS claims DataSegmentLength 65535 and whose data never comes' },
   { shape: 'long-text-keys', unit: 'connection', reported: 10_000, what: 'logins whose Login Request carries 96 KiB of text keys: the operational keys only after the first 64 KiB' },
+  { shape: 'tmf-storm', unit: 'command', reported: 80_000, what: 'one connection, logged in, whose READs on LUN 1 the target never answers; for each, an ABORT TASK naming it (answered "function rejected"), a LOGICAL UNIT RESET of the empty LUN 2 (answered "function complete") and an ABORT TASK SET of LUN 3 never answered; ended by the initiator\'s FIN' },
   { shape: 'pcapng-interfaces', unit: 'interface', reported: 200_000, what: 'a pcapng file with that many Interface Description Blocks, then one logged-in connection with a ping, its packets spread over the interfaces' },
 ];
 
@@ -156,6 +157,36 @@ const SHAPES: Record<Exclude<ScaleShape, 'pcapng-interfaces'>, Steps> = {
       ping.itt = i + 1;
       c.send('initiator', ping);
       cap.wait(5e-5);
+      c.ack('target');
+      yield;
+    }
+    cap.wait(1);
+    c.fin('initiator');
+  },
+
+  'tmf-storm': function* (cap, n) {
+    const c = cap.connection('10.5.0.1:40000', '10.5.0.2:3260');
+    c.handshake();
+    const keys = loginKeys('iqn.2024-01.scale:aborter', TARGET_NAME);
+    const isid = '80:00:00:00:00:06';
+    c.send('initiator', { opcode: 0x03, immediate: true, itt: 0, isid, transit: true, csg: 1, nsg: 3, cmdSN: 1, keys: keys.request });
+    cap.wait(2e-4);
+    c.send('target', { opcode: 0x23, itt: 0, isid, tsih: 6, transit: true, csg: 1, nsg: 3, statSN: 1, expCmdSN: 1, maxCmdSN: 0xffffffff, keys: keys.response });
+    const read = new Uint8Array([0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0]);
+    let statSN = 2;
+    for (let i = 0; i < n; i++) {
+      // ITTs: command 4i+1, ABORT TASK 4i+2, LU RESET 4i+3, ABORT TASK SET 4i+4 (CmdSN i+1: TMFs are immediate).
+      const itt = 4 * i + 1;
+      cap.wait(1e-3);
+      c.send('initiator', { opcode: 0x01, itt, lun: 1, read: true, final: true, cdb: read, expectedDataTransferLength: 4096, cmdSN: i + 1, expStatSN: statSN });
+      cap.wait(1e-4);
+      c.send('initiator', { opcode: 0x02, immediate: true, itt: itt + 1, tmfFunction: 1, lun: 1, referencedTaskTag: itt, cmdSN: i + 2, expStatSN: statSN });
+      cap.wait(1e-4);
+      c.send('target', { opcode: 0x22, itt: itt + 1, response: 5, statSN: statSN++, expCmdSN: i + 2, maxCmdSN: 0xffffffff });
+      c.send('initiator', { opcode: 0x02, immediate: true, itt: itt + 2, tmfFunction: 5, lun: 2, cmdSN: i + 2, expStatSN: statSN });
+      cap.wait(1e-4);
+      c.send('target', { opcode: 0x22, itt: itt + 2, response: 0, statSN: statSN++, expCmdSN: i + 2, maxCmdSN: 0xffffffff });
+      c.send('initiator', { opcode: 0x02, immediate: true, itt: itt + 3, tmfFunction: 2, lun: 3, cmdSN: i + 2, expStatSN: statSN });
       c.ack('target');
       yield;
     }

@@ -48,6 +48,7 @@ const WIRE: Record<ScaleShape, { streams: (n: number) => number; frames: (n: num
   'login-dsl-claim': { streams: (n) => n, frames: (n) => 5 * n },
   'long-text-keys': { streams: (n) => n, frames: () => Number.NaN },
   'pcapng-interfaces': { streams: () => 1, frames: () => 8 },
+  'tmf-storm': { streams: () => 1, frames: (n) => 5 + 7 * n + 1 },
 };
 
 describe.each(SCALE_SHAPES.map((s) => s.shape))('%s', (shape) => {
