@@ -1,5 +1,5 @@
 import { linuxError } from '../checks/index.ts';
-import { hexTag, plural } from '../text/index.ts';
+import { fmtInt, hexTag, plural } from '../text/index.ts';
 import type { IncidentContext } from './context.ts';
 import { append, connName, ms, pushAll } from './context.ts';
 import { followUp } from './follow-up.ts';
@@ -72,6 +72,8 @@ export function targetDowns(ctx: IncidentContext): Incident[] {
  */
 export function portalsDown(ctx: IncidentContext): Incident[] {
   const out: Incident[] = [];
+  const storm = attemptStorm(ctx);
+  if (storm) out.push(storm);
   for (const i of ctx.open('connect-refused', 'connect-unanswered')) {
     const f = ctx.findings[i];
     const n = Number(f.attempts);
@@ -89,4 +91,36 @@ export function portalsDown(ctx: IncidentContext): Incident[] {
     out.push(ctx.make('target-down', [i], chain, `${headline}.`));
   }
   return out;
+}
+
+/** Failed-attempt findings with no iSCSI connection on either side told one by one, at most. */
+const MAX_LONE_ATTEMPT_INCIDENTS = 4;
+
+/**
+ * Many failed attempts with no iSCSI connection before or after them (a port scan, or a target
+ * down for the whole capture while an initiator kept trying) are one incident, not one each.
+ */
+function attemptStorm(ctx: IncidentContext): Incident | undefined {
+  const lone = ctx.open('connect-refused', 'connect-unanswered')
+    .filter((i) => ctx.findings[i].previousConn === undefined && ctx.findings[i].nextConn === undefined);
+  if (lone.length <= MAX_LONE_ATTEMPT_INCIDENTS) return undefined;
+  let refused = 0, unanswered = 0, from = Infinity, to = -Infinity, portalCount = 0;
+  const portals = new Set<string>();
+  for (const i of lone) {
+    const f = ctx.findings[i];
+    if (f.kind === 'connect-refused') refused += Number(f.attempts);
+    else unanswered += Number(f.attempts);
+    if (typeof f.portal === 'string') portals.add(f.portal);
+    if (typeof f.portals === 'number') portalCount = Math.max(portalCount, f.portals);
+    from = Math.min(from, f.time);
+    to = Math.max(to, f.time + (typeof f.spanMs === 'number' ? f.spanMs / 1000 : 0));
+  }
+  const n = Math.max(portals.size, portalCount);
+  const where = n === 1 ? [...portals][0] : `${fmtInt(n)} portals`;
+  const t = ctx.model.tcp.attemptTotals;
+  const parts = [refused > 0 ? `${fmtInt(refused)} refused (RST)` : '', unanswered > 0 ? `${plural(unanswered, 'SYN')} unanswered for over 3 s` : ''].filter((x) => x !== '');
+  const headline = `Connection attempts to ${where} failed from ${ctx.at(from)} to ${ctx.at(to)} with no iSCSI connection before or after them: ${parts.join(', ')}`
+    + ` (of all ${fmtInt(t.attempts)} attempts in the capture, ${fmtInt(t.refused)} were refused and ${fmtInt(t.unanswered)} got no answer)`
+    + ' — the target was down all along, or this is a port scan.';
+  return ctx.make('target-down', lone, [], headline);
 }

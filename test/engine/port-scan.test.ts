@@ -36,6 +36,12 @@ describe('a SYN scan of an iSCSI port', () => {
     expect(refused.at(-1)?.message).toMatch(/^19,936 more connection attempts were refused \(RST\), to 10\.0\.0\.0:3260 from 192\.0\.2\.1/);
     // Each unanswered SYN was followed 10 µs later by the next attempt, well within 3 s.
     expect(sum(a, 'connect-unanswered')).toBe(0);
+    // The story is one incident, not one per refusal: no iSCSI connection came before or after.
+    expect(a.incidents).toHaveLength(1);
+    expect(a.incidents[0].findings).toHaveLength(refused.length);
+    // (The last refusal is at ~600 ms: the generator's clock adds 10 µs steps to epoch seconds.)
+    expect(a.incidents[0].headline).toMatch(/^Connection attempts to 10\.0\.0\.0:3260 failed from \+0 s to \+60\d ms with no iSCSI connection before or after them: /);
+    expect(a.incidents[0].headline).toContain(': 20,000 refused (RST) (of all 40,000 attempts in the capture, 20,000 were refused and 20,000 got no answer) — the target was down all along, or this is a port scan.');
   });
 
   test('attempts past the attempts table are counted by how they were answered, not lost', () => {
