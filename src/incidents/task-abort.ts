@@ -83,11 +83,25 @@ export function taskAborts(ctx: IncidentContext): Incident[] {
     } else if (lastAnswered) {
       outcome = '; the session recovered without a reset';
     }
-    const waited = task >= 0 ? ` waited ${formatMs((root.request.time - t.time[task]) * 1000)}, then` : '';
+    // Counted to the TMF that named the command: one before it in the chain may predate the command.
+    const namer = chainTmfs.find((x) => x.r.task === task);
+    const waited = task >= 0 && namer ? ` waited ${formatMs((namer.r.request.time - t.time[task]) * 1000)}, then` : '';
     const slow = task >= 0 && (t.statusRow[task] < 0 || t.latencyMs[task] > 1000) ? ' — a slow or stalled backing store' : '';
-    const headline = `${what} on ${connName(conn)}${waited} the initiator sent ${parts.join(', then ')}${status}${outcome}${slow}.`;
+    const sent = `the initiator sent ${runsOf(parts).join(', then ')}`;
+    const headline = task >= 0 ? `${what} on ${connName(conn)}${waited} ${sent}${status}${outcome}${slow}.` : `On ${connName(conn)} ${sent}${status}${outcome}${slow}.`;
     out.push(ctx.make('task-abort', findings, chain, headline.charAt(0).toUpperCase() + headline.slice(1)));
   });
   return out;
 }
 
+/** The same step told once with its count: "ABORT TASK SET (never answered), 16 times". */
+function runsOf(parts: string[]): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < parts.length;) {
+    let j = k + 1;
+    while (j < parts.length && parts[j] === parts[k]) j++;
+    out.push(j - k > 1 ? `${parts[k]}, ${j - k} times` : parts[k]);
+    k = j;
+  }
+  return out;
+}

@@ -223,9 +223,9 @@ interface Walk {
   targetPings: Map<number, number>;
   /** ITT → index in out.tmfs of a TMF waiting for its response. */
   tmfs: Map<number, number>;
-  /** Of those, the ones sent since the last TMF (whose `next` is still to be set): each TMF is
-   *  here once, so a million unanswered ones cost no scan of all that wait at every new one. */
-  tmfsWithoutNext: number[];
+  /** Of those, by LUN index, the ones whose `next` is still to be set: a TMF is in one list once,
+   *  so a million unanswered ones cost no scan of all that wait at every new one. */
+  tmfsWithoutNext: Map<number, number[]>;
   /** ITT → index in out.relations of a Text Request waiting for its response. */
   texts: Map<number, number>;
   /** The newest target ping (index in out.targetPings), -1 none. */
@@ -254,7 +254,7 @@ function walkConnection(
 ): ConnectionModel {
   const end = endInfo(s, captureEnd);
   const w: Walk = {
-    ittTask: new Map(), outstanding: new Set(), outstandingByLun: new Map(), pings: new Map(), targetPings: new Map(), tmfs: new Map(), tmfsWithoutNext: [], texts: new Map(), lastTargetPing: -1,
+    ittTask: new Map(), outstanding: new Set(), outstandingByLun: new Map(), pings: new Map(), targetPings: new Map(), tmfs: new Map(), tmfsWithoutNext: new Map(), texts: new Map(), lastTargetPing: -1,
   };
   const conn = s.conn;
   const firstTask = tasks.t.count;
@@ -358,11 +358,14 @@ function walkConnection(
           relation: addRelation(out, 'tmf', conn, i), taskRelation, tcpAck: undefined,
         };
         const index = out.tmfs.length;
-        for (const waiting of w.tmfsWithoutNext) if (w.tmfs.get(out.tmfs[waiting].itt) === waiting) out.tmfs[waiting].next = index;
-        w.tmfsWithoutNext.length = 0;
+        // It escalates the TMFs waiting on its LUN, or all of them when it resets the target.
+        const escalated = scope === 'target' ? [...w.tmfsWithoutNext.values()] : [w.tmfsWithoutNext.get(lun) ?? []];
+        for (const list of escalated) for (const waiting of list) if (w.tmfs.get(out.tmfs[waiting].itt) === waiting) out.tmfs[waiting].next = index;
+        if (scope === 'target') w.tmfsWithoutNext.clear();
+        else w.tmfsWithoutNext.delete(lun);
         out.tmfs.push(rec);
         w.tmfs.set(rec.itt, index);
-        w.tmfsWithoutNext.push(index);
+        append(w.tmfsWithoutNext, lun, index);
         break;
       }
       case OP_TASK_MGMT_RESPONSE: {
@@ -615,7 +618,7 @@ function forgetWaiting(w: Walk, tasks: TaskTableBuilder, out: Building, what: 'a
   w.pings.clear();
   for (const index of w.tmfs.values()) out.tmfs[index].fate = 'unknown';
   w.tmfs.clear();
-  w.tmfsWithoutNext.length = 0;
+  w.tmfsWithoutNext.clear();
 }
 
 function status(
@@ -632,6 +635,12 @@ function status(
   // A clock that stepped back must not give a negative latency.
   t.latencyMs[task] = Math.max(0, (time - t.time[task]) * 1000);
   t.fate[task] = answeredInTime(t.frame[task], frame, end, captureEnd) ? TaskFate.Completed : TaskFate.AnsweredLate;
+}
+
+function append(map: Map<number, number[]>, key: number, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function startWaiting(t: SessionModel['tasks'], w: Walk, task: number): void {

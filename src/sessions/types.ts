@@ -231,7 +231,8 @@ export interface TmfRecord {
   response: PduMoment | undefined;
   responseCode: number | undefined;
   fate: Fate;
-  /** The next TMF the initiator sent on the connection while this one waited (escalation). */
+  /** The next TMF the initiator sent on the connection while this one waited, on the same LUN or
+   *  resetting the whole target: its escalation (-1: none). */
   next: number;
   /** Index into SessionModel.relations of request → response (and of task → request, when `task` ≥ 0). */
   relation: number;

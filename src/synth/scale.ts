@@ -32,7 +32,7 @@ export const SCALE_SHAPES: readonly ScaleShapeInfo[] = [
   { shape: 'unanswered-pings', unit: 'ping', reported: 1_000_000, what: 'one connection, logged in, sending NOP-Out pings the target ACKs but never answers, one a second, ended by the initiator\'s FIN' },
   { shape: 'login-dsl-claim', unit: 'connection', reported: 100_000, what: 'connections whose Login Request BHS claims DataSegmentLength 65535 and whose data never comes' },
   { shape: 'long-text-keys', unit: 'connection', reported: 10_000, what: 'logins whose Login Request carries 96 KiB of text keys: the operational keys only after the first 64 KiB' },
-  { shape: 'tmf-storm', unit: 'command', reported: 80_000, what: 'one connection, logged in, whose READs on LUN 1 the target never answers; for each, an ABORT TASK naming it (answered "function rejected"), a LOGICAL UNIT RESET of the empty LUN 2 (answered "function complete") and an ABORT TASK SET of LUN 3 never answered; ended by the initiator\'s FIN' },
+  { shape: 'tmf-storm', unit: 'command', reported: 80_000, what: 'one connection, logged in, whose READs on LUN 1 the target never answers; for each, an ABORT TASK naming it (answered "task management function not supported"), a LOGICAL UNIT RESET of the empty LUN 2 (answered "function complete") and an ABORT TASK SET of LUN 3 never answered; ended by the initiator\'s FIN' },
   { shape: 'pcapng-interfaces', unit: 'interface', reported: 200_000, what: 'a pcapng file with that many Interface Description Blocks, then one logged-in connection with a ping, its packets spread over the interfaces' },
 ];
 
