@@ -375,6 +375,7 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
     durationS: c.firstTime !== undefined && c.lastTime !== undefined ? c.lastTime - c.firstTime : 0,
     linkTypes: c.linkTypes,
     tcpConnections: c.tcpConnections,
+    forgottenTcpConnections: c.forgottenTcpConnections,
     connections: a.connections.length,
     sessions: a.model.sessions.length ?? 0,
     pdus: a.pdus.count,
@@ -390,7 +391,8 @@ function printSummary(a: Analysis, path: string, args: CliArgs, out: Output): vo
   }
   out.line(`${path}: ${c.format ?? 'unknown format'}, ${c.packets} packets, ${c.bytes} bytes, ${summary.durationS.toFixed(3)} s`);
   out.line(`  link types: ${c.linkTypes.map((l) => `${l.name} (${l.linkType}) ×${l.packets}${l.supported ? '' : ' — not decoded'}`).join(', ') || 'none'}`);
-  out.line(`  TCP connections: ${c.tcpConnections}, iSCSI connections: ${a.connections.length}, sessions: ${summary.sessions}, PDUs: ${a.pdus.count}`);
+  const forgotten = c.forgottenTcpConnections > 0 ? ` (${fmtInt(c.forgottenTcpConnections)} carried no iSCSI and were not kept)` : '';
+  out.line(`  TCP connections: ${fmtInt(c.tcpConnections)}${forgotten}, iSCSI connections: ${fmtInt(a.connections.length)}, sessions: ${fmtInt(summary.sessions)}, PDUs: ${fmtInt(a.pdus.count)}`);
   if (a.connections.length === 0 && c.tcpConnections > 0) {
     out.line('  no iSCSI found: no connection on port 3260 and none opening with a Login Request; if the target listens elsewhere and the capture starts mid-connection, name the port with --port N');
   }
