@@ -9,7 +9,7 @@ import {
   decodeTcp, formatAddress, isSupportedLinkType, newTcpSegment, parseAddress, SkipReason, TCP_FIN, TCP_RST, TCP_SYN,
 } from '../net/index.ts';
 import { connectionFigures, NO_TCP_CONN, TcpReassembler } from '../tcp/index.ts';
-import type { Dir, HeldLimit, PacketContext, StreamSink, TcpConnection } from '../tcp/index.ts';
+import type { Dir, HeldLimit, PacketContext, StreamSink, TcpConnection, TcpConnectionFigures } from '../tcp/index.ts';
 import { ConnectionFraming, DirectionFramer, NO_LUN, PduState, PduTableBuilder } from '../iscsi/index.ts';
 import type {
   CaptureSummary, ConnectionEnd, ConnectionSummary, ConnectionTcp, ControlEvent, FramedCapture, FramedPdu, FramerSink, GapRecord,
@@ -90,6 +90,8 @@ class IscsiConnection implements FramerSink {
   readonly heldLimits: ConnectionTcp['heldLimits'] = [];
   /** Its PDUs and TCP events were let go (Analyzer.retire). */
   retired = false;
+  /** Its TCP figures, taken when it closed (its analysis is let go then). */
+  figures: TcpConnectionFigures | undefined = undefined;
 
   constructor(
     readonly index: number,
@@ -208,6 +210,11 @@ export class Analyzer implements PacketSink, StreamSink {
    */
   get finishBytes(): number {
     return this.recordedRequests * 1200 + this.conns.length * 10_000;
+  }
+
+  /** TCP connections open in the reassembler: those that ended are closed once idle for two minutes. */
+  get openTcpConnections(): number {
+    return this.reassembler.openCount;
   }
 
   /**
@@ -468,6 +475,11 @@ export class Analyzer implements PacketSink, StreamSink {
     if (!c) return;
     c.framers[0]?.end();
     c.framers[1]?.end();
+    // A closed connection keeps what its summary reads; its framers and TCP analysis (~5 KB, with
+    // their rings and windows) go now — a capture of a day's logins holds thousands of them.
+    c.framers[0] = c.framers[1] = undefined;
+    c.figures = connectionFigures(tcp);
+    tcp.analysis = undefined;
     this.active.delete(c);
   }
 
@@ -740,7 +752,7 @@ function smallestSnaplen(snaplens: number[]): number | undefined {
 
 /** What TCP did under the connection, by iSCSI direction and side. */
 function tcpOf(c: IscsiConnection, tcpConn: number): ConnectionTcp | undefined {
-  const f = tcpConn >= 0 ? connectionFigures(c.tcp) : undefined;
+  const f = tcpConn >= 0 ? c.figures ?? connectionFigures(c.tcp) : undefined;
   if (!f) return undefined;
   const i = c.initiatorSide;
   const r = (i ^ 1) as Dir;

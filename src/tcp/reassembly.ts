@@ -69,9 +69,10 @@ const MAX_HELD_SEGMENTS = 4096;
 const MAX_HELD_TOTAL = 256 << 20;
 const MAX_HELD_SEGMENTS_TOTAL = 1 << 16;
 const HELD_SEGMENT_COST = 256;
-/** Connections that carry no iSCSI (no payload taken by the layer above, or ignored) are forgotten
- *  after this long without a packet (capture time, seconds: longer than Linux's SYN back-off),
- *  or, oldest first, while more than MAX_UNTAKEN are open. */
+/** Connections that carry no iSCSI (no payload taken by the layer above, or ignored), and those
+ *  that ended (FIN both ways, or RST), are closed — forgotten, or listed where they are kept —
+ *  after this long without a packet (capture time, seconds: longer than Linux's SYN back-off and
+ *  TIME_WAIT), or, oldest first, while more than MAX_UNTAKEN are waiting so. */
 const IDLE_TIMEOUT = 120;
 const MAX_UNTAKEN = 1 << 14;
 /** Connections to a wanted port that ended without a byte of payload (refused or unanswered SYNs,
@@ -301,8 +302,12 @@ export class TcpReassembler {
       }
     }
     if (conn.idleListed) {
-      if (!conn.ignored && (conn.user !== undefined || conn.dirs[0].position + conn.dirs[1].position > 0)) this.unlistIdle(conn);
+      if (!conn.ignored && !conn.finished && (conn.user !== undefined || conn.dirs[0].position + conn.dirs[1].position > 0)) this.unlistIdle(conn);
       else this.touchIdle(conn);
+    } else if (conn.finished) {
+      // Ended (FIN both ways, or RST): closed once idle like the untaken ones, so its state goes
+      // and a day of short connections does not stay open to the capture's end.
+      this.listIdle(conn);
     }
     // Traffic of no interest is forgotten once it ends: a capture of a million short connections
     // (a scan, a busy web server beside the storage) must not fill memory with them.
@@ -405,6 +410,11 @@ export class TcpReassembler {
     let min = Infinity;
     for (const c of this.open) if (!c.ignored && c.user === undefined && c.firstFrame < min) min = c.firstFrame;
     return min;
+  }
+
+  /** TCP connections not yet closed: what is live (an ended one closes once idle). */
+  get openCount(): number {
+    return this.open.size;
   }
 
   /** How many TCP connections the capture held (each incarnation of a reused 4-tuple counts). */
