@@ -263,7 +263,9 @@ async function analysed(args: CliArgs, out: Output, stderr: (line: string) => vo
     },
   }).catch(async (e: unknown) => { await table?.abandon(); throw e; });
   if (listing && analyzer) await listing.flush(analyzer, Infinity);
-  const nothingRead = analysis.capture.packets === 0 && analysis.error !== undefined;
+  // An unreadable input prints nothing but its error; one that ran out of memory before its first
+  // packet still prints what was read, empty as it is (valid JSON for a script).
+  const nothingRead = analysis.capture.packets === 0 && analysis.error !== undefined && !guard.tripped;
   switch (nothingRead ? 'none' : args.command) {
     case 'none': break;
     case 'summary': printSummary(analysis, path, args, out); break;

@@ -1,7 +1,8 @@
 import { CaptureError, CaptureReader, linkTypeName } from '../capture/index.ts';
 import type { CaptureInfo, PacketRecord, PacketSink } from '../capture/index.ts';
 import {
-  OP_ASYNC_MESSAGE, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_NOP_OUT, OP_REJECT, OP_SCSI_COMMAND,
+  OP_ASYNC_MESSAGE, OP_DATA_IN, OP_LOGIN_REQUEST, OP_LOGIN_RESPONSE, OP_LOGOUT_REQUEST, OP_LOGOUT_RESPONSE, OP_NOP_IN, OP_NOP_OUT, OP_REJECT,
+  OP_SCSI_COMMAND, OP_SCSI_RESPONSE,
   OP_SNACK_REQUEST, OP_TASK_MGMT_REQUEST, OP_TASK_MGMT_RESPONSE, OP_TEXT_REQUEST, OP_TEXT_RESPONSE, bhsProblem, opcodeOf, parseTextKeys,
   toHex, u32,
 } from '../codec/index.ts';
@@ -70,6 +71,18 @@ class ByteSlab {
 const SLAB_BYTES = 16 << 10;
 const SLAB_PIECE_MAX = 2 << 10;
 const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Bytes finishing allocates for a PDU of each opcode (Analyzer.finishBytes), with room: a ping or a
+ * login becomes a record, a relation and a finding; a TMF a record, relations, a finding and often
+ * an incident; a Reject or an Async Message a finding; routine I/O a few bytes of the model's rows.
+ */
+const FINISH_COST = new Uint16Array(64).fill(16);
+for (const [op, bytes] of [
+  [OP_NOP_OUT, 700], [OP_NOP_IN, 400], [OP_LOGIN_REQUEST, 700], [OP_LOGIN_RESPONSE, 200], [OP_TASK_MGMT_REQUEST, 3000],
+  [OP_TASK_MGMT_RESPONSE, 300], [OP_SCSI_COMMAND, 150], [OP_TEXT_REQUEST, 300], [OP_TEXT_RESPONSE, 300], [OP_LOGOUT_REQUEST, 300],
+  [OP_LOGOUT_RESPONSE, 300], [OP_REJECT, 1500], [OP_ASYNC_MESSAGE, 1500],
+] as const) FINISH_COST[op] = bytes;
 
 /** Per iSCSI connection state while reading. */
 class IscsiConnection implements FramerSink {
@@ -180,8 +193,11 @@ export class Analyzer implements PacketSink, StreamSink {
   private ackFrame = new Uint32Array(256);
   private ackTime = new Float64Array(256);
   private readonly portals = new Set<string>();
-  /** NOP-Out pings and Login Requests seen: each becomes a record, a relation and a finding at finish. */
-  private recordedRequests = 0;
+  /** What finishing will make of the PDUs read so far (FINISH_COST), and the SCSI commands and the
+   *  statuses seen: a command left waiting becomes a finding, often an incident. */
+  private finishCost = 0;
+  private commandsSeen = 0;
+  private statusesSeen = 0;
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.reader = new CaptureReader(this);
@@ -203,13 +219,15 @@ export class Analyzer implements PacketSink, StreamSink {
 
   /**
    * About what finishing (the session model, the checks, the incidents) allocates on top of what
-   * reading holds, from the counts that drive it. Measured with `npm run fuzz -- --scale-only
-   * --measure`: up to ~1.2 KB a NOP-Out ping or Login Request (its record, relation and finding,
-   * all made at the end) and ~10 KB an iSCSI connection (its summary, model and checks). A memory
-   * guard weighs it against the room left: past V8's limit the process dies with a trace.
+   * reading holds, from the counts that drive it, with room: per PDU by kind (FINISH_COST), ~2.5 KB
+   * a command still waiting for its status, ~5 KB an iSCSI connection (its summary, model and
+   * checks). Measured in a heap held after a full collection (the hostile-scale shapes: a NOP-Out
+   * ping ~0.36 KB, a silent login's connection ~2.7 KB, a unit of the TMF storm ~5.1 KB) and
+   * at the peak while finishing (~1.3× that). A memory guard weighs it against the room left:
+   * past V8's limit the process dies with a trace.
    */
   get finishBytes(): number {
-    return this.recordedRequests * 1200 + this.conns.length * 10_000;
+    return this.finishCost + Math.max(0, this.commandsSeen - this.statusesSeen) * 2500 + this.conns.length * 5000;
   }
 
   /** TCP connections open in the reassembler: those that ended are closed once idle for two minutes. */
@@ -539,11 +557,13 @@ export class Analyzer implements PacketSink, StreamSink {
     // A request that expects an answer: did the peer's TCP take it? (said where iSCSI never answered)
     if (!p.fromTarget && (opcode === OP_SCSI_COMMAND || opcode === OP_TASK_MGMT_REQUEST || opcode === OP_LOGIN_REQUEST
       || (opcode === OP_NOP_OUT && u32(h, 16) !== 0xffffffff))) {
-      if (opcode === OP_NOP_OUT || opcode === OP_LOGIN_REQUEST) this.recordedRequests++;
       const side = c.initiatorSide;
       this.reassembler.watchAck(c.tcp, side, c.streamBase[side] + p.streamEnd, i);
     }
     if (opcode === OP_TEXT_RESPONSE && p.dataLength > 0) this.notePortals(p);
+    this.finishCost += FINISH_COST[opcode];
+    if (opcode === OP_SCSI_COMMAND) this.commandsSeen++;
+    else if (opcode === OP_SCSI_RESPONSE || (opcode === OP_DATA_IN && (h[1] & 0x01) !== 0)) this.statusesSeen++;
     this.options.onPdu?.(p, c.index, i);
   }
 

@@ -154,9 +154,14 @@ describe('running out of memory for real', () => {
 describe('running out of memory where the old guard let V8 abort', () => {
   // Each was "FATAL ERROR: Reached heap limit", exit 134 and a native trace, before the guard
   // weighed what finishing would need (Analyzer.finishBytes) and looked every 512 KiB.
-  const cases: Array<{ shape: 'unanswered-pings' | 'midstream'; units: number; why: string }> = [
+  const cases: Array<{ shape: 'unanswered-pings' | 'midstream' | 'tmf-storm' | 'pcapng-interfaces'; units: number; why: string }> = [
     // Reading holds ~100 B a ping, finishing makes a record, a relation and a finding of each.
     { shape: 'unanswered-pings', units: 200_000, why: 'finishing what was read needs about' },
+    // Reading holds ~1 KB a unit, finishing ~5 KB (findings for the commands and TMFs, incidents):
+    // V8 aborted before the guard weighed TMFs and waiting commands too.
+    { shape: 'tmf-storm', units: 20_000, why: 'finishing what was read needs about' },
+    // Out of memory among the interface blocks, before the first packet: still "[]", not nothing.
+    { shape: 'pcapng-interfaces', units: 400_000, why: 'the JavaScript heap holds' },
     // 4 MiB of this shape is 30,000 connections, ~7 KB each while read: over the heap within one chunk.
     { shape: 'midstream', units: 40_000, why: 'the JavaScript heap holds' },
   ];
