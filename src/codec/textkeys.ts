@@ -19,15 +19,36 @@ export function parseTextKeys(bytes: Uint8Array, off: number, len: number): Text
   let i = start;
   while (i < end) {
     let j = i;
-    while (j < end && bytes[j] !== 0) j++;
-    if (j > i) {
-      const text = decoder.decode(bytes.subarray(i, j));
-      const eq = text.indexOf('=');
-      out.push(eq < 0 ? [text, ''] : [text.slice(0, eq), text.slice(eq + 1)]);
+    let eq = -1;
+    while (j < end && bytes[j] !== 0) {
+      if (eq < 0 && bytes[j] === 0x3d) eq = j;
+      j++;
     }
+    // '=' is ASCII, never inside a multi-byte UTF-8 sequence: key and value decode apart, each a
+    // string of its own (not a slice holding the whole entry).
+    if (j > i) out.push(eq < 0 ? [interned(bytes, i, j), ''] : [interned(bytes, i, eq), interned(bytes, eq + 1, j)]);
     i = j + 1;
   }
   return out;
+}
+
+/**
+ * Keys and values repeat from login to login (InitiatorName, TargetName, HeaderDigest=None …): the
+ * same text is one string, so a capture of a day's logins does not hold each one again. Bounded,
+ * so crafted text of endless distinct values only stops being shared.
+ */
+const INTERNED = new Map<string, string>();
+const MAX_INTERNED = 8192;
+const MAX_INTERNED_LENGTH = 256;
+
+function interned(bytes: Uint8Array, from: number, to: number): string {
+  if (to <= from) return '';
+  const text = decoder.decode(bytes.subarray(from, to));
+  if (text.length > MAX_INTERNED_LENGTH) return text;
+  const known = INTERNED.get(text);
+  if (known !== undefined) return known;
+  if (INTERNED.size < MAX_INTERNED) INTERNED.set(text, text);
+  return text;
 }
 
 /** Describes what is odd about a text segment (entries without '=', no final NUL), for `problems`. */
