@@ -425,6 +425,45 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.close();
   }, 120_000);
 
+  test('20,000 connections: the connection list and the timeline lay out what is near the view, and scroll true', async () => {
+    // 20,000 connections from distinct hosts, each begun mid-stream (src/synth/scale.ts): every
+    // row and lane in the DOM took minutes to lay out, with the page frozen.
+    const { scaleCapture } = await import('../../src/synth/index.ts');
+    const file = join(work, 'midstream-20k.pcap');
+    writeFileSync(file, Buffer.concat([...scaleCapture('midstream', 20_000)]));
+    const page = await newPage();
+    expect(await open(page, file)).toBe('ready');
+    expect(await page.locator('section.connections .count').textContent()).toBe('20,000');
+    // The DOM holds a few thousand nodes, not the ~600,000 every row and lane made.
+    expect(await page.evaluate('document.getElementsByTagName("*").length')).toBeLessThan(20_000);
+    // Scrolled to the middle, the rows and bars there are the connections there (conn i is host i+1).
+    await page.evaluate(`(() => {
+      for (const sel of ['section.connections .scroll', '.lanes-scroll']) {
+        const el = document.querySelector(sel);
+        el.scrollTop = el.scrollHeight / 2;
+        el.dispatchEvent(new Event('scroll'));
+      }
+    })()`);
+    await page.waitForFunction('document.querySelector("section.connections tr[data-conn=\'10000\']") && document.querySelector("[data-timeline-conn=\'10000\']")');
+    const seen = await page.evaluate(`(() => {
+      const inView = (box, el) => { const b = el.getBoundingClientRect(); return b.bottom > box.top && b.top < box.bottom; };
+      const list = document.querySelector('section.connections .scroll'), lanes = document.querySelector('.lanes-scroll');
+      const lb = list.getBoundingClientRect(), tb = lanes.getBoundingClientRect();
+      return {
+        rows: [...list.querySelectorAll('tr[data-conn]')].filter((x) => inView(lb, x)).map((x) => Number(x.dataset.conn)),
+        bars: [...lanes.querySelectorAll('[data-timeline-conn]')].filter((x) => inView(tb, x)).map((x) => Number(x.dataset.timelineConn)),
+      };
+    })()`) as { rows: number[]; bars: number[] };
+    for (const list of [seen.rows, seen.bars]) {
+      expect(list.length).toBeGreaterThan(2);
+      expect(Math.abs(list[0] - 10_000)).toBeLessThan(20);
+      expect(list).toEqual(list.map((_, k) => list[0] + k));
+    }
+    await page.click(`section.connections tr[data-conn="${seen.rows[1]}"]`);
+    await page.waitForSelector(`[data-conn="${seen.rows[1]}"][aria-selected="true"]`);
+    await page.close();
+  }, 180_000);
+
   test('a truncated capture shows what was read and the reason', async () => {
     const page = await newPage();
     const whole = readFileSync(join(CAPTURES, 'slow-target-abort.pcap'));
