@@ -464,6 +464,22 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.close();
   }, 180_000);
 
+  test('1,000 incidents: the verdict lists the worst 200 and more on request', async () => {
+    // 1,000 logins the target never answers (src/synth/scale.ts silent-logins), each its own incident.
+    const { scaleCapture } = await import('../../src/synth/index.ts');
+    const file = join(work, 'silent-logins-1000.pcap');
+    writeFileSync(file, Buffer.concat([...scaleCapture('silent-logins', 1000)]));
+    const page = await newPage();
+    expect(await open(page, file)).toBe('ready');
+    expect(await page.getAttribute('section.verdict', 'data-incidents')).toBe('1000');
+    expect(await page.locator('li[data-incident-index]').count()).toBe(200);
+    expect(await page.getAttribute('[data-more-incidents]', 'data-more-incidents')).toBe('800');
+    await page.click('[data-more-incidents]');
+    await page.waitForFunction('document.querySelectorAll("li[data-incident-index]").length === 400');
+    expect(await page.locator('li[data-incident-index="399"]').count()).toBe(1);
+    await page.close();
+  }, 120_000);
+
   test('a truncated capture shows what was read and the reason', async () => {
     const page = await newPage();
     const whole = readFileSync(join(CAPTURES, 'slow-target-abort.pcap'));
