@@ -480,6 +480,27 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.close();
   }, 120_000);
 
+  test('a loop of 3,000 logins: one lane whose bars are drawn one per pixel, one ladder of the pair', async () => {
+    // One initiator logging in to one target again and again, each connection closed at once (src/synth/scale.ts).
+    const { scaleCapture } = await import('../../src/synth/index.ts');
+    const file = join(work, 'relogin-3000.pcap');
+    writeFileSync(file, Buffer.concat([...scaleCapture('relogin-loop', 3000)]));
+    const page = await newPage();
+    expect(await open(page, file)).toBe('ready');
+    // The verdict's login loop opens the ladder of the initiator–target pair: all 3,000 connections.
+    await page.click('section.verdict .headline');
+    await page.waitForSelector('section.ladder[aria-label="Ladder diagram of 3000 connections, 0 to 2999"]');
+    expect(await page.locator('select.connpick option:not([disabled])').count()).toBe(1001);
+    // 3,000 bars in one lane a thousand pixels wide: fewer are drawn (one per pixel column), from
+    // the first to the last pixels of the loop.
+    const bars = await page.$$eval('[data-timeline-conn]', (els) => els.map((e) => Number((e as HTMLElement).dataset.timelineConn)));
+    expect(bars.length).toBeGreaterThan(100);
+    expect(bars.length).toBeLessThan(3000);
+    expect(bars).toContain(0);
+    expect(bars.reduce((m, b) => Math.max(m, b), 0)).toBeGreaterThan(2990);
+    await page.close();
+  }, 120_000);
+
   test('a truncated capture shows what was read and the reason', async () => {
     const page = await newPage();
     const whole = readFileSync(join(CAPTURES, 'slow-target-abort.pcap'));
