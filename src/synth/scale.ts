@@ -71,6 +71,14 @@ export function* scaleCapture(shape: ScaleShape, units: number, options: ScaleOp
 
 type Steps = (cap: SynthCapture, n: number, o: ScaleOptions) => Iterable<void>;
 
+/** A Login in one step (operational to full feature) and its success 200 µs later. */
+function login(cap: SynthCapture, c: SynthConnection, keys: ReturnType<typeof loginKeys>, isid: string, tsih: number, o: { itt?: number; maxCmdSN?: number } = {}): void {
+  const itt = o.itt ?? 0;
+  c.send('initiator', { opcode: 0x03, immediate: true, itt, isid, transit: true, csg: 1, nsg: 3, cmdSN: 1, keys: keys.request });
+  cap.wait(2e-4);
+  c.send('target', { opcode: 0x23, itt, isid, tsih, transit: true, csg: 1, nsg: 3, statSN: 1, expCmdSN: 1, maxCmdSN: o.maxCmdSN ?? 32, keys: keys.response });
+}
+
 const SHAPES: Record<Exclude<ScaleShape, 'pcapng-interfaces'>, Steps> = {
   midstream: function* (cap, n) {
     // The tail of a data segment (0xff: no opcode byte) and then the first half of a SCSI Command BHS:
@@ -131,9 +139,7 @@ const SHAPES: Record<Exclude<ScaleShape, 'pcapng-interfaces'>, Steps> = {
       const c = cap.connection(`10.3.0.1:${40000 + (i % 20000)}`, '10.3.0.2:3260', { initiator: 0x50000000 + i * 7919, target: 0x60000000 + i * 104729 });
       c.handshake();
       const isid = `80:00:00:00:${((i >>> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
-      c.send('initiator', { opcode: 0x03, immediate: true, itt: 1, isid, transit: true, csg: 1, nsg: 3, cmdSN: 1, keys: keys.request });
-      cap.wait(2e-4);
-      c.send('target', { opcode: 0x23, itt: 1, isid, tsih: 1 + (i % 65535), transit: true, csg: 1, nsg: 3, statSN: 1, expCmdSN: 1, maxCmdSN: 32, keys: keys.response });
+      login(cap, c, keys, isid, 1 + (i % 65535), { itt: 1 });
       cap.wait(1e-4);
       c.fin('initiator');
       c.fin('target');
@@ -146,11 +152,7 @@ const SHAPES: Record<Exclude<ScaleShape, 'pcapng-interfaces'>, Steps> = {
   'unanswered-pings': function* (cap, n) {
     const c = cap.connection('10.4.0.1:40000', '10.4.0.2:3260');
     c.handshake();
-    const keys = loginKeys('iqn.2024-01.scale:pinger', TARGET_NAME);
-    const isid = '80:00:00:00:00:04';
-    c.send('initiator', { opcode: 0x03, immediate: true, itt: 0, isid, transit: true, csg: 1, nsg: 3, cmdSN: 1, keys: keys.request });
-    cap.wait(2e-4);
-    c.send('target', { opcode: 0x23, itt: 0, isid, tsih: 4, transit: true, csg: 1, nsg: 3, statSN: 1, expCmdSN: 1, maxCmdSN: 32, keys: keys.response });
+    login(cap, c, loginKeys('iqn.2024-01.scale:pinger', TARGET_NAME), '80:00:00:00:00:04', 4);
     const ping: PduInput = { opcode: 0x00, immediate: true, itt: 0, ttt: 0xffffffff, cmdSN: 1, expStatSN: 2 };
     for (let i = 0; i < n; i++) {
       cap.wait(1);
@@ -167,11 +169,7 @@ const SHAPES: Record<Exclude<ScaleShape, 'pcapng-interfaces'>, Steps> = {
   'tmf-storm': function* (cap, n) {
     const c = cap.connection('10.5.0.1:40000', '10.5.0.2:3260');
     c.handshake();
-    const keys = loginKeys('iqn.2024-01.scale:aborter', TARGET_NAME);
-    const isid = '80:00:00:00:00:06';
-    c.send('initiator', { opcode: 0x03, immediate: true, itt: 0, isid, transit: true, csg: 1, nsg: 3, cmdSN: 1, keys: keys.request });
-    cap.wait(2e-4);
-    c.send('target', { opcode: 0x23, itt: 0, isid, tsih: 6, transit: true, csg: 1, nsg: 3, statSN: 1, expCmdSN: 1, maxCmdSN: 0xffffffff, keys: keys.response });
+    login(cap, c, loginKeys('iqn.2024-01.scale:aborter', TARGET_NAME), '80:00:00:00:00:06', 6, { maxCmdSN: 0xffffffff });
     const read = new Uint8Array([0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0]);
     let statSN = 2;
     for (let i = 0; i < n; i++) {
@@ -249,10 +247,7 @@ function* manyInterfaces(n: number, chunkSize: number): Generator<Uint8Array> {
   const cap = new SynthCapture({ start: START });
   const c = cap.connection('10.5.0.1:40000', '10.5.0.2:3260');
   c.handshake();
-  const keys = loginKeys('iqn.2024-01.scale:interfaces', TARGET_NAME);
-  c.send('initiator', { opcode: 0x03, immediate: true, itt: 0, isid: '80:00:00:00:00:07', transit: true, csg: 1, nsg: 3, cmdSN: 1, keys: keys.request });
-  cap.wait(2e-4);
-  c.send('target', { opcode: 0x23, itt: 0, isid: '80:00:00:00:00:07', tsih: 7, transit: true, csg: 1, nsg: 3, statSN: 1, expCmdSN: 1, maxCmdSN: 32, keys: keys.response });
+  login(cap, c, loginKeys('iqn.2024-01.scale:interfaces', TARGET_NAME), '80:00:00:00:00:07', 7);
   cap.wait(1);
   c.send('initiator', { opcode: 0x00, immediate: true, itt: 1, ttt: 0xffffffff, cmdSN: 1, expStatSN: 2 });
   cap.wait(1e-3);
