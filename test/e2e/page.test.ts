@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { ConnectionSummary, Finding } from '../../src/engine/index.ts';
-import { hostileCapture, HOSTILE_STRINGS } from '../../src/synth/index.ts';
+import { hostileCapture, HOSTILE_STRINGS, scaleCapture } from '../../src/synth/index.ts';
+import type { ScaleShape } from '../../src/synth/index.ts';
 import { writeBulkCapture } from '../../src/synth/bulk.ts';
 import { parseCsv } from '../../src/ui/lib/export.ts';
 import { readTsv } from '../support/shared.ts';
@@ -152,6 +153,14 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60_000 });
     timings[file.split('/').pop()!] = Date.now() - t0;
     return (await page.evaluate(() => document.body.dataset.state)) ?? '';
+  }
+
+  /** A capture of `units` units of a scale shape (src/synth/scale.ts), written to the work folder and opened. */
+  async function openShape(shape: ScaleShape, units: number): Promise<{ page: Page; state: string }> {
+    const file = join(work, `${shape}-${units}.pcap`);
+    writeFileSync(file, Buffer.concat([...scaleCapture(shape, units)]));
+    const page = await newPage();
+    return { page, state: await open(page, file) };
   }
 
   async function arrows(page: Page): Promise<Array<[number, number]>> {
@@ -415,11 +424,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
   test('200,000 unanswered pings on one connection: ready, told as one run and one incident', async () => {
     // The findings list once spread a run's findings into a call's arguments: past ~120,000 that
     // throws. Built by src/synth/scale.ts: a ping a second, each ACKed, none answered, then a FIN.
-    const { scaleCapture } = await import('../../src/synth/index.ts');
-    const file = join(work, 'pings-200k.pcap');
-    writeFileSync(file, Buffer.concat([...scaleCapture('unanswered-pings', 200_000)]));
-    const page = await newPage();
-    expect(await open(page, file)).toBe('ready');
+    const { page, state } = await openShape('unanswered-pings', 200_000);
+    expect(state).toBe('ready');
     expect(await page.locator('.chip.error').textContent()).toContain('200,000');
     expect(await page.getByText('200,000 NOP-Out pings unanswered').count()).toBeGreaterThan(0);
     await page.close();
@@ -428,11 +434,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
   test('20,000 connections: the connection list and the timeline lay out what is near the view, and scroll true', async () => {
     // 20,000 connections from distinct hosts, each begun mid-stream (src/synth/scale.ts): every
     // row and lane in the DOM took minutes to lay out, with the page frozen.
-    const { scaleCapture } = await import('../../src/synth/index.ts');
-    const file = join(work, 'midstream-20k.pcap');
-    writeFileSync(file, Buffer.concat([...scaleCapture('midstream', 20_000)]));
-    const page = await newPage();
-    expect(await open(page, file)).toBe('ready');
+    const { page, state } = await openShape('midstream', 20_000);
+    expect(state).toBe('ready');
     expect(await page.locator('section.connections .count').textContent()).toBe('20,000');
     // The DOM holds a few thousand nodes, not the ~600,000 every row and lane made.
     expect(await page.evaluate('document.getElementsByTagName("*").length')).toBeLessThan(20_000);
@@ -466,11 +469,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
 
   test('1,000 incidents: the verdict lists the worst 200 and more on request', async () => {
     // 1,000 logins the target never answers (src/synth/scale.ts silent-logins), each its own incident.
-    const { scaleCapture } = await import('../../src/synth/index.ts');
-    const file = join(work, 'silent-logins-1000.pcap');
-    writeFileSync(file, Buffer.concat([...scaleCapture('silent-logins', 1000)]));
-    const page = await newPage();
-    expect(await open(page, file)).toBe('ready');
+    const { page, state } = await openShape('silent-logins', 1000);
+    expect(state).toBe('ready');
     expect(await page.getAttribute('section.verdict', 'data-incidents')).toBe('1000');
     expect(await page.locator('li[data-incident-index]').count()).toBe(200);
     expect(await page.getAttribute('[data-more-incidents]', 'data-more-incidents')).toBe('800');
@@ -482,11 +482,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the page in Chromium, served from a sub-path', 
 
   test('a loop of 3,000 logins: one lane whose bars are drawn one per pixel, one ladder of the pair', async () => {
     // One initiator logging in to one target again and again, each connection closed at once (src/synth/scale.ts).
-    const { scaleCapture } = await import('../../src/synth/index.ts');
-    const file = join(work, 'relogin-3000.pcap');
-    writeFileSync(file, Buffer.concat([...scaleCapture('relogin-loop', 3000)]));
-    const page = await newPage();
-    expect(await open(page, file)).toBe('ready');
+    const { page, state } = await openShape('relogin-loop', 3000);
+    expect(state).toBe('ready');
     // The verdict's login loop opens the ladder of the initiator–target pair: all 3,000 connections.
     await page.click('section.verdict .headline');
     await page.waitForSelector('section.ladder[aria-label="Ladder diagram of 3000 connections, 0 to 2999"]');
