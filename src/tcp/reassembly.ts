@@ -324,17 +324,15 @@ export class TcpReassembler {
     const a = conn.analysis;
     if (!a || a.wanted === Wanted.Kept) return;
     a.wanted = Wanted.Kept;
-    const p = a.pending;
-    a.pending = undefined;
     if (conn.idleListed) this.unlistIdle(conn);
-    if (!p) return;
-    for (let i = 0; i < p.length; i += 10) {
-      const flags = p[i + 3];
-      this.eventTable.add(p[i], p[i + 1], p[i + 2], flags, p[i + 4], p[i + 5], p[i + 6], p[i + 7], p[i + 8], p[i + 9]);
-      if (flags & (TcpEventFlag.Syn | TcpEventFlag.SynAck | TcpEventFlag.Rst)) {
-        this.noteAttempt(conn, a, p[i + 2] as Dir, flags, p[i + 4], p[i], p[i + 8]);
+    const p = a.pending;
+    if (p) {
+      for (let i = 0; i < p.length; i += 10) {
+        const flags = p[i + 3];
+        if (flags & (TcpEventFlag.Syn | TcpEventFlag.SynAck | TcpEventFlag.Rst)) this.noteAttempt(conn, a, p[i + 2] as Dir, flags, p[i + 4], p[i], p[i + 8]);
       }
     }
+    this.listEvents(a);
   }
 
   /** Connections to this portal (a SendTargets TargetAddress) are wanted from their first SYN. */
