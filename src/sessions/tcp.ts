@@ -38,7 +38,6 @@ function endpoint(version: number, words: Uint32Array, k: number, port: number):
 function attemptRecords(framed: FramedCapture): Pick<TcpModel, 'attempts' | 'attemptsNotListed' | 'attemptTotals'> {
   const a = framed.tcp.attempts;
   const attempts: AttemptRecord[] = [];
-  let notListed = a.dropped;
   const totals = {
     attempts: a.count + a.dropped,
     connected: a.droppedConnected,
@@ -46,16 +45,21 @@ function attemptRecords(framed: FramedCapture): Pick<TcpModel, 'attempts' | 'att
     unanswered: a.dropped - a.droppedRefused - a.droppedConnected - a.droppedAnsweredLate,
     answeredLate: a.droppedAnsweredLate,
   };
+  let failed = 0;
   for (let k = 0; k < a.count; k++) {
     const outcome = attemptOutcome(a, k);
     if (outcome === undefined) totals.connected++;
-    else totals[outcome === 'answered-late' ? 'answeredLate' : outcome]++;
+    else {
+      failed++;
+      totals[outcome === 'answered-late' ? 'answeredLate' : outcome]++;
+    }
   }
+  // Only the listed ones are made: the rest are counted above (the checks read them all).
   for (const r of failedAttempts(framed)) {
-    if (attempts.length >= MAX_ATTEMPTS_LISTED) notListed++;
-    else attempts.push(r);
+    attempts.push(r);
+    if (attempts.length >= MAX_ATTEMPTS_LISTED) break;
   }
-  return { attempts, attemptsNotListed: notListed, attemptTotals: totals };
+  return { attempts, attemptsNotListed: a.dropped + failed - attempts.length, attemptTotals: totals };
 }
 
 function attemptOutcome(a: FramedCapture['tcp']['attempts'], k: number): AttemptRecord['outcome'] | undefined {
