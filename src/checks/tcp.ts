@@ -185,7 +185,7 @@ function attemptFindings(ctx: CheckContext, out: Finding[]): void {
  */
 function notRecordedFinding(ctx: CheckContext): Finding | undefined {
   const a = ctx.framed.tcp.attempts;
-  const unansweredCount = a.dropped - a.droppedRefused - a.droppedConnected - a.droppedAnsweredLate;
+  const unansweredCount = a.droppedUnanswered;
   if (a.droppedRefused + unansweredCount + a.droppedAnsweredLate === 0) return undefined;
   const t = ctx.model.tcp.attemptTotals;
   const kind = a.droppedRefused > 0 ? 'connect-refused' : 'connect-unanswered';

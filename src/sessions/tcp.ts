@@ -42,7 +42,7 @@ function attemptRecords(framed: FramedCapture): Pick<TcpModel, 'attempts' | 'att
     attempts: a.count + a.dropped,
     connected: a.droppedConnected,
     refused: a.droppedRefused,
-    unanswered: a.dropped - a.droppedRefused - a.droppedConnected - a.droppedAnsweredLate,
+    unanswered: a.droppedUnanswered,
     answeredLate: a.droppedAnsweredLate,
   };
   let failed = 0;

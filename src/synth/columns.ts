@@ -90,7 +90,7 @@ function noTcp(): TcpCapture {
     attempts: {
       count: 0, tcpConn: u32(), ipVersion: new Uint8Array(0), clientAddr: u32(), serverAddr: u32(), clientPort: new Uint16Array(0),
       serverPort: new Uint16Array(0), isn: u32(), syns: u32(), firstSynFrame: u32(), firstSynTime: f64(), lastSynFrame: u32(),
-      lastSynTime: f64(), prevSynFrame: u32(), prevSynTime: f64(), answer: new Uint8Array(0), answerFrame: u32(), answerTime: f64(), dropped: 0, droppedRefused: 0, droppedConnected: 0, droppedAnsweredLate: 0, droppedFirstFrame: 0, droppedFirstTime: 0, droppedLastTime: 0,
+      lastSynTime: f64(), prevSynFrame: u32(), prevSynTime: f64(), answer: new Uint8Array(0), answerFrame: u32(), answerTime: f64(), dropped: 0, droppedRefused: 0, droppedConnected: 0, droppedAnsweredLate: 0, droppedUnanswered: 0, droppedFirstFrame: 0, droppedFirstTime: 0, droppedLastTime: 0,
     },
     acks: { count: 0, row: u32(), frame: u32(), time: f64() },
   };

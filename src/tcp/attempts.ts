@@ -43,6 +43,8 @@ export interface TcpAttempts {
   droppedRefused: number;
   droppedConnected: number;
   droppedAnsweredLate: number;
+  /** And by nothing (what is left). */
+  droppedUnanswered: number;
   /** The first SYN of the first attempt not recorded, and the time of the last one (0 when none). */
   droppedFirstFrame: number;
   droppedFirstTime: number;
@@ -203,6 +205,7 @@ export class TcpAttemptTableBuilder {
       droppedRefused: this.droppedRefused,
       droppedConnected: this.droppedConnected,
       droppedAnsweredLate: this.droppedAnsweredLate,
+      droppedUnanswered: this.dropped - this.droppedRefused - this.droppedConnected - this.droppedAnsweredLate,
       droppedFirstFrame: this.droppedFirstFrame,
       droppedFirstTime: this.droppedFirstTime,
       droppedLastTime: this.droppedLastTime,
